@@ -1,0 +1,31 @@
+from core.models.calls import Call, Committee, Public, Strand
+from core.models.dossiers import BudgetLine, Dossier, DossierStrand, StateTransition, Territory
+from core.models.followup import Agreement, Decision, PaymentTranche, Report, ReportHouseholds, ReportSpend
+from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignature, Priority, Verdict
+from core.models.organisations import Membership, Organisation
+
+__all__ = [
+    "Agreement",
+    "BudgetLine",
+    "Call",
+    "Committee",
+    "Decision",
+    "Dossier",
+    "DossierStrand",
+    "JointOpinion",
+    "Membership",
+    "Opinion",
+    "OpinionSignature",
+    "Organisation",
+    "PaymentTranche",
+    "Priority",
+    "Public",
+    "Report",
+    "ReportHouseholds",
+    "ReportSpend",
+    "SMILEYS",
+    "StateTransition",
+    "Strand",
+    "Territory",
+    "Verdict",
+]

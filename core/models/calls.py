@@ -1,0 +1,108 @@
+from django.db import models
+from django.db.models import Q
+
+from core.regions import Region
+
+
+class Strand(models.TextChoices):
+    ACCESS = "acces", "Accès"
+    KEEPING = "maintien", "Maintien"
+    TRANSFER = "mutation", "Mutation"
+
+
+class Public(models.Model):
+    """A target public (people leaving prison, women victims of violence...)."""
+
+    name = models.CharField("nom", max_length=255, unique=True)
+
+    class Meta:
+        verbose_name = "public cible"
+        verbose_name_plural = "publics cibles"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Call(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "preparation", "En préparation"
+        OPEN = "ouvert", "Ouvert aux dépôts"
+        CLOSED = "clos", "Dépôts clos"
+        DECIDED = "decide", "Sélection arrêtée"
+        ARCHIVED = "archive", "Archivé"
+
+    title = models.CharField("intitulé", max_length=255)
+    edition = models.PositiveSmallIntegerField("édition", unique=True, null=True, blank=True)
+    year = models.PositiveSmallIntegerField("année")
+    status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    opens_on = models.DateField("ouverture", null=True, blank=True)
+    submission_deadline = models.DateTimeField("date limite de dépôt", null=True, blank=True)
+    instruction_deadline = models.DateField("date limite d'instruction régionale", null=True, blank=True)
+    national_envelope = models.DecimalField(
+        "enveloppe nationale (€)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    cap_per_project = models.DecimalField(
+        "plafond par projet (€)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_duration_years = models.PositiveSmallIntegerField("durée maximale (années)", default=3)
+    publics = models.ManyToManyField(Public, blank=True, verbose_name="publics proposés")
+    strands = models.JSONField("volets proposés", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "appel à projets"
+        verbose_name_plural = "appels à projets"
+        ordering = ["-edition"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Committee(models.Model):
+    """A regional committee (CPR), co-chaired by the AR Hlm and the State's regional service."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="committees", verbose_name="appel")
+    name = models.CharField("nom", max_length=255)
+    region = models.CharField("région", max_length=2, choices=Region.choices, blank=True)
+    ar_hlm = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="association régionale Hlm",
+    )
+    state_service = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="service régional de l'État",
+    )
+    instructed_on = models.DateField("date de l'instruction", null=True, blank=True)
+    dossiers_received = models.PositiveIntegerField(
+        "nombre de dossiers reçus", null=True, blank=True, help_text="Tel qu'annoncé par l'avis conjoint importé."
+    )
+
+    class Meta:
+        verbose_name = "comité régional"
+        verbose_name_plural = "comités régionaux"
+        ordering = ["call", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "name"], name="unique_committee_name_per_call"),
+            models.UniqueConstraint(
+                fields=["call", "region"], condition=~Q(region=""), name="unique_committee_region_per_call"
+            ),
+            models.CheckConstraint(
+                condition=Q(ar_hlm__isnull=True) | Q(state_service__isnull=True) | ~Q(ar_hlm=models.F("state_service")),
+                name="committee_two_distinct_institutions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.call.year})"
+
+    @property
+    def institutions(self) -> list:
+        return [org for org in (self.ar_hlm, self.state_service) if org is not None]

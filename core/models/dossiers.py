@@ -1,0 +1,170 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum
+from simple_history.models import HistoricalRecords
+
+from core.models.calls import Strand
+
+
+class Dossier(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "brouillon", "Brouillon"
+        SUBMITTED = "depose", "Déposé"
+        INCOMPLETE = "incomplet", "Incomplet"
+        IN_INSTRUCTION = "instruction", "En instruction"
+        OPINION_SIGNED = "avis_signe", "Avis signé"
+        RETAINED = "retenu", "Retenu"
+        NOT_RETAINED = "non_retenu", "Non retenu"
+        DEFERRED = "ajourne", "Ajourné"
+        UNDER_AGREEMENT = "conventionne", "Conventionné"
+        REPORTING = "suivi", "En suivi"
+        CLOSED = "clos", "Clos"
+        WITHDRAWN = "retire", "Retiré"
+
+    call = models.ForeignKey("core.Call", on_delete=models.PROTECT, related_name="dossiers", verbose_name="appel")
+    committee = models.ForeignKey(
+        "core.Committee", on_delete=models.PROTECT, related_name="dossiers", verbose_name="comité régional"
+    )
+    number = models.PositiveIntegerField("numéro", help_text="Numéro du projet au sein du comité.")
+    title = models.CharField("nom du projet", max_length=500)
+    summary = models.TextField("résumé", blank=True)
+    lead_landlord = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="led_dossiers", verbose_name="bailleur social"
+    )
+    co_landlords = models.ManyToManyField(
+        "core.Organisation", blank=True, related_name="co_carried_dossiers", verbose_name="bailleurs associés"
+    )
+    partners = models.ManyToManyField(
+        "core.Organisation", blank=True, related_name="partnered_dossiers", verbose_name="partenaires opérateurs"
+    )
+    publics = models.ManyToManyField("core.Public", blank=True, related_name="dossiers", verbose_name="publics cibles")
+    duration_years = models.PositiveSmallIntegerField(
+        "durée (années)", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    evaluation_plan = models.TextField("modalités d'évaluation", blank=True)
+    renews = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name="renouvelle le dossier",
+    )
+    renewal_note = models.CharField(
+        "projet renouvelé (hors aap)", max_length=500, blank=True,
+        help_text="Projet antérieur renouvelé, lorsqu'il n'est pas dans aap.",
+    )
+    state = models.CharField("état", max_length=20, choices=State.choices, default=State.DRAFT, db_index=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+    submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
+
+    history = HistoricalRecords(verbose_name="historique du dossier")
+
+    class Meta:
+        verbose_name = "dossier"
+        ordering = ["committee", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "number"], name="unique_dossier_number_per_committee"),
+            models.CheckConstraint(
+                condition=Q(renews__isnull=True) | ~Q(renews=models.F("id")), name="dossier_does_not_renew_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"N°{self.number} — {self.title}"
+
+    def requested_amount(self) -> Decimal:
+        """What the dossier asks of the programme (FNAVDL and FSI), over its whole duration."""
+        total = self.budget_lines.filter(funder__in=BudgetLine.PROGRAMME_FUNDERS).aggregate(total=Sum("amount"))
+        return total["total"] or Decimal("0")
+
+
+class DossierStrand(models.Model):
+    """Households the dossier promises to accompany in one strand, one year of the project."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="strands", verbose_name="dossier")
+    strand = models.CharField("volet", max_length=20, choices=Strand.choices)
+    year = models.PositiveSmallIntegerField("année du projet", validators=[MinValueValidator(1)])
+    households = models.PositiveIntegerField("ménages")
+
+    class Meta:
+        verbose_name = "volet (ménages par année)"
+        verbose_name_plural = "volets (ménages par année)"
+        ordering = ["dossier", "strand", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "strand", "year"], name="unique_strand_year_per_dossier"),
+            models.CheckConstraint(condition=Q(year__gte=1), name="strand_year_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_strand_display()}, année {self.year} : {self.households} ménages"
+
+
+class Territory(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="territories", verbose_name="dossier")
+    department = models.CharField("département", max_length=3)
+    commune = models.CharField("commune", max_length=255, blank=True)
+    qpv = models.BooleanField("quartier prioritaire (QPV)", default=False)
+    qpv_name = models.CharField("nom du QPV", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "territoire"
+        ordering = ["dossier", "department", "commune"]
+
+    def __str__(self) -> str:
+        place = f"{self.commune} ({self.department})" if self.commune else self.department
+        return f"{place}, QPV" if self.qpv else place
+
+
+class BudgetLine(models.Model):
+    class Funder(models.TextChoices):
+        FNAVDL = "fnavdl", "FNAVDL"
+        FSI = "fsi", "FSI (CGLLS)"
+        OWN_FUNDS = "fonds_propres", "Fonds propres"
+        LOCAL_AUTHORITIES = "collectivites", "Collectivités locales"
+        OTHER = "autre", "Autre financeur"
+
+    PROGRAMME_FUNDERS = (Funder.FNAVDL, Funder.FSI)
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="budget_lines", verbose_name="dossier")
+    year = models.PositiveSmallIntegerField("année du projet", validators=[MinValueValidator(1)])
+    funder = models.CharField("financeur", max_length=20, choices=Funder.choices)
+    label = models.CharField("intitulé", max_length=255, blank=True)
+    amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = "ligne budgétaire"
+        verbose_name_plural = "lignes budgétaires"
+        ordering = ["dossier", "year", "funder"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_amount_not_negative"),
+            models.CheckConstraint(condition=Q(year__gte=1), name="budget_year_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Année {self.year}, {self.get_funder_display()} : {self.amount} €"
+
+
+class StateTransition(models.Model):
+    """Who moved a dossier from one state to another, and when."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="transitions", verbose_name="dossier")
+    from_state = models.CharField("état de départ", max_length=20, choices=Dossier.State.choices, blank=True)
+    to_state = models.CharField("état d'arrivée", max_length=20, choices=Dossier.State.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name="par"
+    )
+    at = models.DateTimeField("le", auto_now_add=True)
+    message = models.TextField("message", blank=True)
+
+    class Meta:
+        verbose_name = "changement d'état"
+        verbose_name_plural = "changements d'état"
+        ordering = ["dossier", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} : {self.get_from_state_display()} → {self.get_to_state_display()}"

@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+class Verdict(models.TextChoices):
+    FAVORABLE = "favorable", "Favorable"
+    RESERVED = "reserve", "Réservé"
+    UNFAVORABLE = "defavorable", "Défavorable"
+
+
+SMILEYS = {Verdict.FAVORABLE: "☺", Verdict.RESERVED: "😐", Verdict.UNFAVORABLE: "☹"}
+
+
+class Priority(models.TextChoices):
+    P1 = "P1", "P1"
+    P2 = "P2", "P2"
+    P3 = "P3", "P3"
+
+
+class Opinion(models.Model):
+    """The committee's single joint opinion on one dossier."""
+
+    dossier = models.OneToOneField(
+        "core.Dossier", on_delete=models.CASCADE, related_name="opinion", verbose_name="dossier"
+    )
+    verdict = models.CharField("avis", max_length=20, choices=Verdict.choices, blank=True)
+    questions = models.TextField("questions soulevées", blank=True)
+    remarks = models.TextField("remarques / avis global", blank=True)
+    retained = models.BooleanField("retenu", default=False)
+    priority = models.CharField(
+        "rang de classement", max_length=2, choices=Priority.choices, null=True, blank=True
+    )
+    # Incremented on every save so that a second editor working on a stale copy is refused.
+    version = models.PositiveIntegerField("version", default=1)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    history = HistoricalRecords(verbose_name="historique de l'avis")
+
+    class Meta:
+        verbose_name = "avis du comité"
+        verbose_name_plural = "avis du comité"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority__isnull=True) | Q(retained=True), name="priority_only_when_retained"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Avis sur {self.dossier}"
+
+    @property
+    def smiley(self) -> str:
+        return SMILEYS.get(self.verdict, "")
+
+
+class OpinionSignature(models.Model):
+    """One co-chairing institution's signature; the opinion is final when both have signed."""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="signatures", verbose_name="avis")
+    institution = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, verbose_name="institution")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name="signataire",
+        help_text="Vide lorsque l'avis provient d'un document signé importé.",
+    )
+    signed_at = models.DateTimeField("signé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "signature d'avis"
+        verbose_name_plural = "signatures d'avis"
+        constraints = [
+            models.UniqueConstraint(fields=["opinion", "institution"], name="one_signature_per_institution"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} — {self.opinion}"
+
+
+class JointOpinion(models.Model):
+    """A published version of a committee's avis conjoint: frozen content and its SHA-256."""
+
+    class Source(models.TextChoices):
+        PUBLISHED = "publication", "Publié dans aap"
+        IMPORTED = "import", "Importé d'un document"
+
+    committee = models.ForeignKey(
+        "core.Committee", on_delete=models.PROTECT, related_name="joint_opinions", verbose_name="comité"
+    )
+    version = models.PositiveIntegerField("version")
+    source = models.CharField("origine", max_length=20, choices=Source.choices)
+    content = models.TextField("contenu figé")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    published_at = models.DateTimeField("publié le", auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name="publié par"
+    )
+
+    class Meta:
+        verbose_name = "avis conjoint publié"
+        verbose_name_plural = "avis conjoints publiés"
+        ordering = ["committee", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "version"], name="unique_joint_opinion_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="joint_opinion_version_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Avis conjoint {self.committee} v{self.version}"

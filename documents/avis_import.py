@@ -1,0 +1,183 @@
+"""Writes a parsed avis conjoint into the database: call, committee, organisations, dossiers, opinions.
+
+Re-importing the same document changes nothing: every object is looked up by its natural key and
+saved only when a field differs, so that history records real changes only.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+
+from core.models import Call, Committee, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation, StateTransition
+from core.regions import find_region
+from documents.avis_parser import ParsedDocument, ParsedProject, fold
+
+
+STATE_SERVICE = re.compile(r"direction regionale|\b(?:dreal|deal|drihl|driea|prefet|prefecture|ministere)\b")
+
+
+@dataclass
+class ImportResult:
+    committee: Committee
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        if not (self.created or self.updated):
+            return f"{self.committee}: nothing changed."
+        return (
+            f"{self.committee}: {len(self.created)} created, {len(self.updated)} updated"
+            f" ({', '.join(self.created + self.updated)})."
+        )
+
+
+def _save_changes(obj, values: dict, result: ImportResult, label: str) -> None:
+    changed = {key: value for key, value in values.items() if getattr(obj, key) != value}
+    if not changed:
+        return
+    for key, value in changed.items():
+        setattr(obj, key, value)
+    obj.full_clean()
+    obj.save()
+    result.updated.append(label)
+
+
+def _institution_kind(letterhead: str) -> str | None:
+    text = fold(" ".join(letterhead.split()))
+    if "hlm" in text or "association regionale" in text:
+        return Organisation.Kind.AR_HLM
+    if STATE_SERVICE.search(text):
+        return Organisation.Kind.STATE_SERVICE
+    return None
+
+
+def _institutions(document: ParsedDocument, result: ImportResult) -> dict[str, Organisation]:
+    found = {}
+    for letterhead in document.letterheads:
+        kind = _institution_kind(letterhead)
+        if kind is None or kind in found:
+            continue
+        name = " ".join(letterhead.split())
+        org = Organisation.objects.filter(name__iexact=name).first()
+        if org is None:
+            org = Organisation.objects.create(name=name, kind=kind, letterhead=letterhead)
+            result.created.append(f"organisation {name}")
+        found[kind] = org
+    return found
+
+
+def _landlord(name: str, result: ImportResult) -> Organisation:
+    org = Organisation.objects.filter(name__iexact=name).first()
+    if org is None:
+        legal_form = Organisation.LegalForm.OPH if fold(name).startswith(("oph ", "office public")) else ""
+        org = Organisation.objects.create(name=name, kind=Organisation.Kind.LANDLORD, legal_form=legal_form)
+        result.created.append(f"organisation {name}")
+    return org
+
+
+def _call(document: ParsedDocument, result: ImportResult) -> Call:
+    calls = Call.objects.all()
+    call = (calls.filter(edition=document.edition) if document.edition else calls.filter(title__iexact=document.call))
+    call = call.first()
+    if call is None:
+        call = Call.objects.create(
+            title=document.call, edition=document.edition, year=document.instructed_on.year, status=Call.Status.CLOSED
+        )
+        result.created.append(f"call {call}")
+    return call
+
+
+def _committee(document: ParsedDocument, call: Call, result: ImportResult) -> Committee:
+    region = find_region(document.region, document.call, *document.letterheads) or ""
+    committees = Committee.objects.filter(call=call)
+    committee = (committees.filter(region=region) if region else committees.filter(name__iexact=document.region))
+    committee = committee.first()
+    institutions = _institutions(document, result)
+    values = {"instructed_on": document.instructed_on, "dossiers_received": document.dossiers_received}
+    if committee is None:
+        committee = Committee.objects.create(
+            call=call,
+            name=document.region,
+            region=region,
+            ar_hlm=institutions.get(Organisation.Kind.AR_HLM),
+            state_service=institutions.get(Organisation.Kind.STATE_SERVICE),
+            **values,
+        )
+        result.created.append(f"committee {committee.name}")
+        return committee
+    # Institutions already set by the secretariat are theirs to change, not the document's.
+    if committee.ar_hlm is None and Organisation.Kind.AR_HLM in institutions:
+        values["ar_hlm"] = institutions[Organisation.Kind.AR_HLM]
+    if committee.state_service is None and Organisation.Kind.STATE_SERVICE in institutions:
+        values["state_service"] = institutions[Organisation.Kind.STATE_SERVICE]
+    _save_changes(committee, values, result, f"committee {committee.name}")
+    return committee
+
+
+def _dossier(project: ParsedProject, committee: Committee, result: ImportResult) -> Dossier:
+    landlord = _landlord(project.landlord, result)
+    label = f"dossier {project.number}"
+    dossier = Dossier.objects.filter(committee=committee, number=project.number).first()
+    if dossier is None:
+        dossier = Dossier.objects.create(
+            call=committee.call,
+            committee=committee,
+            number=project.number,
+            title=project.title,
+            lead_landlord=landlord,
+            state=Dossier.State.OPINION_SIGNED,
+        )
+        StateTransition.objects.create(
+            dossier=dossier, to_state=dossier.state, message="Importé de l'avis conjoint du comité."
+        )
+        result.created.append(label)
+    else:
+        _save_changes(dossier, {"title": project.title, "lead_landlord": landlord}, result, label)
+    return dossier
+
+
+def _opinion(project: ParsedProject, dossier: Dossier, committee: Committee, result: ImportResult) -> None:
+    values = {
+        "verdict": project.verdict,
+        "questions": project.questions,
+        "remarks": project.remarks,
+        "retained": project.retained,
+        "priority": project.priority,
+    }
+    label = f"opinion {project.number}"
+    opinion = Opinion.objects.filter(dossier=dossier).first()
+    if opinion is None:
+        opinion = Opinion.objects.create(dossier=dossier, **values)
+        result.created.append(label)
+    elif any(getattr(opinion, key) != value for key, value in values.items()):
+        _save_changes(opinion, {**values, "version": opinion.version + 1}, result, label)
+    # The document is the signed opinion: each co-chairing institution has signed it.
+    for institution in committee.institutions:
+        OpinionSignature.objects.get_or_create(opinion=opinion, institution=institution)
+
+
+def _joint_opinion(source: str, committee: Committee, result: ImportResult) -> None:
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    if committee.joint_opinions.filter(sha256=digest).exists():
+        return
+    last = committee.joint_opinions.aggregate(last=Max("version"))["last"] or 0
+    JointOpinion.objects.create(
+        committee=committee, version=last + 1, source=JointOpinion.Source.IMPORTED, content=source, sha256=digest
+    )
+    result.created.append(f"joint opinion v{last + 1}")
+
+
+@transaction.atomic
+def avis_conjoint_import(*, document: ParsedDocument, source: str) -> ImportResult:
+    result = ImportResult(committee=None)
+    call = _call(document, result)
+    committee = _committee(document, call, result)
+    result.committee = committee
+    for project in document.projects:
+        dossier = _dossier(project, committee, result)
+        _opinion(project, dossier, committee, result)
+    _joint_opinion(source, committee, result)
+    return result

@@ -1,0 +1,36 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from documents.avis_import import avis_conjoint_import
+from documents.avis_parser import ParseError, decode, parse
+
+
+class Command(BaseCommand):
+    help = "Import an avis conjoint (joint opinion of a regional committee) from a text document."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="parse only, write nothing")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="print the parsed document as JSON on stdout")
+
+    def handle(self, *args, file: Path, dry_run: bool, as_json: bool, **options):
+        try:
+            text = decode(file.read_bytes())
+            document = parse(text)
+        except OSError as error:
+            raise CommandError(f"{file}: {error.strerror}") from error
+        except ParseError as error:
+            raise CommandError(f"{file}: {error}") from error
+
+        if as_json:
+            self.stdout.write(json.dumps(document.as_json(), ensure_ascii=False, indent=2))
+        if dry_run:
+            if not as_json:
+                self.stdout.write(f"{len(document.projects)} projects parsed; nothing written (--dry-run).")
+            return
+        result = avis_conjoint_import(document=document, source=text)
+        if not as_json:
+            self.stdout.write(self.style.SUCCESS(str(result)))
+
