@@ -1,0 +1,18 @@
+"""The test suite's settings: production settings with a throwaway key, plain HTTP and a fast hasher."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-never-used-outside-the-test-suite")
+
+from aap.settings import *  # noqa: E402,F403
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+# Argon2 stays the production hasher (tested); tests create many users and need speed.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
