@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-never-used-outside-the-test-suite")
 
-from aap.settings import *  # noqa: E402,F403
+from aap.settings import *  # noqa: F403
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

@@ -40,9 +40,7 @@ def _split_bare_lists(soup: BeautifulSoup) -> None:
 def html_to_markdown(html: str) -> str:
     soup = BeautifulSoup(html, "html.parser")
     _split_bare_lists(soup)
-    text = _Converter(bullets="-", strong_em_symbol="*", escape_underscores=False, escape_misc=False).convert_soup(
-        soup
-    )
+    text = _Converter(bullets="-", strong_em_symbol="*", escape_underscores=False, escape_misc=False).convert_soup(soup)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

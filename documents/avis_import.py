@@ -4,7 +4,6 @@ Re-importing the same document changes nothing: every object is looked up by its
 saved only when a field differs, so that history records real changes only.
 """
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -13,8 +12,8 @@ from django.db.models import Max
 
 from core.models import Call, Committee, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation, StateTransition
 from core.regions import find_region
+from core.services.joint_opinions import snapshot_digest
 from documents.avis_parser import ParsedDocument, ParsedProject, fold
-
 
 STATE_SERVICE = re.compile(r"direction regionale|\b(?:dreal|deal|drihl|driea|prefet|prefecture|ministere)\b")
 
@@ -145,7 +144,7 @@ def _opinion(project: ParsedProject, dossier: Dossier, committee: Committee, res
         "questions": project.questions,
         "remarks": project.remarks,
         "retained": project.retained,
-        "priority": project.priority,
+        "priority": project.priority or "",
     }
     label = f"opinion {project.number}"
     opinion = Opinion.objects.filter(dossier=dossier).first()
@@ -159,13 +158,19 @@ def _opinion(project: ParsedProject, dossier: Dossier, committee: Committee, res
         OpinionSignature.objects.get_or_create(opinion=opinion, institution=institution)
 
 
-def _joint_opinion(source: str, committee: Committee, result: ImportResult) -> None:
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+def _joint_opinion(document: ParsedDocument, source: str, committee: Committee, result: ImportResult) -> None:
+    content = {**document.as_json(), "letterheads": document.letterheads}
+    digest = snapshot_digest(content)
     if committee.joint_opinions.filter(sha256=digest).exists():
         return
     last = committee.joint_opinions.aggregate(last=Max("version"))["last"] or 0
     JointOpinion.objects.create(
-        committee=committee, version=last + 1, source=JointOpinion.Source.IMPORTED, content=source, sha256=digest
+        committee=committee,
+        version=last + 1,
+        source=JointOpinion.Source.IMPORTED,
+        content=content,
+        sha256=digest,
+        source_text=source,
     )
     result.created.append(f"joint opinion v{last + 1}")
 
@@ -179,5 +184,5 @@ def avis_conjoint_import(*, document: ParsedDocument, source: str) -> ImportResu
     for project in document.projects:
         dossier = _dossier(project, committee, result)
         _opinion(project, dossier, committee, result)
-    _joint_opinion(source, committee, result)
+    _joint_opinion(document, source, committee, result)
     return result

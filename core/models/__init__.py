@@ -5,6 +5,7 @@ from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignatur
 from core.models.organisations import Membership, Organisation
 
 __all__ = [
+    "SMILEYS",
     "Agreement",
     "BudgetLine",
     "Call",
@@ -23,7 +24,6 @@ __all__ = [
     "Report",
     "ReportHouseholds",
     "ReportSpend",
-    "SMILEYS",
     "StateTransition",
     "Strand",
     "Territory",

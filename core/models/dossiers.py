@@ -54,7 +54,9 @@ class Dossier(models.Model):
         verbose_name="renouvelle le dossier",
     )
     renewal_note = models.CharField(
-        "projet renouvelé (hors aap)", max_length=500, blank=True,
+        "projet renouvelé (hors aap)",
+        max_length=500,
+        blank=True,
         help_text="Projet antérieur renouvelé, lorsqu'il n'est pas dans aap.",
     )
     state = models.CharField("état", max_length=20, choices=State.choices, default=State.DRAFT, db_index=True)

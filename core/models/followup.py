@@ -23,7 +23,11 @@ class Decision(models.Model):
     conditions = models.TextField("conditions", blank=True)
     decided_at = models.DateTimeField("décidé le", auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="décidé par",
     )
     notified_at = models.DateTimeField("notifié le", null=True, blank=True)
@@ -65,7 +69,9 @@ class Agreement(models.Model):
 
 
 class PaymentTranche(models.Model):
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="tranches", verbose_name="convention")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="tranches", verbose_name="convention"
+    )
     order = models.PositiveSmallIntegerField("rang", validators=[MinValueValidator(1)])
     amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
     condition = models.CharField("condition de versement", max_length=255, blank=True)
@@ -94,7 +100,9 @@ class Report(models.Model):
         RETURNED = "renvoye", "Renvoyé pour compléments"
         VALIDATED = "valide", "Validé"
 
-    dossier = models.ForeignKey("core.Dossier", on_delete=models.CASCADE, related_name="reports", verbose_name="dossier")
+    dossier = models.ForeignKey(
+        "core.Dossier", on_delete=models.CASCADE, related_name="reports", verbose_name="dossier"
+    )
     year = models.PositiveSmallIntegerField("année du projet", validators=[MinValueValidator(1)])
     is_final = models.BooleanField("évaluation finale", default=False)
     state = models.CharField("état", max_length=20, choices=State.choices, default=State.DRAFT)
@@ -127,6 +135,9 @@ class ReportHouseholds(models.Model):
         verbose_name_plural = "ménages accompagnés (bilan)"
         constraints = [models.UniqueConstraint(fields=["report", "strand"], name="unique_report_strand")]
 
+    def __str__(self) -> str:
+        return f"{self.get_strand_display()} : {self.households} ménages"
+
 
 class ReportSpend(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="spend", verbose_name="bilan")
@@ -140,3 +151,6 @@ class ReportSpend(models.Model):
             models.UniqueConstraint(fields=["report", "funder"], name="unique_report_funder"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="report_spend_not_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_funder_display()} : {self.amount} €"

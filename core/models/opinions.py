@@ -29,9 +29,7 @@ class Opinion(models.Model):
     questions = models.TextField("questions soulevées", blank=True)
     remarks = models.TextField("remarques / avis global", blank=True)
     retained = models.BooleanField("retenu", default=False)
-    priority = models.CharField(
-        "rang de classement", max_length=2, choices=Priority.choices, null=True, blank=True
-    )
+    priority = models.CharField("rang de classement", max_length=2, choices=Priority.choices, blank=True)
     # Incremented on every save so that a second editor working on a stale copy is refused.
     version = models.PositiveIntegerField("version", default=1)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
@@ -42,9 +40,7 @@ class Opinion(models.Model):
         verbose_name = "avis du comité"
         verbose_name_plural = "avis du comité"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(priority__isnull=True) | Q(retained=True), name="priority_only_when_retained"
-            ),
+            models.CheckConstraint(condition=Q(priority="") | Q(retained=True), name="priority_only_when_retained"),
         ]
 
     def __str__(self) -> str:
@@ -93,8 +89,11 @@ class JointOpinion(models.Model):
     )
     version = models.PositiveIntegerField("version")
     source = models.CharField("origine", max_length=20, choices=Source.choices)
-    content = models.TextField("contenu figé")
+    # The document's data as published (call, region, projects with their opinions), rendered by the
+    # page and the DOCX/PDF exports; never modified once written.
+    content = models.JSONField("contenu figé")
     sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    source_text = models.TextField("texte du document importé", blank=True)
     published_at = models.DateTimeField("publié le", auto_now_add=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name="publié par"

@@ -74,9 +74,7 @@ class Membership(models.Model):
                 condition=~Q(role="membre_comite") | Q(committee__isnull=False),
                 name="committee_member_has_committee",
             ),
-            models.UniqueConstraint(
-                fields=["user", "organisation", "role", "committee"], name="unique_membership"
-            ),
+            models.UniqueConstraint(fields=["user", "organisation", "role", "committee"], name="unique_membership"),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="parse only, write nothing")
-        parser.add_argument("--json", action="store_true", dest="as_json", help="print the parsed document as JSON on stdout")
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="print the parsed document as JSON on stdout"
+        )
 
     def handle(self, *args, file: Path, dry_run: bool, as_json: bool, **options):
         try:

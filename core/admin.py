@@ -1,0 +1,143 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from core import models
+
+admin.site.site_header = "aap — administration"
+admin.site.site_title = "aap"
+
+
+class DossierStrandInline(admin.TabularInline):
+    model = models.DossierStrand
+    extra = 0
+
+
+class TerritoryInline(admin.TabularInline):
+    model = models.Territory
+    extra = 0
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = models.BudgetLine
+    extra = 0
+
+
+class StateTransitionInline(admin.TabularInline):
+    model = models.StateTransition
+    extra = 0
+    readonly_fields = ["from_state", "to_state", "by", "at", "message"]
+    can_delete = False
+
+
+class OpinionSignatureInline(admin.TabularInline):
+    model = models.OpinionSignature
+    extra = 0
+
+
+class PaymentTrancheInline(admin.TabularInline):
+    model = models.PaymentTranche
+    extra = 0
+
+
+class ReportHouseholdsInline(admin.TabularInline):
+    model = models.ReportHouseholds
+    extra = 0
+
+
+class ReportSpendInline(admin.TabularInline):
+    model = models.ReportSpend
+    extra = 0
+
+
+@admin.register(models.Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "legal_form"]
+    list_filter = ["kind", "legal_form"]
+    search_fields = ["name", "short_name"]
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "organisation", "committee"]
+    list_filter = ["role"]
+    list_select_related = ["user", "organisation", "committee__call"]
+    autocomplete_fields = ["user", "organisation"]
+
+
+@admin.register(models.Public)
+class PublicAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(models.Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = ["title", "edition", "year", "status"]
+    list_filter = ["status"]
+
+
+@admin.register(models.Committee)
+class CommitteeAdmin(admin.ModelAdmin):
+    list_display = ["name", "call", "region", "instructed_on"]
+    list_filter = ["call", "region"]
+    list_select_related = ["call"]
+
+
+@admin.register(models.Dossier)
+class DossierAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "title", "lead_landlord", "committee", "state"]
+    list_filter = ["state", "call", "committee"]
+    list_select_related = ["lead_landlord", "committee__call"]
+    search_fields = ["title", "lead_landlord__name"]
+    autocomplete_fields = ["lead_landlord", "co_landlords", "partners", "renews"]
+    inlines = [DossierStrandInline, TerritoryInline, BudgetLineInline, StateTransitionInline]
+
+
+@admin.register(models.Opinion)
+class OpinionAdmin(SimpleHistoryAdmin):
+    list_display = ["dossier", "verdict", "retained", "priority", "version"]
+    list_filter = ["verdict", "retained", "priority"]
+    list_select_related = ["dossier"]
+    inlines = [OpinionSignatureInline]
+
+
+@admin.register(models.JointOpinion)
+class JointOpinionAdmin(admin.ModelAdmin):
+    list_display = ["committee", "version", "source", "published_at", "sha256"]
+    readonly_fields = ["committee", "version", "source", "content", "sha256", "published_at", "published_by"]
+
+    def has_change_permission(self, request, obj=None):
+        # A published version is frozen; corrections publish a new version.
+        return False
+
+
+@admin.register(models.Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ["dossier", "outcome", "amount_granted", "notified_at"]
+    list_filter = ["outcome"]
+
+
+@admin.register(models.Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["dossier", "amount", "starts_on", "ends_on"]
+    inlines = [PaymentTrancheInline]
+
+
+@admin.register(models.Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["dossier", "year", "is_final", "state"]
+    list_filter = ["state", "is_final"]
+    inlines = [ReportHouseholdsInline, ReportSpendInline]
+
+
+admin.site.register(
+    [
+        models.DossierStrand,
+        models.Territory,
+        models.BudgetLine,
+        models.StateTransition,
+        models.OpinionSignature,
+        models.PaymentTranche,
+        models.ReportHouseholds,
+        models.ReportSpend,
+    ]
+)

@@ -1,0 +1,74 @@
+"""Who may see what (DESIGN §2). Pages, downloads, exports and the API all ask these functions."""
+
+from functools import cached_property
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from core.models import Dossier, Membership
+
+
+class Access:
+    """A user's memberships, read once per request."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def memberships(self) -> list[Membership]:
+        if not self.user.is_authenticated or not self.user.is_active:
+            return []
+        return list(self.user.memberships.select_related("organisation", "committee"))
+
+    def _with(self, role: str) -> list[Membership]:
+        return [m for m in self.memberships if m.role == role]
+
+    @property
+    def is_secretariat(self) -> bool:
+        return bool(self._with(Membership.Role.SECRETARIAT))
+
+    @cached_property
+    def member_committee_ids(self) -> set[int]:
+        return {m.committee_id for m in self._with(Membership.Role.COMMITTEE_MEMBER)}
+
+    @cached_property
+    def landlord_ids(self) -> set[int]:
+        return {m.organisation_id for m in self._with(Membership.Role.LANDLORD_STAFF)}
+
+    @cached_property
+    def organisation_ids(self) -> set[int]:
+        return {m.organisation_id for m in self.memberships}
+
+    @cached_property
+    def observer_scope(self) -> set[int | None]:
+        """Committees an observer may read; None stands for every committee."""
+        return {m.committee_id for m in self._with(Membership.Role.OBSERVER)}
+
+    def dossiers(self) -> QuerySet[Dossier]:
+        if self.is_secretariat or None in self.observer_scope:
+            return Dossier.objects.all()
+        visible = Q(committee_id__in=self.member_committee_ids | self.observer_scope)
+        visible |= Q(lead_landlord_id__in=self.landlord_ids) | Q(co_landlords__in=self.landlord_ids)
+        if not (self.member_committee_ids or self.observer_scope or self.landlord_ids):
+            return Dossier.objects.none()
+        # co_landlords joins can repeat a dossier; filtering on ids keeps the queryset plain.
+        return Dossier.objects.filter(pk__in=Dossier.objects.filter(visible).values("pk"))
+
+    def dossier_or_404(self, pk: int) -> Dossier:
+        """The dossier if this user may see it; otherwise 404, so that its existence does not leak."""
+        dossier = self.dossiers().select_related("lead_landlord", "committee__call", "call").filter(pk=pk).first()
+        if dossier is None:
+            raise Http404("Dossier introuvable.")
+        return dossier
+
+    def in_conflict(self, dossier: Dossier) -> bool:
+        """Whether the user's organisation carries or partners the dossier (uses prefetched relations)."""
+        carriers = {dossier.lead_landlord_id}
+        carriers |= {org.pk for org in dossier.co_landlords.all()} | {org.pk for org in dossier.partners.all()}
+        return bool(self.organisation_ids & carriers)
+
+    def can_read_opinion_draft(self, dossier: Dossier) -> bool:
+        """The opinion as the committee works on it: the secretariat, and members not in conflict."""
+        if self.is_secretariat:
+            return True
+        return dossier.committee_id in self.member_committee_ids and not self.in_conflict(dossier)

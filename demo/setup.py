@@ -1,0 +1,131 @@
+"""The demo: the PACA 2018 avis conjoint, the projects' details, and one account per role."""
+
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils.text import slugify
+
+from core.models import BudgetLine, Committee, Dossier, DossierStrand, Membership, Organisation, Public, Territory
+from demo.auth import DEMO_GROUP
+from documents.avis_import import avis_conjoint_import
+from documents.avis_parser import decode, parse
+
+DATA = Path(__file__).resolve().parent / "data"
+SEED = DATA / "avis-conjoint-paca-2018.txt"
+DETAILS = DATA / "paca-2018-details.toml"
+PASSWORD = "demo-aap-2018"
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    role: str
+    organisation: str
+
+
+def _spread(total: int, years: int) -> list[int]:
+    """Split a total over the years, the remainder going to the first years."""
+    base, extra = divmod(total, years)
+    return [base + (1 if year < extra else 0) for year in range(years)]
+
+
+def _organisation(name: str, kind: str) -> Organisation:
+    org = Organisation.objects.filter(name__iexact=name).first()
+    return org or Organisation.objects.create(name=name, kind=kind)
+
+
+def _load_project(dossier: Dossier, details: dict) -> None:
+    years = details.get("duration_years") or 1
+    if (dossier.duration_years, dossier.renewal_note) != (years, details.get("renews", "")):
+        dossier.duration_years, dossier.renewal_note = years, details.get("renews", "")
+        dossier.save()
+    dossier.partners.set([_organisation(name, Organisation.Kind.ASSOCIATION) for name in details.get("partners", [])])
+    dossier.publics.set([Public.objects.get_or_create(name=name)[0] for name in details.get("publics", [])])
+
+    dossier.strands.all().delete()
+    DossierStrand.objects.bulk_create(
+        DossierStrand(dossier=dossier, strand=strand, year=year, households=households)
+        for strand, total in details.get("strands", {}).items()
+        for year, households in enumerate(_spread(total, years), start=1)
+    )
+    dossier.territories.all().delete()
+    communes = details.get("communes", [])
+    Territory.objects.bulk_create(
+        Territory(
+            dossier=dossier,
+            department=department,
+            commune=communes[0] if communes and index == 0 else "",
+            qpv=details.get("qpv", False),
+        )
+        for index, department in enumerate(details.get("departments", []))
+    )
+    dossier.budget_lines.all().delete()
+    lines = []
+    for funder, key in ((BudgetLine.Funder.FNAVDL, "requested_eur"), (BudgetLine.Funder.OWN_FUNDS, "cofunding_eur")):
+        for year, amount in enumerate(_spread(details.get(key, 0), years), start=1):
+            lines.append(BudgetLine(dossier=dossier, year=year, funder=funder, amount=Decimal(amount)))
+    BudgetLine.objects.bulk_create(lines)
+
+
+def _load_details(committee: Committee, details: dict) -> None:
+    call = committee.call
+    call_details = details["call"]
+    call.title = call_details["title"]
+    call.edition = call_details["edition"]
+    call.year = call_details["year"]
+    call.cap_per_project = Decimal(call_details["cap_per_project_eur"])
+    call.max_duration_years = call_details["max_duration_years"]
+    call.national_envelope = Decimal(call_details["national_envelope_eur"])
+    call.save()
+
+    ar_hlm_name, state_name = details["committee"]["institutions"]
+    for org, short_name in ((committee.ar_hlm, ar_hlm_name), (committee.state_service, state_name)):
+        org.short_name = short_name
+        org.save()
+
+    dossiers = {d.number: d for d in committee.dossiers.all()}
+    for project in details["project"]:
+        _load_project(dossiers[project["number"]], project)
+
+
+def _account(username: str, first_name: str, last_name: str, group: Group) -> User:
+    user, _ = User.objects.get_or_create(username=username)
+    user.first_name, user.last_name = first_name, last_name
+    user.set_password(PASSWORD)
+    user.save()
+    user.groups.add(group)
+    return user
+
+
+def _accounts(committee: Committee) -> list[DemoLogin]:
+    group, _ = Group.objects.get_or_create(name=DEMO_GROUP)
+    national, _ = Organisation.objects.get_or_create(
+        name="Secrétariat national de l'appel à projets", defaults={"kind": Organisation.Kind.NATIONAL}
+    )
+    people = [
+        ("secretariat", "Claire", "Martin", national, Membership.Role.SECRETARIAT, None),
+        ("arhlm.paca", "Karim", "Benali", committee.ar_hlm, Membership.Role.COMMITTEE_MEMBER, committee),
+        ("dreal.paca", "Sophie", "Durand", committee.state_service, Membership.Role.COMMITTEE_MEMBER, committee),
+    ]
+    landlords = Organisation.objects.filter(led_dossiers__committee=committee).distinct().order_by("name")
+    people += [
+        (slugify(org.name), "Porteur", org.name.title(), org, Membership.Role.LANDLORD_STAFF, None) for org in landlords
+    ]
+    logins = []
+    for username, first_name, last_name, org, role, member_of in people:
+        user = _account(username, first_name, last_name, group)
+        Membership.objects.get_or_create(user=user, organisation=org, role=role, committee=member_of)
+        logins.append(DemoLogin(username, Membership.Role(role).label, str(org)))
+    return logins
+
+
+@transaction.atomic
+def demo_setup() -> list[DemoLogin]:
+    text = decode(SEED.read_bytes())
+    result = avis_conjoint_import(document=parse(text), source=text)
+    _load_details(result.committee, tomllib.loads(DETAILS.read_text(encoding="utf-8")))
+    return _accounts(result.committee)
