@@ -78,9 +78,10 @@ TEMPLATES = [
 ]
 
 SQLITE_PATH = VAR_DIR / "aap.sqlite3"
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }

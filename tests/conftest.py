@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -8,3 +9,67 @@ DEMO_DATA = Path(__file__).resolve().parent.parent / "demo" / "data"
 @pytest.fixture
 def seed_text() -> str:
     return (DEMO_DATA / "avis-conjoint-paca-2018.txt").read_text(encoding="utf-8")
+
+
+@dataclass
+class Cast:
+    """A fixed cast: one committee with a dossier of each of two landlords, and one user per role."""
+
+    committee: object
+    dossier: object
+    other_dossier: object
+    users: dict
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    from core.models import Membership, Organisation
+    from tests.factories import (
+        CommitteeFactory,
+        DossierFactory,
+        OpinionFactory,
+        OrganisationFactory,
+        UserFactory,
+        member,
+    )
+
+    role = Membership.Role
+    committee = CommitteeFactory()
+    elsewhere = CommitteeFactory()
+    landlord, other_landlord = OrganisationFactory(name="Bailleur A"), OrganisationFactory(name="Bailleur B")
+    dossier = DossierFactory(committee=committee, lead_landlord=landlord, title="Projet du bailleur A")
+    other_dossier = DossierFactory(committee=committee, lead_landlord=other_landlord, title="Projet du bailleur B")
+    OpinionFactory(dossier=dossier, remarks="Brouillon de l'avis sur A")
+    OpinionFactory(dossier=other_dossier, remarks="Brouillon de l'avis sur B")
+    national = OrganisationFactory(name="Secrétariat", kind=Organisation.Kind.NATIONAL)
+    funder = OrganisationFactory(name="CGLLS", kind=Organisation.Kind.FUNDER)
+
+    conflicted = member(UserFactory(username="member_conflict"), committee.ar_hlm, role.COMMITTEE_MEMBER, committee)
+    users = {
+        "anonymous": None,
+        "landlord": member(UserFactory(username="landlord"), landlord, role.LANDLORD_STAFF),
+        "other_landlord": member(UserFactory(username="other_landlord"), other_landlord, role.LANDLORD_STAFF),
+        "member": member(UserFactory(username="member"), committee.state_service, role.COMMITTEE_MEMBER, committee),
+        # A committee member who also works for the dossier's landlord.
+        "member_in_conflict": member(conflicted, landlord, role.LANDLORD_STAFF),
+        "other_committee_member": member(
+            UserFactory(username="member_elsewhere"), elsewhere.ar_hlm, role.COMMITTEE_MEMBER, elsewhere
+        ),
+        "secretariat": member(UserFactory(username="secretariat"), national, role.SECRETARIAT),
+        "observer": member(UserFactory(username="observer"), funder, role.OBSERVER),
+        "other_committee_observer": member(
+            UserFactory(username="observer_elsewhere"), funder, role.OBSERVER, elsewhere
+        ),
+    }
+    return Cast(committee=committee, dossier=dossier, other_dossier=other_dossier, users=users)
+
+
+@pytest.fixture
+def login(client):
+    def login_as(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login_as

@@ -1,0 +1,68 @@
+import factory
+from django.contrib.auth.models import User
+
+from core.models import Call, Committee, Dossier, Membership, Opinion, Organisation
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisme {n}")
+    kind = Organisation.Kind.LANDLORD
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Call
+
+    title = factory.Sequence(lambda n: f"{n}e appel à projets 10 000 logements HLM accompagnés")
+    edition = factory.Sequence(lambda n: n + 1)
+    year = 2018
+
+
+class CommitteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Committee
+
+    call = factory.SubFactory(CallFactory)
+    name = factory.Sequence(lambda n: f"Comité {n}")
+    ar_hlm = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.AR_HLM)
+    state_service = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.STATE_SERVICE)
+
+
+class DossierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dossier
+
+    committee = factory.SubFactory(CommitteeFactory)
+    call = factory.SelfAttribute("committee.call")
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Projet {n}")
+    lead_landlord = factory.SubFactory(OrganisationFactory)
+    state = Dossier.State.IN_INSTRUCTION
+
+
+class OpinionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Opinion
+
+    dossier = factory.SubFactory(DossierFactory)
+    verdict = "favorable"
+    questions = "Questions du comité."
+    remarks = "Remarques du comité."
+    retained = True
+    priority = "P1"
+
+
+def member(user: User, organisation: Organisation, role: str, committee: Committee | None = None) -> User:
+    Membership.objects.create(user=user, organisation=organisation, role=role, committee=committee)
+    return user

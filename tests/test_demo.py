@@ -1,0 +1,66 @@
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from core.models import Committee, Dossier, Membership
+from demo.setup import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_refused_outside_demo_mode():
+    with override_settings(DEMO=False), pytest.raises(CommandError, match="demo mode"):
+        call_command("demo")
+    assert not User.objects.exists()
+
+
+@override_settings(DEMO=True)
+def test_sets_up_the_paca_call_and_one_account_per_role(capsys):
+    call_command("demo")
+    output = capsys.readouterr().out
+
+    committee = Committee.objects.get()
+    assert committee.get_region_display() == "Provence-Alpes-Côte d'Azur"
+    assert [str(org) for org in committee.institutions] == ["AR Hlm PACA & Corse", "DREAL PACA"]
+    assert committee.call.cap_per_project == 200000
+    dossiers = {d.number: d for d in Dossier.objects.all()}
+    assert len(dossiers) == 7
+    assert dossiers[5].requested_amount() == 260000  # over the cap, as the seed's remark says
+    assert sum(s.households for s in dossiers[3].strands.all()) == 30
+    assert dossiers[3].strands.filter(year=1).count() == 2
+    assert {p.name for p in dossiers[3].publics.all()} == {"troubles psychiques", "troubles autistiques"}
+    assert dossiers[1].renewal_note
+
+    roles = dict(Membership.objects.values_list("user__username", "role"))
+    assert roles["secretariat"] == Membership.Role.SECRETARIAT
+    assert roles["arhlm.paca"] == roles["dreal.paca"] == Membership.Role.COMMITTEE_MEMBER
+    landlord_accounts = [name for name, role in roles.items() if role == Membership.Role.LANDLORD_STAFF]
+    assert len(landlord_accounts) == 6
+    for username in roles:
+        assert username in output
+    assert PASSWORD in output
+
+
+@override_settings(DEMO=True)
+def test_running_it_again_changes_nothing():
+    call_command("demo")
+    counts = (User.objects.count(), Dossier.objects.count(), Dossier.history.count(), Membership.objects.count())
+    call_command("demo")
+    assert (
+        User.objects.count(),
+        Dossier.objects.count(),
+        Dossier.history.count(),
+        Membership.objects.count(),
+    ) == counts
+
+
+def test_demo_accounts_log_in_only_in_demo_mode(client):
+    with override_settings(DEMO=True):
+        call_command("demo")
+        assert client.login(username="arhlm.paca", password=PASSWORD)
+        assert client.get("/").status_code == 200
+    # The same session, and a new login, are refused once demo mode is off.
+    with override_settings(DEMO=False):
+        assert client.get("/").status_code == 302
+        assert not client.login(username="arhlm.paca", password=PASSWORD)

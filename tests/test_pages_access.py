@@ -1,0 +1,144 @@
+"""Who sees what on the dossier pages: every role of DESIGN §2, on each URL."""
+
+import html
+
+import pytest
+from django.urls import reverse
+
+from core.models import JointOpinion
+from core.services.joint_opinions import snapshot_digest
+
+DRAFT = "Brouillon de l'avis sur A"
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+# role -> (status of dossier A's page, whether the committee's working opinion is shown)
+DOSSIER_PAGE = {
+    "anonymous": (302, False),
+    "landlord": (200, False),
+    "other_landlord": (404, False),
+    "member": (200, True),
+    "member_in_conflict": (200, False),
+    "other_committee_member": (404, False),
+    "secretariat": (200, True),
+    "observer": (200, False),
+    "other_committee_observer": (404, False),
+}
+
+
+@pytest.mark.parametrize("role", DOSSIER_PAGE)
+def test_dossier_page(cast, login, role):
+    status, shows_draft = DOSSIER_PAGE[role]
+    response = login(cast.users[role]).get(reverse("dossier_detail", args=[cast.dossier.pk]))
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"].startswith(reverse("login"))
+    body = text(response)
+    assert (DRAFT in body) is shows_draft
+    if status == 404:
+        assert "Projet du bailleur A" not in body
+
+
+def test_member_in_conflict_is_told_why(cast, login):
+    response = login(cast.users["member_in_conflict"]).get(reverse("dossier_detail", args=[cast.dossier.pk]))
+    assert "conflit d'intérêts" in text(response)
+
+
+def test_member_in_conflict_reads_the_other_dossiers_opinion(cast, login):
+    response = login(cast.users["member_in_conflict"]).get(reverse("dossier_detail", args=[cast.other_dossier.pk]))
+    assert "Brouillon de l'avis sur B" in text(response)
+
+
+# role -> titles listed on the home page
+HOME = {
+    "landlord": {"Projet du bailleur A"},
+    "other_landlord": {"Projet du bailleur B"},
+    "member": {"Projet du bailleur A", "Projet du bailleur B"},
+    "member_in_conflict": {"Projet du bailleur A", "Projet du bailleur B"},
+    "other_committee_member": set(),
+    "secretariat": {"Projet du bailleur A", "Projet du bailleur B"},
+    "observer": {"Projet du bailleur A", "Projet du bailleur B"},
+    "other_committee_observer": set(),
+}
+
+
+@pytest.mark.parametrize("role", HOME)
+def test_home_lists_what_the_role_may_see(cast, login, role):
+    body = text(login(cast.users[role]).get(reverse("home")))
+    listed = {title for title in ("Projet du bailleur A", "Projet du bailleur B") if title in body}
+    assert listed == HOME[role]
+    # Before publication, verdicts are for the committee and the secretariat only.
+    assert ("Favorable" in body) is (role in {"member", "member_in_conflict", "secretariat"})
+
+
+def test_home_requires_login(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def _publish(committee, remarks: str) -> None:
+    content = {
+        "call": committee.call.title,
+        "region": committee.name,
+        "dossiers_received": 2,
+        "instructed_on": "2018-11-13",
+        "projects": [
+            {
+                "number": d.number,
+                "title": d.title,
+                "landlord": str(d.lead_landlord),
+                "verdict": "reserve",
+                "questions": "Questions publiées",
+                "remarks": remarks,
+                "priority": None,
+            }
+            for d in committee.dossiers.all()
+        ],
+    }
+    JointOpinion.objects.create(
+        committee=committee,
+        version=1,
+        source=JointOpinion.Source.PUBLISHED,
+        content=content,
+        sha256=snapshot_digest(content),
+    )
+
+
+@pytest.mark.parametrize("role", ["landlord", "observer", "member_in_conflict"])
+def test_published_version_is_shown_not_the_later_draft(cast, login, role):
+    _publish(cast.committee, "Texte publié")
+    body = text(login(cast.users[role]).get(reverse("dossier_detail", args=[cast.dossier.pk])))
+    assert "Texte publié" in body
+    assert "Avis réservé" in body
+    assert DRAFT not in body
+
+
+@pytest.mark.parametrize("role", ["landlord", "member", "secretariat", "observer"])
+def test_admin_is_for_staff_only(cast, login, role):
+    response = login(cast.users[role]).get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_home_runs_a_constant_number_of_queries(cast, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import DossierFactory, OpinionFactory
+
+    client = login(cast.users["member_in_conflict"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home")).status_code == 200
+        return len(queries)
+
+    before = count()
+    for _ in range(12):
+        OpinionFactory(dossier=DossierFactory(committee=cast.committee))
+    _publish(cast.committee, "Texte publié")
+    assert count() == before
