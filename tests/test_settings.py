@@ -10,22 +10,13 @@ PRODUCTION = {
     "SECRET_KEY": "a-production-secret-key-that-is-long-and-random-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "aap.example.gouv.fr",
 }
-
 LOCAL_SETTINGS = {"DEBUG", "AAP_DEMO", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "AAP_DEMO", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    clean = {k: v for k, v in os.environ.items() if k not in LOCAL_SETTINGS}
+    command = [sys.executable, "manage.py", *args]
+    return subprocess.run(command, cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, check=False)
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
