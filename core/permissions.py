@@ -5,7 +5,7 @@ from functools import cached_property
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.models import Dossier, Membership
+from core.models import Committee, Dossier, Membership, Organisation
 
 
 class Access:
@@ -67,8 +67,34 @@ class Access:
         carriers |= {org.pk for org in dossier.co_landlords.all()} | {org.pk for org in dossier.partners.all()}
         return bool(self.organisation_ids & carriers)
 
+    def can_act_on_opinion(self, dossier: Dossier) -> bool:
+        """Draft, sign: members of the dossier's committee who are not in conflict."""
+        return dossier.committee_id in self.member_committee_ids and not self.in_conflict(dossier)
+
+    def institution_in(self, committee: Committee) -> Organisation | None:
+        """The co-chairing institution this member signs for in the committee."""
+        return next(
+            (
+                m.organisation
+                for m in self._with(Membership.Role.COMMITTEE_MEMBER)
+                if m.committee_id == committee.pk and m.organisation in committee.institutions
+            ),
+            None,
+        )
+
+    def can_read_committee(self, committee: Committee) -> bool:
+        return (
+            self.is_secretariat
+            or committee.pk in self.member_committee_ids
+            or bool(self.observer_scope & {None, committee.pk})
+        )
+
+    def committee_or_404(self, pk: int) -> Committee:
+        committee = Committee.objects.select_related("call", "ar_hlm", "state_service").filter(pk=pk).first()
+        if committee is None or not self.can_read_committee(committee):
+            raise Http404("Comité introuvable.")
+        return committee
+
     def can_read_opinion_draft(self, dossier: Dossier) -> bool:
         """The opinion as the committee works on it: the secretariat, and members not in conflict."""
-        if self.is_secretariat:
-            return True
-        return dossier.committee_id in self.member_committee_ids and not self.in_conflict(dossier)
+        return self.is_secretariat or self.can_act_on_opinion(dossier)

@@ -1,11 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from front import views
+from front import committees, dossiers, opinions
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("dossiers/<int:pk>/", views.dossier_detail, name="dossier_detail"),
+    path("", dossiers.home, name="home"),
+    path("dossiers/<int:pk>/", dossiers.dossier_detail, name="dossier_detail"),
+    path("dossiers/<int:pk>/avis/", opinions.opinion_edit, name="opinion_edit"),
+    path("dossiers/<int:pk>/avis/signer/", opinions.opinion_sign_view, name="opinion_sign"),
+    path("comites/<int:pk>/", committees.committee_detail, name="committee_detail"),
+    path("comites/<int:pk>/publier/", committees.committee_publish, name="committee_publish"),
+    path("comites/<int:pk>/avis-conjoint/v<int:version>/", committees.joint_opinion_detail, name="joint_opinion"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

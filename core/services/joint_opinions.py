@@ -2,8 +2,14 @@
 
 import hashlib
 import json
+from dataclasses import dataclass
+from decimal import Decimal
 
-from core.models import JointOpinion
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import BudgetLine, Committee, Dossier, JointOpinion, Verdict
+from core.services.notifications import notify_joint_opinion_published
 
 
 def snapshot_digest(snapshot: dict) -> str:
@@ -22,3 +28,115 @@ def published_projects(committee_ids) -> dict[tuple[int, int], dict]:
         for committee_id, joint_opinion in latest.items()
         for project in joint_opinion.content["projects"]
     }
+
+
+def euros(amount: Decimal) -> str:
+    return f"{amount:,.0f}".replace(",", "\u202f") + " €"
+
+
+@dataclass
+class Check:
+    message: str
+    blocking: bool = True
+
+
+class PublicationRefused(Exception):
+    def __init__(self, messages: list[str]):
+        super().__init__(" ".join(messages))
+        self.messages = messages
+
+
+def _received(committee: Committee):
+    """The dossiers the avis conjoint speaks of: submitted to the committee and not withdrawn."""
+    return (
+        committee.dossiers.exclude(state__in=[Dossier.State.DRAFT, Dossier.State.WITHDRAWN])
+        .select_related("lead_landlord", "opinion", "call")
+        .prefetch_related("opinion__signatures", "budget_lines")
+        .order_by("number")
+    )
+
+
+def publication_checks(committee: Committee) -> list[Check]:
+    checks = []
+    institutions = committee.institutions
+    if len(institutions) < 2:
+        checks.append(Check("Le comité doit avoir ses deux institutions co-présidentes (AR Hlm et État)."))
+    cap = committee.call.cap_per_project
+    dossiers = list(_received(committee))
+    if not dossiers:
+        checks.append(Check("Aucun dossier déposé : il n'y a pas d'avis à publier."))
+    for dossier in dossiers:
+        label = f"Projet N°{dossier.number} « {dossier.title} »"
+        opinion = getattr(dossier, "opinion", None)
+        if opinion is None or not opinion.verdict:
+            checks.append(Check(f"{label} : pas d'avis rendu."))
+            continue
+        signed = {s.institution_id for s in opinion.signatures.all()}
+        for institution in institutions:
+            if institution.pk not in signed:
+                checks.append(Check(f"{label} : l'avis n'est pas signé par {institution}."))
+        if opinion.retained and opinion.verdict == Verdict.UNFAVORABLE:
+            checks.append(Check(f"{label} : un dossier retenu doit avoir un avis favorable ou réservé."))
+        if opinion.retained and not opinion.priority:
+            checks.append(Check(f"{label} : retenu sans rang de classement (P1, P2 ou P3)."))
+        if not opinion.retained and opinion.priority:
+            checks.append(Check(f"{label} : un rang de classement n'est donné qu'à un dossier retenu."))
+        requested = sum(
+            (line.amount for line in dossier.budget_lines.all() if line.funder in BudgetLine.PROGRAMME_FUNDERS),
+            start=Decimal(0),
+        )
+        if cap is not None and requested > cap:
+            # The committee may still publish, saying so in its remarks, as PACA did in 2018.
+            message = f"{label} : la somme demandée ({euros(requested)}) dépasse le plafond par projet ({euros(cap)})."
+            checks.append(Check(message, blocking=False))
+    return checks
+
+
+def committee_snapshot(committee: Committee) -> dict:
+    dossiers = list(_received(committee))
+    return {
+        "call": committee.call.title,
+        "region": committee.name,
+        "dossiers_received": len(dossiers),
+        "instructed_on": (committee.instructed_on or timezone.localdate()).isoformat(),
+        # The State's letterhead first, as on the committees' documents.
+        "letterheads": [org.letterhead or org.name for org in reversed(committee.institutions)],
+        "projects": [
+            {
+                "number": d.number,
+                "title": d.title,
+                "landlord": d.lead_landlord.name,
+                "verdict": d.opinion.verdict,
+                "questions": d.opinion.questions,
+                "remarks": d.opinion.remarks,
+                "priority": d.opinion.priority or None,
+            }
+            for d in dossiers
+        ],
+    }
+
+
+@transaction.atomic
+def joint_opinion_publish(*, committee: Committee, by) -> JointOpinion:
+    """Freeze the committee's opinions as a new published version; earlier versions stay readable."""
+    committee = (
+        Committee.objects.select_for_update().select_related("call", "ar_hlm", "state_service").get(pk=committee.pk)
+    )
+    blocking = [check.message for check in publication_checks(committee) if check.blocking]
+    if blocking:
+        raise PublicationRefused(blocking)
+    content = committee_snapshot(committee)
+    digest = snapshot_digest(content)
+    last = committee.joint_opinions.order_by("-version").first()
+    if last is not None and last.sha256 == digest:
+        raise PublicationRefused([f"Rien n'a changé depuis la version {last.version} publiée."])
+    joint_opinion = JointOpinion.objects.create(
+        committee=committee,
+        version=(last.version if last else 0) + 1,
+        source=JointOpinion.Source.PUBLISHED,
+        content=content,
+        sha256=digest,
+        published_by=by,
+    )
+    transaction.on_commit(lambda: notify_joint_opinion_published(joint_opinion.pk))
+    return joint_opinion

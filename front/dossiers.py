@@ -9,6 +9,8 @@ from core.models import SMILEYS, BudgetLine, Dossier, DossierStrand, Priority, S
 from core.permissions import Access
 from core.richtext import render_markdown
 from core.services.joint_opinions import published_projects
+from core.services.opinions import FIELDS, OPEN_STATES
+from front.forms import OpinionForm
 
 
 @dataclass
@@ -20,6 +22,13 @@ class ShownOpinion:
     questions: str
     remarks: str
     published_version: int | None
+
+    @classmethod
+    def from_project(cls, project: dict) -> "ShownOpinion":
+        """From a project of a published avis conjoint."""
+        return cls(
+            project["verdict"], project["priority"], project["questions"], project["remarks"], project.get("version")
+        )
 
     @property
     def smiley(self) -> str:
@@ -38,7 +47,7 @@ class ShownOpinion:
         return render_markdown(self.remarks)
 
 
-def _shown_opinion(access: Access, dossier: Dossier, published: dict) -> tuple[ShownOpinion | None, str]:
+def shown_opinion(access: Access, dossier: Dossier, published: dict) -> tuple[ShownOpinion | None, str]:
     """The opinion to show, or None and the reason why not."""
     if access.can_read_opinion_draft(dossier):
         opinion = getattr(dossier, "opinion", None)
@@ -47,9 +56,7 @@ def _shown_opinion(access: Access, dossier: Dossier, published: dict) -> tuple[S
         return ShownOpinion(opinion.verdict, opinion.priority, opinion.questions, opinion.remarks, None), ""
     project = published.get((dossier.committee_id, dossier.number))
     if project is not None:
-        return ShownOpinion(
-            project["verdict"], project["priority"], project["questions"], project["remarks"], project["version"]
-        ), ""
+        return ShownOpinion.from_project(project), ""
     if dossier.committee_id in access.member_committee_ids:
         return None, (
             "Votre organisme porte ce dossier ou en est partenaire : en raison de ce conflit d'intérêts, "
@@ -58,7 +65,7 @@ def _shown_opinion(access: Access, dossier: Dossier, published: dict) -> tuple[S
     return None, "L'avis du comité régional n'est pas encore publié."
 
 
-def _with_relations(dossiers):
+def with_relations(dossiers):
     return dossiers.select_related("lead_landlord", "committee__call", "opinion").prefetch_related(
         "co_landlords", "partners"
     )
@@ -67,12 +74,14 @@ def _with_relations(dossiers):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     access = Access(request.user)
-    dossiers = list(_with_relations(access.dossiers()).order_by("-call__year", "committee__name", "number"))
+    dossiers = list(with_relations(access.dossiers()).order_by("-call__year", "committee__name", "number"))
     published = published_projects({d.committee_id for d in dossiers})
     committees: dict = {}
     for dossier in dossiers:
-        dossier.shown_opinion, dossier.hidden_reason = _shown_opinion(access, dossier, published)
+        dossier.shown_opinion, dossier.hidden_reason = shown_opinion(access, dossier, published)
         committees.setdefault(dossier.committee, []).append(dossier)
+    for committee in committees:
+        committee.readable = access.can_read_committee(committee)
     return render(
         request,
         "front/home.html",
@@ -80,35 +89,55 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
-    dossier = access.dossier_or_404(pk)
+def render_dossier(request: HttpRequest, access: Access, pk: int, *, form=None, conflict=None, status=200):
+    """The dossier page; the opinion views render it again with their bound form or conflict."""
     dossier = (
-        _with_relations(Dossier.objects.filter(pk=dossier.pk))
+        with_relations(Dossier.objects.filter(pk=pk))
         .prefetch_related(
             "publics",
             "territories",
+            "opinion__signatures__institution",
             Prefetch("strands", queryset=DossierStrand.objects.order_by("strand", "year")),
             Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("year", "funder")),
             Prefetch("transitions", queryset=StateTransition.objects.select_related("by")),
         )
         .get()
     )
-    shown, hidden_reason = _shown_opinion(access, dossier, published_projects([dossier.committee_id]))
+    shown, hidden_reason = shown_opinion(access, dossier, published_projects([dossier.committee_id]))
+    opinion = getattr(dossier, "opinion", None)
+    can_act = access.can_act_on_opinion(dossier) and dossier.state in OPEN_STATES
+    if can_act and form is None:
+        initial = {name: getattr(opinion, name) for name in FIELDS} if opinion else {}
+        form = OpinionForm(initial={**initial, "version": opinion.version if opinion else 0})
+    institution = access.institution_in(dossier.committee)
+    signed = {s.institution_id: s for s in opinion.signatures.all()} if opinion and shown else {}
     budget = list(dossier.budget_lines.all())
-    return render(
-        request,
-        "front/dossier_detail.html",
-        {
-            "title": f"Dossier N°{dossier.number} — {dossier.title}",
-            "dossier": dossier,
-            "opinion": shown,
-            "hidden_reason": hidden_reason,
-            "budget": budget,
-            "budget_total": sum((line.amount for line in budget), start=0),
-            "requested_total": sum(
-                (line.amount for line in budget if line.funder in BudgetLine.PROGRAMME_FUNDERS), start=0
-            ),
-        },
-    )
+    context = {
+        "title": f"Dossier N°{dossier.number} — {dossier.title}",
+        "dossier": dossier,
+        "opinion": shown,
+        "hidden_reason": hidden_reason,
+        "form": form if can_act else None,
+        "conflict": conflict,
+        "signatures": [(org, signed.get(org.pk)) for org in dossier.committee.institutions]
+        if signed or can_act
+        else [],
+        "can_sign": can_act
+        and institution is not None
+        and opinion
+        and opinion.verdict
+        and institution.pk not in signed,
+        "institution": institution,
+        "budget": budget,
+        "budget_total": sum((line.amount for line in budget), start=0),
+        "requested_total": sum(
+            (line.amount for line in budget if line.funder in BudgetLine.PROGRAMME_FUNDERS), start=0
+        ),
+    }
+    return render(request, "front/dossier_detail.html", context, status=status)
+
+
+@login_required
+def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = Access(request.user)
+    return render_dossier(request, access, access.dossier_or_404(pk).pk)

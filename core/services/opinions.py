@@ -1,0 +1,81 @@
+"""Writing and signing the committee's joint opinion on a dossier."""
+
+from django.db import transaction
+
+from core.models import Dossier, Opinion, OpinionSignature, Organisation
+from core.services.dossiers import dossier_transition
+
+# While the committee may still write its opinion; afterwards the national level has it.
+OPEN_STATES = {Dossier.State.SUBMITTED, Dossier.State.IN_INSTRUCTION, Dossier.State.OPINION_SIGNED}
+FIELDS = ("verdict", "questions", "remarks", "retained", "priority")
+
+
+class OpinionConflict(Exception):
+    """Someone saved the opinion since this editor loaded it; `current` is what they saved."""
+
+    def __init__(self, current: Opinion):
+        super().__init__("L'avis a été modifié entre-temps.")
+        self.current = current
+
+
+class OpinionRefused(Exception):
+    """An action on the opinion that the rules do not allow; the message is for the user."""
+
+
+def _check_open(dossier: Dossier) -> None:
+    if dossier.state not in OPEN_STATES:
+        raise OpinionRefused(f"L'avis ne peut plus être modifié : le dossier est « {dossier.get_state_display()} ».")
+
+
+@transaction.atomic
+def opinion_save(*, dossier: Dossier, by, expected_version: int, **values) -> Opinion:
+    """Save the opinion if nobody saved it since `expected_version` (0: no opinion yet).
+
+    A change clears the signatures: what was signed is no longer what is written.
+    """
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    _check_open(dossier)
+    opinion = Opinion.objects.select_for_update().filter(dossier=dossier).first()
+    if (opinion.version if opinion else 0) != expected_version:
+        raise OpinionConflict(opinion)
+    opinion = opinion or Opinion(dossier=dossier, version=0)
+    if not values.get("retained"):
+        values["priority"] = ""
+    if opinion.pk and all(getattr(opinion, name) == values[name] for name in FIELDS):
+        return opinion
+    for name in FIELDS:
+        setattr(opinion, name, values[name])
+    opinion.version += 1
+    opinion.full_clean()
+    opinion._history_user = by
+    opinion.save()
+
+    if opinion.signatures.exists():
+        opinion.signatures.all().delete()
+    if dossier.state == Dossier.State.OPINION_SIGNED:
+        dossier_transition(
+            dossier=dossier, to_state=Dossier.State.IN_INSTRUCTION, by=by, message="Avis modifié : signatures effacées."
+        )
+    elif dossier.state == Dossier.State.SUBMITTED:
+        dossier_transition(dossier=dossier, to_state=Dossier.State.IN_INSTRUCTION, by=by)
+    return opinion
+
+
+@transaction.atomic
+def opinion_sign(*, dossier: Dossier, institution: Organisation, by) -> Opinion:
+    """Sign for one co-chairing institution; with both signatures the opinion is final."""
+    dossier = Dossier.objects.select_for_update().select_related("committee").get(pk=dossier.pk)
+    _check_open(dossier)
+    committee = dossier.committee
+    if institution not in committee.institutions:
+        raise OpinionRefused("Seules les deux institutions qui co-président le comité signent l'avis.")
+    opinion = Opinion.objects.filter(dossier=dossier).first()
+    if opinion is None or not opinion.verdict:
+        raise OpinionRefused("L'avis doit avoir un sens (favorable, réservé ou défavorable) avant d'être signé.")
+    if opinion.signatures.filter(institution=institution).exists():
+        raise OpinionRefused(f"{institution} a déjà signé cet avis.")
+    OpinionSignature.objects.create(opinion=opinion, institution=institution, signed_by=by)
+    signed = set(opinion.signatures.values_list("institution_id", flat=True))
+    if signed >= {org.pk for org in committee.institutions} and dossier.state != Dossier.State.OPINION_SIGNED:
+        dossier_transition(dossier=dossier, to_state=Dossier.State.OPINION_SIGNED, by=by)
+    return opinion
