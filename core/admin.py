@@ -22,6 +22,12 @@ class BudgetLineInline(admin.TabularInline):
     extra = 0
 
 
+class AttachmentInline(admin.TabularInline):
+    model = models.Attachment
+    extra = 0
+    readonly_fields = ["uuid", "name", "kind", "size", "uploaded_by", "uploaded_at"]
+
+
 class StateTransitionInline(admin.TabularInline):
     model = models.StateTransition
     extra = 0
@@ -89,7 +95,7 @@ class DossierAdmin(SimpleHistoryAdmin):
     list_select_related = ["lead_landlord", "committee__call"]
     search_fields = ["title", "lead_landlord__name"]
     autocomplete_fields = ["lead_landlord", "co_landlords", "partners", "renews"]
-    inlines = [DossierStrandInline, TerritoryInline, BudgetLineInline, StateTransitionInline]
+    inlines = [DossierStrandInline, TerritoryInline, BudgetLineInline, AttachmentInline, StateTransitionInline]
 
 
 @admin.register(models.Opinion)
@@ -131,6 +137,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 admin.site.register(
     [
+        models.Attachment,
         models.DossierStrand,
         models.Territory,
         models.BudgetLine,

@@ -67,6 +67,11 @@ class Access:
         carriers |= {org.pk for org in dossier.co_landlords.all()} | {org.pk for org in dossier.partners.all()}
         return bool(self.organisation_ids & carriers)
 
+    def carries(self, dossier: Dossier) -> bool:
+        """Whether the user works for the dossier's lead landlord or one of its co-landlords."""
+        carriers = {dossier.lead_landlord_id} | set(dossier.co_landlords.values_list("pk", flat=True))
+        return bool(self.landlord_ids & carriers)
+
     def can_act_on_opinion(self, dossier: Dossier) -> bool:
         """Draft, sign: members of the dossier's committee who are not in conflict."""
         return dossier.committee_id in self.member_committee_ids and not self.in_conflict(dossier)

@@ -9,7 +9,18 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils.text import slugify
 
-from core.models import BudgetLine, Committee, Dossier, DossierStrand, Membership, Organisation, Public, Territory
+from core.models import (
+    BudgetLine,
+    Call,
+    Committee,
+    Dossier,
+    DossierStrand,
+    Membership,
+    Organisation,
+    Public,
+    Strand,
+    Territory,
+)
 from demo.auth import DEMO_GROUP
 from documents.avis_import import avis_conjoint_import
 from documents.avis_parser import decode, parse
@@ -92,6 +103,30 @@ def _load_details(committee: Committee, details: dict) -> None:
         _load_project(dossiers[project["number"]], project)
 
 
+def _open_call(committee: Committee) -> Committee:
+    """A call open to submissions, so that the demo's landlords can draft and submit a dossier."""
+    past = committee.call
+    call, _ = Call.objects.update_or_create(
+        edition=past.edition + 1,
+        defaults={
+            "title": f"{past.edition + 1}e appel à projets 10 000 logements HLM accompagnés (démonstration)",
+            "year": past.year + 1,
+            "status": Call.Status.OPEN,
+            "cap_per_project": past.cap_per_project,
+            "max_duration_years": past.max_duration_years,
+            "national_envelope": past.national_envelope,
+            "strands": [strand.value for strand in Strand],
+        },
+    )
+    call.publics.set(Public.objects.filter(dossiers__committee=committee).distinct())
+    open_committee, _ = Committee.objects.update_or_create(
+        call=call,
+        region=committee.region,
+        defaults={"name": committee.name, "ar_hlm": committee.ar_hlm, "state_service": committee.state_service},
+    )
+    return open_committee
+
+
 def _account(username: str, first_name: str, last_name: str, group: Group) -> User:
     user, _ = User.objects.get_or_create(username=username)
     user.first_name, user.last_name = first_name, last_name
@@ -101,24 +136,29 @@ def _account(username: str, first_name: str, last_name: str, group: Group) -> Us
     return user
 
 
-def _accounts(committee: Committee) -> list[DemoLogin]:
+def _accounts(committee: Committee, open_committee: Committee) -> list[DemoLogin]:
     group, _ = Group.objects.get_or_create(name=DEMO_GROUP)
     national, _ = Organisation.objects.get_or_create(
         name="Secrétariat national de l'appel à projets", defaults={"kind": Organisation.Kind.NATIONAL}
     )
-    people = [
-        ("secretariat", "Claire", "Martin", national, Membership.Role.SECRETARIAT, None),
-        ("arhlm.paca", "Karim", "Benali", committee.ar_hlm, Membership.Role.COMMITTEE_MEMBER, committee),
-        ("dreal.paca", "Sophie", "Durand", committee.state_service, Membership.Role.COMMITTEE_MEMBER, committee),
+    people = [("secretariat", "Claire", "Martin", national, Membership.Role.SECRETARIAT, [None])]
+    people += [
+        (username, first, last, org, Membership.Role.COMMITTEE_MEMBER, [committee, open_committee])
+        for username, first, last, org in (
+            ("arhlm.paca", "Karim", "Benali", committee.ar_hlm),
+            ("dreal.paca", "Sophie", "Durand", committee.state_service),
+        )
     ]
     landlords = Organisation.objects.filter(led_dossiers__committee=committee).distinct().order_by("name")
     people += [
-        (slugify(org.name), "Porteur", org.name.title(), org, Membership.Role.LANDLORD_STAFF, None) for org in landlords
+        (slugify(org.name), "Porteur", org.name.title(), org, Membership.Role.LANDLORD_STAFF, [None])
+        for org in landlords
     ]
     logins = []
-    for username, first_name, last_name, org, role, member_of in people:
+    for username, first_name, last_name, org, role, committees in people:
         user = _account(username, first_name, last_name, group)
-        Membership.objects.get_or_create(user=user, organisation=org, role=role, committee=member_of)
+        for member_of in committees:
+            Membership.objects.get_or_create(user=user, organisation=org, role=role, committee=member_of)
         logins.append(DemoLogin(username, Membership.Role(role).label, str(org)))
     return logins
 
@@ -128,4 +168,4 @@ def demo_setup() -> list[DemoLogin]:
     text = decode(SEED.read_bytes())
     result = avis_conjoint_import(document=parse(text), source=text)
     _load_details(result.committee, tomllib.loads(DETAILS.read_text(encoding="utf-8")))
-    return _accounts(result.committee)
+    return _accounts(result.committee, _open_call(result.committee))

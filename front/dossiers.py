@@ -5,12 +5,13 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.models import SMILEYS, BudgetLine, Dossier, DossierStrand, Priority, StateTransition, Verdict
+from core.models import SMILEYS, BudgetLine, Dossier, DossierStrand, StateTransition, Verdict
 from core.permissions import Access
 from core.richtext import render_markdown
+from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
 from core.services.joint_opinions import published_projects
 from core.services.opinions import FIELDS, OPEN_STATES
-from front.forms import OpinionForm
+from front.forms import AttachmentForm, OpinionForm, ReturnForm
 
 
 @dataclass
@@ -85,11 +86,26 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "front/home.html",
-        {"title": "Dossiers", "committees": committees.items(), "count": len(dossiers), "priorities": Priority},
+        {
+            "title": "Dossiers",
+            "committees": committees.items(),
+            "count": len(dossiers),
+            "can_create": bool(access.landlord_ids),
+        },
     )
 
 
-def render_dossier(request: HttpRequest, access: Access, pk: int, *, form=None, conflict=None, status=200):
+def render_dossier(
+    request: HttpRequest,
+    access: Access,
+    pk: int,
+    *,
+    form=None,
+    conflict=None,
+    problems=None,
+    return_form=None,
+    status=200,
+):
     """The dossier page; the opinion views render it again with their bound form or conflict."""
     dossier = (
         with_relations(Dossier.objects.filter(pk=pk))
@@ -97,6 +113,7 @@ def render_dossier(request: HttpRequest, access: Access, pk: int, *, form=None, 
             "publics",
             "territories",
             "opinion__signatures__institution",
+            "attachments",
             Prefetch("strands", queryset=DossierStrand.objects.order_by("strand", "year")),
             Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("year", "funder")),
             Prefetch("transitions", queryset=StateTransition.objects.select_related("by")),
@@ -112,6 +129,8 @@ def render_dossier(request: HttpRequest, access: Access, pk: int, *, form=None, 
     institution = access.institution_in(dossier.committee)
     signed = {s.institution_id: s for s in opinion.signatures.all()} if opinion and shown else {}
     budget = list(dossier.budget_lines.all())
+    carries = access.carries(dossier)
+    editable = carries and dossier.state in EDITABLE_STATES
     context = {
         "title": f"Dossier N°{dossier.number} — {dossier.title}",
         "dossier": dossier,
@@ -128,6 +147,13 @@ def render_dossier(request: HttpRequest, access: Access, pk: int, *, form=None, 
         and opinion.verdict
         and institution.pk not in signed,
         "institution": institution,
+        "editable": editable,
+        "problems": problems,
+        "attachment_form": AttachmentForm() if editable else None,
+        "can_withdraw": carries and dossier.state in WITHDRAWABLE_STATES,
+        "return_form": (return_form or ReturnForm())
+        if access.can_act_on_opinion(dossier) and dossier.state in RETURNABLE_STATES
+        else None,
         "budget": budget,
         "budget_total": sum((line.amount for line in budget), start=0),
         "requested_total": sum(

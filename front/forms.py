@@ -1,6 +1,17 @@
 from django import forms
 
-from core.models import Priority, Verdict
+from core.models import (
+    BudgetLine,
+    Call,
+    Committee,
+    Dossier,
+    DossierStrand,
+    Organisation,
+    Priority,
+    Public,
+    Territory,
+    Verdict,
+)
 
 
 class OpinionForm(forms.Form):
@@ -35,3 +46,105 @@ class OpinionForm(forms.Form):
         if data.get("retained") and not data.get("priority"):
             self.add_error("priority", "Donnez un rang de classement (P1, P2 ou P3) au dossier retenu.")
         return data
+
+
+class DossierCreateForm(forms.Form):
+    committee = forms.ModelChoiceField(
+        label="Appel à projets et comité régional",
+        queryset=Committee.objects.none(),
+        empty_label="Choisissez le comité de votre région",
+        error_messages={
+            "required": "Choisissez l'appel et le comité régional.",
+            "invalid_choice": "Ce comité n'accepte pas de dépôt.",
+        },
+    )
+    landlord = forms.ModelChoiceField(label="Bailleur porteur", queryset=Organisation.objects.none(), empty_label=None)
+    title = forms.CharField(
+        label="Nom du projet", max_length=500, error_messages={"required": "Donnez un nom au projet."}
+    )
+
+    def __init__(self, *args, landlords, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = Committee.objects.filter(call__status=Call.Status.OPEN).select_related(
+            "call"
+        )
+        self.fields["committee"].label_from_instance = lambda c: f"{c.call.title} — {c.name}"
+        self.fields["landlord"].queryset = landlords
+
+
+class DossierForm(forms.ModelForm):
+    partners_text = forms.CharField(
+        label="Partenaires opérateurs",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Un organisme par ligne (associations, opérateurs).",
+    )
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "title",
+            "summary",
+            "duration_years",
+            "households_total",
+            "publics",
+            "co_landlords",
+            "evaluation_plan",
+            "renews",
+            "renewal_note",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 6}),
+            "evaluation_plan": forms.Textarea(attrs={"rows": 4}),
+            "publics": forms.CheckboxSelectMultiple,
+            "co_landlords": forms.SelectMultiple(attrs={"size": 5, "class": "fr-select"}),
+        }
+
+    def __init__(self, *args, renewable, **kwargs):
+        super().__init__(*args, **kwargs)
+        dossier = self.instance
+        offered = dossier.call.publics.all()
+        self.fields["publics"].queryset = offered if offered.exists() else Public.objects.all()
+        self.fields["co_landlords"].queryset = Organisation.objects.filter(kind=Organisation.Kind.LANDLORD).exclude(
+            pk=dossier.lead_landlord_id
+        )
+        self.fields["co_landlords"].required = False
+        self.fields["renews"].queryset = renewable
+        self.fields["renews"].label_from_instance = lambda d: f"{d.call.year} — N°{d.number} « {d.title} »"
+        self.initial.setdefault("partners_text", "\n".join(p.name for p in dossier.partners.all()))
+
+    def clean_duration_years(self):
+        duration = self.cleaned_data["duration_years"]
+        maximum = self.instance.call.max_duration_years
+        if duration and duration > maximum:
+            raise forms.ValidationError(f"La durée maximale de cet appel est de {maximum} ans.")
+        return duration
+
+    def partner_names(self) -> list[str]:
+        lines = (line.strip() for line in self.cleaned_data["partners_text"].splitlines())
+        return list(dict.fromkeys(line for line in lines if line))
+
+
+def _formset(model, fields, **labels):
+    return forms.inlineformset_factory(Dossier, model, fields=fields, extra=2, can_delete=True, labels=labels)
+
+
+StrandFormSet = _formset(DossierStrand, ["strand", "year", "households"])
+TerritoryFormSet = _formset(Territory, ["department", "commune", "qpv", "qpv_name"])
+BudgetFormSet = _formset(BudgetLine, ["year", "funder", "label", "amount"])
+
+
+class ReturnForm(forms.Form):
+    message = forms.CharField(
+        label="Ce qui manque au dossier",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Expliquez au porteur ce qui manque à son dossier."},
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label="Ajouter une pièce jointe",
+        help_text="PDF, DOCX, XLSX ou ODT, 20 Mo au plus.",
+        error_messages={"required": "Choisissez un fichier.", "empty": "Ce fichier est vide."},
+    )

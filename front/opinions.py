@@ -16,7 +16,7 @@ CONFLICT_REFUSAL = (
 )
 
 
-def _dossier_for_opinion(access: Access, pk: int):
+def dossier_for_opinion(access: Access, pk: int):
     dossier = access.dossier_or_404(pk)
     if not access.can_act_on_opinion(dossier):
         raise PermissionDenied(CONFLICT_REFUSAL if access.in_conflict(dossier) else "Réservé aux membres du comité.")
@@ -27,7 +27,7 @@ def _dossier_for_opinion(access: Access, pk: int):
 @login_required
 def opinion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
-    dossier = _dossier_for_opinion(access, pk)
+    dossier = dossier_for_opinion(access, pk)
     form = OpinionForm(request.POST)
     if not form.is_valid():
         return render_dossier(request, access, dossier.pk, form=form, status=400)
@@ -54,7 +54,7 @@ def opinion_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def opinion_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
-    dossier = _dossier_for_opinion(access, pk)
+    dossier = dossier_for_opinion(access, pk)
     institution = access.institution_in(dossier.committee)
     if institution is None:
         raise PermissionDenied("Seuls les membres des deux institutions co-présidentes signent l'avis.")

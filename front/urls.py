@@ -1,11 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from front import committees, dossiers, opinions
+from front import committees, dossiers, drafts, opinions, transitions
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
     path("dossiers/<int:pk>/", dossiers.dossier_detail, name="dossier_detail"),
+    path("dossiers/nouveau/", drafts.dossier_new, name="dossier_new"),
+    path("dossiers/<int:pk>/modifier/", drafts.dossier_edit, name="dossier_edit"),
+    path("dossiers/<int:pk>/pieces/", drafts.attachment_upload, name="attachment_upload"),
+    path("pieces/<uuid:uuid>/", drafts.attachment_download, name="attachment_download"),
+    path("dossiers/<int:pk>/deposer/", transitions.dossier_submit_view, name="dossier_submit"),
+    path("dossiers/<int:pk>/retirer/", transitions.dossier_withdraw_view, name="dossier_withdraw"),
+    path("dossiers/<int:pk>/renvoyer/", transitions.dossier_return_view, name="dossier_return"),
     path("dossiers/<int:pk>/avis/", opinions.opinion_edit, name="opinion_edit"),
     path("dossiers/<int:pk>/avis/signer/", opinions.opinion_sign_view, name="opinion_sign"),
     path("comites/<int:pk>/", committees.committee_detail, name="committee_detail"),

@@ -3,7 +3,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from core.models import Committee, Dossier, Membership
+from core.models import Call, Committee, Dossier, Membership
 from demo.setup import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def test_sets_up_the_paca_call_and_one_account_per_role(capsys):
     call_command("demo")
     output = capsys.readouterr().out
 
-    committee = Committee.objects.get()
+    committee = Committee.objects.get(call__edition=4)
     assert committee.get_region_display() == "Provence-Alpes-Côte d'Azur"
     assert [str(org) for org in committee.institutions] == ["AR Hlm PACA & Corse", "DREAL PACA"]
     assert committee.call.cap_per_project == 200000
@@ -31,6 +31,11 @@ def test_sets_up_the_paca_call_and_one_account_per_role(capsys):
     assert dossiers[3].strands.filter(year=1).count() == 2
     assert {p.name for p in dossiers[3].publics.all()} == {"troubles psychiques", "troubles autistiques"}
     assert dossiers[1].renewal_note
+
+    # A second call is open, so that the demo's landlords can draft and submit.
+    open_committee = Committee.objects.get(call__status=Call.Status.OPEN)
+    assert open_committee.institutions == committee.institutions
+    assert set(open_committee.memberships.values_list("user__username", flat=True)) == {"arhlm.paca", "dreal.paca"}
 
     roles = dict(Membership.objects.values_list("user__username", "role"))
     assert roles["secretariat"] == Membership.Role.SECRETARIAT

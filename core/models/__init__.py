@@ -1,5 +1,5 @@
 from core.models.calls import Call, Committee, Public, Strand
-from core.models.dossiers import BudgetLine, Dossier, DossierStrand, StateTransition, Territory
+from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand, StateTransition, Territory
 from core.models.followup import Agreement, Decision, PaymentTranche, Report, ReportHouseholds, ReportSpend
 from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignature, Priority, Verdict
 from core.models.organisations import Membership, Organisation
@@ -7,6 +7,7 @@ from core.models.organisations import Membership, Organisation
 __all__ = [
     "SMILEYS",
     "Agreement",
+    "Attachment",
     "BudgetLine",
     "Call",
     "Committee",

@@ -1,7 +1,8 @@
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
 from simple_history.models import HistoricalRecords
@@ -43,6 +44,12 @@ class Dossier(models.Model):
     publics = models.ManyToManyField("core.Public", blank=True, related_name="dossiers", verbose_name="publics cibles")
     duration_years = models.PositiveSmallIntegerField(
         "durée (années)", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    households_total = models.PositiveIntegerField(
+        "nombre total de ménages accompagnés",
+        null=True,
+        blank=True,
+        help_text="Sur toute la durée du projet ; égal à la somme des ménages par volet et par année.",
     )
     evaluation_plan = models.TextField("modalités d'évaluation", blank=True)
     renews = models.ForeignKey(
@@ -108,7 +115,16 @@ class DossierStrand(models.Model):
 
 class Territory(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="territories", verbose_name="dossier")
-    department = models.CharField("département", max_length=3)
+    department = models.CharField(
+        "département",
+        max_length=3,
+        validators=[
+            RegexValidator(
+                r"^(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$",
+                "Indiquez un numéro de département : 13, 2A, 974…",
+            )
+        ],
+    )
     commune = models.CharField("commune", max_length=255, blank=True)
     qpv = models.BooleanField("quartier prioritaire (QPV)", default=False)
     qpv_name = models.CharField("nom du QPV", max_length=255, blank=True)
@@ -170,3 +186,35 @@ class StateTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} : {self.get_from_state_display()} → {self.get_to_state_display()}"
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    # The stored name is the unguessable id: the original name is kept in the database only.
+    return f"dossiers/{attachment.dossier_id}/{attachment.uuid}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word (DOCX)"
+        XLSX = "xlsx", "Excel (XLSX)"
+        ODT = "odt", "OpenDocument (ODT)"
+
+    uuid = models.UUIDField("identifiant", default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments", verbose_name="dossier")
+    file = models.FileField("fichier", upload_to=attachment_path)
+    name = models.CharField("nom du fichier", max_length=255)
+    kind = models.CharField("format", max_length=10, choices=Kind.choices)
+    size = models.PositiveIntegerField("taille (octets)")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, verbose_name="déposé par"
+    )
+    uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pièce jointe"
+        verbose_name_plural = "pièces jointes"
+        ordering = ["dossier", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name

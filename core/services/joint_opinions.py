@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core.formats import euros
 from core.models import BudgetLine, Committee, Dossier, JointOpinion, Verdict
 from core.services.notifications import notify_joint_opinion_published
 
@@ -28,10 +29,6 @@ def published_projects(committee_ids) -> dict[tuple[int, int], dict]:
         for committee_id, joint_opinion in latest.items()
         for project in joint_opinion.content["projects"]
     }
-
-
-def euros(amount: Decimal) -> str:
-    return f"{amount:,.0f}".replace(",", "\u202f") + " €"
 
 
 @dataclass

@@ -4,27 +4,59 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db.models import Q
 
-from core.models import JointOpinion, Membership
+from core.models import Dossier, JointOpinion, Membership
+
+SIGNATURE = "\n\nVous pouvez le consulter dans aap.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
 
 
-def _addresses(memberships) -> list[str]:
-    return sorted({m.user.email for m in memberships.select_related("user") if m.user.email and m.user.is_active})
+def _send(recipients: Q, subject: str, body: str) -> int:
+    memberships = Membership.objects.filter(recipients).select_related("user")
+    addresses = sorted({m.user.email for m in memberships if m.user.email and m.user.is_active})
+    return send_mass_mail(
+        [(subject, body + SIGNATURE, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
+    )
+
+
+def _committee_members(committee_id: int) -> Q:
+    return Q(role=Membership.Role.COMMITTEE_MEMBER, committee_id=committee_id)
+
+
+def _landlord_staff(dossiers) -> Q:
+    carriers = {d.lead_landlord_id for d in dossiers} | {
+        org_id for d in dossiers for org_id in d.co_landlords.values_list("pk", flat=True)
+    }
+    return Q(role=Membership.Role.LANDLORD_STAFF, organisation_id__in=carriers)
+
+
+def notify_dossier_submitted(dossier_id: int) -> int:
+    dossier = Dossier.objects.select_related("committee", "lead_landlord").get(pk=dossier_id)
+    return _send(
+        _committee_members(dossier.committee_id),
+        f"Dossier déposé — N°{dossier.number} « {dossier.title} »",
+        f"{dossier.lead_landlord} a déposé le dossier N°{dossier.number} « {dossier.title} » "
+        f"auprès du comité {dossier.committee.name}.",
+    )
+
+
+def notify_dossier_returned(dossier_id: int) -> int:
+    dossier = Dossier.objects.select_related("committee").get(pk=dossier_id)
+    message = dossier.transitions.order_by("-at", "-id").first().message
+    return _send(
+        _landlord_staff([dossier]),
+        f"Dossier à compléter — N°{dossier.number} « {dossier.title} »",
+        f"Le comité {dossier.committee.name} vous renvoie le dossier N°{dossier.number} « {dossier.title} » "
+        f"pour qu'il soit complété :\n\n{message}",
+    )
 
 
 def notify_joint_opinion_published(joint_opinion_id: int) -> int:
     joint_opinion = JointOpinion.objects.select_related("committee__call").get(pk=joint_opinion_id)
     committee = joint_opinion.committee
     numbers = [project["number"] for project in joint_opinion.content["projects"]]
-    landlords = committee.dossiers.filter(number__in=numbers).values("lead_landlord")
-    recipients = _addresses(
-        Membership.objects.filter(
-            Q(role=Membership.Role.LANDLORD_STAFF, organisation__in=landlords)
-            | Q(role=Membership.Role.COMMITTEE_MEMBER, committee=committee)
-        )
-    )
-    subject = f"Avis conjoint publié — {committee.name} — {committee.call.title}"
-    body = (
+    dossiers = committee.dossiers.filter(number__in=numbers)
+    return _send(
+        _committee_members(committee.pk) | _landlord_staff(dossiers),
+        f"Avis conjoint publié — {committee.name} — {committee.call.title}",
         f"Le comité régional {committee.name} a publié la version {joint_opinion.version} de son avis conjoint "
-        f"sur l'appel « {committee.call.title} ».\n\nVous pouvez le consulter dans aap."
+        f"sur l'appel « {committee.call.title} ».",
     )
-    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients])

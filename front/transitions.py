@@ -1,0 +1,78 @@
+"""Buttons that move a dossier: submit, withdraw (landlord), return as incomplete (committee)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from core.models import Dossier
+from core.permissions import Access
+from core.services.dossiers import (
+    SubmissionRefused,
+    TransitionRefused,
+    dossier_return_incomplete,
+    dossier_submit,
+    dossier_withdraw,
+)
+from front.dossiers import render_dossier
+from front.forms import ReturnForm
+from front.opinions import dossier_for_opinion
+
+
+def _carried(access: Access, pk: int) -> Dossier:
+    dossier = access.dossier_or_404(pk)
+    if not access.carries(dossier):
+        raise PermissionDenied("Seul le bailleur porteur dépose ou retire son dossier.")
+    return dossier
+
+
+@require_POST
+@login_required
+def dossier_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    access = Access(request.user)
+    dossier = _carried(access, pk)
+    try:
+        dossier_submit(dossier=dossier, by=request.user)
+    except SubmissionRefused as refusal:
+        return render_dossier(request, access, dossier.pk, problems=refusal.problems, status=400)
+    except TransitionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Dossier déposé : le comité régional en est averti. Il ne peut plus être modifié.")
+    return redirect("dossier_detail", pk=dossier.pk)
+
+
+@require_POST
+@login_required
+def dossier_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+    access = Access(request.user)
+    dossier = _carried(access, pk)
+    if not request.POST.get("confirm"):
+        messages.error(request, "Cochez « Je confirme le retrait définitif » pour retirer le dossier.")
+        return redirect("dossier_detail", pk=dossier.pk)
+    try:
+        dossier_withdraw(dossier=dossier, by=request.user)
+    except TransitionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Dossier retiré.")
+    return redirect("dossier_detail", pk=dossier.pk)
+
+
+@require_POST
+@login_required
+def dossier_return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    access = Access(request.user)
+    dossier = dossier_for_opinion(access, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return render_dossier(request, access, dossier.pk, return_form=form, status=400)
+    try:
+        dossier_return_incomplete(dossier=dossier, by=request.user, message=form.cleaned_data["message"])
+    except TransitionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Dossier renvoyé au porteur comme incomplet ; il en est averti.")
+    return redirect("dossier_detail", pk=dossier.pk)
