@@ -53,11 +53,12 @@ def _institution_kind(letterhead: str) -> str | None:
     return None
 
 
-def _institutions(document: ParsedDocument, result: ImportResult) -> dict[str, Organisation]:
+def _institutions(document: ParsedDocument, kinds: set[str], result: ImportResult) -> dict[str, Organisation]:
+    """The co-chairing institutions of the given kinds, as the letterheads name them, created if need be."""
     found = {}
     for letterhead in document.letterheads:
         kind = _institution_kind(letterhead)
-        if kind is None or kind in found:
+        if kind not in kinds or kind in found:
             continue
         name = " ".join(letterhead.split())
         org = Organisation.objects.filter(name__iexact=name).first()
@@ -79,7 +80,7 @@ def _landlord(name: str, result: ImportResult) -> Organisation:
 
 def _call(document: ParsedDocument, result: ImportResult) -> Call:
     calls = Call.objects.all()
-    call = (calls.filter(edition=document.edition) if document.edition else calls.filter(title__iexact=document.call))
+    call = calls.filter(edition=document.edition) if document.edition else calls.filter(title__iexact=document.call)
     call = call.first()
     if call is None:
         call = Call.objects.create(
@@ -92,11 +93,12 @@ def _call(document: ParsedDocument, result: ImportResult) -> Call:
 def _committee(document: ParsedDocument, call: Call, result: ImportResult) -> Committee:
     region = find_region(document.region, document.call, *document.letterheads) or ""
     committees = Committee.objects.filter(call=call)
-    committee = (committees.filter(region=region) if region else committees.filter(name__iexact=document.region))
-    committee = committee.first()
-    institutions = _institutions(document, result)
+    # A committee created by hand may have no region yet; its name is unique within the call.
+    committee = committees.filter(region=region).first() if region else None
+    committee = committee or committees.filter(region="", name__iexact=document.region).first()
     values = {"instructed_on": document.instructed_on, "dossiers_received": document.dossiers_received}
     if committee is None:
+        institutions = _institutions(document, {Organisation.Kind.AR_HLM, Organisation.Kind.STATE_SERVICE}, result)
         committee = Committee.objects.create(
             call=call,
             name=document.region,
@@ -107,7 +109,11 @@ def _committee(document: ParsedDocument, call: Call, result: ImportResult) -> Co
         )
         result.created.append(f"committee {committee.name}")
         return committee
-    # Institutions already set by the secretariat are theirs to change, not the document's.
+    # Institutions already set by the secretariat are theirs to change, not the document's: only the
+    # missing ones are looked up, so that no unused organisation is created from a letterhead.
+    missing = {Organisation.Kind.AR_HLM} if committee.ar_hlm is None else set()
+    missing |= {Organisation.Kind.STATE_SERVICE} if committee.state_service is None else set()
+    institutions = _institutions(document, missing, result)
     if committee.ar_hlm is None and Organisation.Kind.AR_HLM in institutions:
         values["ar_hlm"] = institutions[Organisation.Kind.AR_HLM]
     if committee.state_service is None and Organisation.Kind.STATE_SERVICE in institutions:

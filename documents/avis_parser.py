@@ -5,13 +5,14 @@ PACA 2018 document but tolerates what such documents really contain: repeated le
 in labels and ranks, HTML fragments in the cells, smileys as pictures or as words.
 """
 
+import codecs
 import html
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from core.models import Priority, Verdict
+from core.models import Dossier, Organisation, Priority, Verdict
 from core.richtext import html_to_markdown
 
 
@@ -63,8 +64,12 @@ def fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKD", c)[0].lower() for c in text)
 
 
+INLINE_TAG = re.compile(r"</?(?:sup|sub|span|font|b|strong|i|em|u|ins)\b[^>]*>", re.I)
+
+
 def plain(line: str) -> str:
     """A line without HTML tags, Markdown bold and LaTeX-like superscripts, whitespace collapsed."""
+    line = INLINE_TAG.sub("", line)  # "4<sup>ème</sup>" is "4ème"
     line = re.sub(r"<[^>]*>", " ", line)
     line = re.sub(r"\^\{([^}]*)\}", r"\1", line).replace("**", "")
     return " ".join(html.unescape(line).split())
@@ -78,15 +83,18 @@ TITLE = re.compile(r"appels?\s+a\s+projets?")
 REGION = re.compile(r"^nom\s+de\s+la\s+region\b")
 RECEIVED = re.compile(r"^nombre\s+(?:total\s+)?de\s+dossiers\s+(?:recus|deposes)\b")
 INSTRUCTED = re.compile(r"^date\s+de\s+l\W?\s*instruction\b")
-PROJECT = re.compile(r"^projet\s*n\s*[°ºo.]?\s*(\d+)\b")
+# The heading stands alone on its line: "projet n°3 de 2016" inside a cell is not a new project.
+PROJECT = re.compile(r"^projet\s*(?:n\s*[°ºo.]?\s*)?([0-9]+)[\s.:)–—-]*$")
 NAME = re.compile(r"^(?:nom|titre|intitule)\s+du\s+projet\b")
 LANDLORD = re.compile(r"^(?:bailleurs?\s+soci(?:al|aux)|bailleurs?|organismes?(?:\s+hlm)?)\b")
 OPINION = re.compile(r"^avis\s+du\s+(?:cpr|comite)\b")
-QUESTIONS_LABEL = re.compile(r"^\s*(?:\^\^)?\s*questions?\s+soulev[eé]e?s?\s*:?\s*(?:\^\^)?\s*:?\s*", re.I)
-REMARKS = re.compile(r"^remarques?\b")
-REMARKS_LABEL = re.compile(
-    r"^\s*(?:\^\^)?\s*remarques?\s*(?:(?:/|et)\s*avis\s+global)?\s*:?\s*(?:\^\^)?\s*:?\s*", re.I
-)
+# "Remarques / avis global" is preferred to a bare "Remarque", which may also open a paragraph of the questions.
+REMARKS = (re.compile(r"^remarques?\s*(?:/|et)\s*avis\s+global\b"), re.compile(r"^remarques?\b"))
+# The labels at the start of a cell once in Markdown, underlined, bold or neither, the colon in or out.
+QUESTIONS_LABEL = re.compile(r"^\s*((?:\^\^|\*{1,2})*)\s*questions?\s+soulev[eé]e?s?\s*:?\s*", re.I)
+REMARKS_LABEL = re.compile(r"^\s*((?:\^\^|\*{1,2})*)\s*remarques?\s*(?:(?:/|et)\s*avis\s+global\s*)?:?\s*", re.I)
+MARKUP = re.compile(r"\^\^|\*{1,2}")
+HTML_TAG = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>", re.I)
 BULLET = re.compile(r"^[-–•*]\s+")
 RANK = re.compile(r"^rang\s+de\s+classement(?:\s+parmi\s+les\s+dossiers\s+retenus)?")
 
@@ -98,13 +106,14 @@ SMILEYS = {
 }
 SMILEY_CHARS = {s: v for v, forms in SMILEYS.items() for s in forms if len(s) == 1 and not s.isascii()}
 
+# fmt: off
 # OCR reads the "1" of "P1" as I, l or |; Roman numerals are seen too.
 RANKS = {
     "P1": Priority.P1, "PI": Priority.P1, "PL": Priority.P1, "P|": Priority.P1, "P!": Priority.P1,
     "P2": Priority.P2, "PII": Priority.P2, "PZ": Priority.P2,
     "P3": Priority.P3, "PIII": Priority.P3,
 }
-NOT_RETAINED = {"nonretenu", "nonretenue", "nr", "-", "–", "—", "nonclasse", "non", "sansobjet", ""}
+NOT_RETAINED = {"nonretenu", "nonretenue", "nr", "-", "–", "—", "nonclasse", "non", "sansobjet"}
 RETAINED_UNRANKED = {"retenu", "retenue", "oui"}
 
 MONTHS = {
@@ -115,39 +124,77 @@ ORDINALS = {
     "premier": 1, "premiere": 1, "deuxieme": 2, "second": 2, "seconde": 2, "troisieme": 3, "quatrieme": 4,
     "cinquieme": 5, "sixieme": 6, "septieme": 7, "huitieme": 8, "neuvieme": 9, "dixieme": 10,
 }
+# fmt: on
+# "4ème appel", "1er appel", "troisième appel"; not the "10" of "10 000 logements".
+EDITION = re.compile(rf"\b([0-9]{{1,2}}|{'|'.join(ORDINALS)})\s*(?:e|eme|ere|er|re|°)?\s+appels?\b")
+MAX_NUMBER = 9999
+MAX_TITLE = Dossier._meta.get_field("title").max_length
+MAX_LANDLORD = Organisation._meta.get_field("name").max_length
 
 
 def decode(data: bytes) -> str:
-    if b"\x00" in data or data.startswith(b"PK\x03\x04") or data.startswith(b"%PDF"):
-        raise ParseError(1, "ce fichier n'est pas un document texte (Word, PDF ou binaire ?)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    not_text = ParseError(1, "ce fichier n'est pas un document texte (Word, PDF ou binaire ?)")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Word's "Texte Unicode" export.
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise not_text from None
+    elif b"\x00" in data or data.startswith((b"PK\x03\x04", b"%PDF")):
+        raise not_text
+    elif data.startswith(b"{\\rtf"):
+        raise ParseError(1, "ce fichier est au format RTF : enregistrez-le en « texte brut » (.txt)")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise not_text
     return unicodedata.normalize("NFC", text)
 
 
+def _last_line(lines: list[str]) -> int:
+    """The number of the last line holding something, for errors about what comes too late or never."""
+    return max((i for i, line in enumerate(lines, 1) if line.strip()), default=1)
+
+
+def _letterhead_key(line: str) -> str:
+    """What two printings of a letterhead line share despite OCR: letters and digits, no case, no accents."""
+    return re.sub(r"[\W_]+", "", fold(plain(line)))
+
+
 def parse(text: str) -> ParsedDocument:
+    text = unicodedata.normalize("NFC", text)
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     starts = [i for i, line in enumerate(lines) if PROJECT.match(fold(plain(line)))]
-    header_end = starts[0] if starts else len(lines)
-    header = _parse_header(lines[:header_end])
     if not starts:
-        raise ParseError(len(lines), "aucun projet (« PROJET N°… ») : ce fichier n'est pas un avis conjoint")
+        if not any(TITLE.search(fold(plain(line))) for line in lines):
+            raise ParseError(
+                1, "ni intitulé d'appel à projets ni « PROJET N°… » : ce fichier n'est pas un avis conjoint"
+            )
+        raise ParseError(_last_line(lines), "aucun projet (« PROJET N°… ») après l'en-tête : document tronqué ?")
+    header = _parse_header(lines[: starts[0]])
 
-    letterhead_lines = {plain(line) for block in header["letterheads"] for line in block.split("\n")}
+    letterhead = {_letterhead_key(line) for block in header["letterheads"] for line in block.split("\n")} - {""}
     projects = []
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else len(lines)
-        body = [(i + 1, line) for i, line in enumerate(lines[start:end], start) if plain(line) not in letterhead_lines]
+        # A letterhead repeated at a page break inside a project is no part of its text.
+        body = [(start + 1, lines[start])] + [
+            (i + 1, line)
+            for i, line in enumerate(lines[start + 1 : end], start + 1)
+            if _letterhead_key(line) not in letterhead
+        ]
         projects.append(_parse_project(body))
 
-    numbers = [p.number for p in projects]
+    seen = {}
     for p in projects:
-        if numbers.count(p.number) > 1:
-            raise ParseError(p.line, f"le projet N°{p.number} apparaît deux fois")
+        if p.number in seen:
+            raise ParseError(p.line, f"le projet N°{p.number} apparaît deux fois (déjà ligne {seen[p.number]})")
+        seen[p.number] = p.line
     if len(projects) < header["dossiers_received"]:
-        last = max(i for i, line in enumerate(lines, 1) if line.strip())
+        last = _last_line(lines)
         raise ParseError(
             last,
             f"l'en-tête annonce {header['dossiers_received']} dossiers reçus mais le document n'en contient que "
@@ -161,9 +208,7 @@ def _parse_header(lines: list[str]) -> dict:
     folded = [fold(line) for line in cleaned]
     title_at = next((i for i, f in enumerate(folded) if TITLE.search(f)), None)
     if title_at is None:
-        raise ParseError(
-            len(lines) or 1, "pas d'intitulé d'appel à projets dans l'en-tête : ce fichier n'est pas un avis conjoint"
-        )
+        raise ParseError(1, "pas d'intitulé d'appel à projets dans l'en-tête : ce fichier n'est pas un avis conjoint")
 
     title_parts = []
     for line, f in zip(cleaned[title_at:], folded[title_at:], strict=True):
@@ -187,16 +232,17 @@ def _parse_header(lines: list[str]) -> dict:
     }
     for key, label in labels.items():
         if key not in found or not found[key][1]:
-            raise ParseError(len(lines), f"l'en-tête ne donne pas « {label} »")
+            raise ParseError(_last_line(lines), f"l'en-tête ne donne pas « {label} »")
 
     line, received = found["received"]
-    if not re.fullmatch(r"\d+", received):
+    count = re.fullmatch(r"([0-9]{1,4})(?:\s+dossiers?)?\.?", fold(received))
+    if count is None:
         raise ParseError(line, f"nombre de dossiers reçus illisible : « {received} »")
 
     return {
         "call": call,
         "region": found["region"][1],
-        "dossiers_received": int(received),
+        "dossiers_received": int(count.group(1)),
         "instructed_on": parse_date(*found["instructed"]),
         "letterheads": _letterhead_blocks(lines[:title_at]),
         "edition": _edition(call),
@@ -215,24 +261,22 @@ def _letterhead_blocks(lines: list[str]) -> list[str]:
 
 
 def _edition(call: str) -> int | None:
-    f = fold(call)
-    match = re.match(r"\s*(\d+)\s*(?:e|eme|ere|er|re|°)?\b", f)
-    if match:
-        return int(match.group(1))
-    word = re.match(r"\s*([a-z]+)", f)
-    return ORDINALS.get(word.group(1)) if word else None
+    match = EDITION.search(fold(call))
+    if match is None:
+        return None
+    return int(match.group(1)) if match.group(1).isdigit() else ORDINALS[match.group(1)]
 
 
 def parse_date(line: int, text: str) -> date:
     f = fold(text).strip(" .")
     try:
-        if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", f):
+        if match := re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", f):
             year, month, day = map(int, match.groups())
             return date(year, month, day)
-        if match := re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", f):
+        if match := re.fullmatch(r"([0-9]{1,2})\s*[/.-]\s*([0-9]{1,2})\s*[/.-]\s*([0-9]{4})", f):
             day, month, year = map(int, match.groups())
             return date(year, month, day)
-        if match := re.fullmatch(r"(?:[a-z]+\s+)?(\d{1,2})\s*(?:er)?\s+([a-z]+)\.?\s+(\d{4})", f):
+        if match := re.fullmatch(r"(?:[a-z]+\s+){0,2}([0-9]{1,2})\s*(?:er)?\s+([a-z]+)\.?\s+([0-9]{4})", f):
             month = next((n for prefix, n in MONTHS.items() if match.group(2).startswith(prefix)), None)
             if month:
                 return date(int(match.group(3)), month, int(match.group(1)))
@@ -248,12 +292,19 @@ def _find(body: list[tuple[int, str]], rx: re.Pattern, after: int = 0) -> int | 
 def _parse_project(body: list[tuple[int, str]]) -> ParsedProject:
     first_line, head = body[0]
     number = int(PROJECT.match(fold(plain(head))).group(1))
+    if not 1 <= number <= MAX_NUMBER:
+        raise ParseError(first_line, f"numéro de projet impossible : {number}")
     last_line = max((n for n, line in body if line.strip()), default=first_line)
-    labels = [("Nom du projet", NAME), ("Bailleur social", LANDLORD), ("AVIS DU CPR", OPINION),
-              ("Remarques / avis global", REMARKS), ("Rang de classement parmi les dossiers retenus", RANK)]
+    labels = [
+        ("Nom du projet", (NAME,)),
+        ("Bailleur social", (LANDLORD,)),
+        ("AVIS DU CPR", (OPINION,)),
+        ("Remarques / avis global", REMARKS),
+        ("Rang de classement parmi les dossiers retenus", (RANK,)),
+    ]
     at, after = [], 1
-    for label, rx in labels:
-        k = _find(body, rx, after)
+    for label, patterns in labels:
+        k = next((k for rx in patterns if (k := _find(body, rx, after)) is not None), None)
         if k is None:
             raise ParseError(
                 last_line, f"le projet N°{number} s'arrête avant « {label} » : document tronqué ou incomplet"
@@ -261,33 +312,57 @@ def _parse_project(body: list[tuple[int, str]]) -> ParsedProject:
         at.append(k)
         after = k + 1
     name_at, landlord_at, opinion_at, remarks_at, rank_at = at
+    lost = _find(body, NAME, rank_at + 1)
+    if lost is not None:
+        # Otherwise the next project would vanish into this one, its heading misread ("PR0JET N°4").
+        raise ParseError(
+            body[lost][0], f"« Nom du projet » sans ligne « PROJET N°… » avant lui, après le projet N°{number}"
+        )
 
     def field_text(k: int, rx: re.Pattern, until: int) -> str:
         first = plain(body[k][1])
         parts = [_value(first, rx.match(fold(first)))] + [plain(line) for _, line in body[k + 1 : until]]
         return " ".join(p for p in parts if p)
 
-    title = field_text(name_at, NAME, landlord_at).strip(" «»\"“”'")
+    title = " ".join(_unquote(field_text(name_at, NAME, landlord_at)).split())
     landlord = field_text(landlord_at, LANDLORD, opinion_at)
-    if not title:
-        raise ParseError(body[name_at][0], f"le projet N°{number} n'a pas de nom")
-    if not landlord:
-        raise ParseError(body[landlord_at][0], f"le projet N°{number} n'a pas de bailleur social")
+    for at, value, what, longest in (
+        (name_at, title, "nom", MAX_TITLE),
+        (landlord_at, landlord, "bailleur social", MAX_LANDLORD),
+    ):
+        if not value:
+            raise ParseError(body[at][0], f"le projet N°{number} n'a pas de {what}")
+        if len(value) > longest:
+            raise ParseError(
+                body[at][0],
+                f"le {what} du projet N°{number} dépasse {longest} caractères : étiquette manquante après lui ?",
+            )
 
     verdict, questions = _verdict_and_questions(number, body, opinion_at, remarks_at)
-    remarks = REMARKS_LABEL.sub("", _cell_markdown([line for _, line in body[remarks_at:rank_at]]), count=1)
-    priority, retained = _rank(body[rank_at])
+    remarks = _drop_label(_cell_markdown([line for _, line in body[remarks_at:rank_at]]), REMARKS_LABEL)
+    priority, retained = _rank(number, body[rank_at])
     return ParsedProject(
         number=number,
-        title=" ".join(title.split()),
+        title=title,
         landlord=landlord,
         verdict=verdict,
         questions=questions,
-        remarks=remarks.strip(),
+        remarks=remarks,
         priority=priority,
         retained=retained,
         line=first_line,
     )
+
+
+def _unquote(title: str) -> str:
+    """The title without the guillemets around it (even one of them lost), keeping quotes inside it."""
+    title = title.strip()
+    title = title[1:] if title.startswith(("«", "“")) else title
+    title = title[:-1] if title.endswith(("»", "”")) else title
+    title = title.strip()
+    if len(title) > 1 and title[0] == title[-1] == '"' and title.count('"') == 2:
+        title = title[1:-1]
+    return title
 
 
 def _verdict_and_questions(
@@ -295,25 +370,41 @@ def _verdict_and_questions(
 ) -> tuple[str, str]:
     line_number, opinion_line = body[opinion_at]
     rest = _value(plain(opinion_line), OPINION.match(fold(plain(opinion_line))))
-    cell = [rest] if rest else []
-    cell += [line for _, line in body[opinion_at + 1 : remarks_at]]
-    while cell and not plain(cell[0]):
+    cell = [(line_number, rest)] if rest else []
+    cell += body[opinion_at + 1 : remarks_at]
+    while cell and not plain(cell[0][1]):
         cell.pop(0)
     if not cell:
         raise ParseError(line_number, f"le projet N°{number} n'a pas d'avis (☺, 😐 ou ☹) sous « AVIS DU CPR »")
 
-    first = plain(cell[0]).replace("\ufe0f", "")
+    first_number, first_line = cell[0]
+    lines = [line for _, line in cell]
+    first = plain(first_line).replace("\ufe0f", "")
     verdict = _verdict(first)
     if verdict:
-        cell = cell[1:]
-    elif first[:1] in SMILEY_CHARS:
+        lines = lines[1:]
+    elif first[:1] in SMILEY_CHARS and first[0] in lines[0]:
         # The smiley shares its line with the start of the questions.
         verdict = SMILEY_CHARS[first[0]]
-        cell[0] = cell[0].replace(first[0], "", 1)
+        lines[0] = re.sub(re.escape(first[0]) + "\ufe0f?", "", lines[0], count=1)
     else:
-        raise ParseError(line_number, f"avis illisible pour le projet N°{number} : « {first[:40]} »")
-    questions = QUESTIONS_LABEL.sub("", _cell_markdown(cell), count=1)
-    return verdict, questions.strip()
+        raise ParseError(
+            first_number,
+            f"avis illisible pour le projet N°{number} : « {first[:40]} » (attendu ☺, 😐 ou ☹ sous « AVIS DU CPR »)",
+        )
+    return verdict, _drop_label(_cell_markdown(lines), QUESTIONS_LABEL)
+
+
+def _drop_label(markdown: str, label: re.Pattern) -> str:
+    """The cell's text without its label, and without the label's underline or bold, but not the text's."""
+    match = label.match(markdown)
+    if match is None:
+        return markdown.strip()
+    rest, opened = markdown[match.end() :], MARKUP.findall(match.group(1))
+    while opened and rest.lstrip(" :").startswith(opened[-1]):
+        rest = rest.lstrip(" :")[len(opened.pop()) :]
+    # What is still open goes on over the text: "<u>Questions soulevées : tout le texte</u>".
+    return "".join(opened) + rest.lstrip().lstrip(":").strip()
 
 
 def _verdict(text: str) -> str | None:
@@ -323,7 +414,7 @@ def _verdict(text: str) -> str | None:
 
 def _cell_markdown(lines: list[str]) -> str:
     text = "\n".join(lines)
-    if not re.search(r"<(?:p|u|ul|ol|li|br|div|em|strong|i|b)\b", text, re.I):
+    if not HTML_TAG.search(text):
         text = _plain_to_html(text)
     return html_to_markdown(text)
 
@@ -348,10 +439,16 @@ def _plain_to_html(text: str) -> str:
     return "".join(out)
 
 
-def _rank(numbered_line: tuple[int, str]) -> tuple[str | None, bool]:
+def _rank(number: int, numbered_line: tuple[int, str]) -> tuple[str | None, bool]:
     line_number, line = numbered_line
     text = plain(line)
     value = _value(text, RANK.match(fold(text)))
+    if not value:
+        # "Non retenu" is written out: an empty rank is more likely a cut in the document.
+        raise ParseError(
+            line_number,
+            f"le projet N°{number} n'a pas de rang de classement (P1, P2, P3 ou Non retenu) : document tronqué ?",
+        )
     compact = re.sub(r"[\s.]", "", value).upper()
     if compact in RANKS:
         return RANKS[compact].value, True
@@ -360,4 +457,7 @@ def _rank(numbered_line: tuple[int, str]) -> tuple[str | None, bool]:
         return None, False
     if key in RETAINED_UNRANKED:
         return None, True
-    raise ParseError(line_number, f"rang de classement illisible : « {value} » (attendu P1, P2, P3 ou Non retenu)")
+    raise ParseError(
+        line_number,
+        f"rang de classement illisible pour le projet N°{number} : « {value} » (attendu P1, P2, P3 ou Non retenu)",
+    )

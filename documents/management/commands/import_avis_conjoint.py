@@ -22,7 +22,7 @@ class Command(BaseCommand):
             text = decode(file.read_bytes())
             document = parse(text)
         except OSError as error:
-            raise CommandError(f"{file}: {error.strerror}") from error
+            raise CommandError(f"{file}: fichier illisible ({error.strerror})") from error
         except ParseError as error:
             raise CommandError(f"{file}: {error}") from error
 
@@ -35,4 +35,3 @@ class Command(BaseCommand):
         result = avis_conjoint_import(document=document, source=text)
         if not as_json:
             self.stdout.write(self.style.SUCCESS(str(result)))
-
