@@ -45,9 +45,12 @@ class Access:
         return {m.committee_id for m in self._with(Membership.Role.OBSERVER)}
 
     def dossiers(self) -> QuerySet[Dossier]:
-        if self.is_secretariat or None in self.observer_scope:
+        """The dossiers this user may see; a draft belongs to its landlord until it is submitted."""
+        if self.is_secretariat:
             return Dossier.objects.all()
-        visible = Q(committee_id__in=self.member_committee_ids | self.observer_scope)
+        if None in self.observer_scope:
+            return Dossier.objects.exclude(state=Dossier.State.DRAFT)
+        visible = Q(committee_id__in=self.member_committee_ids | self.observer_scope) & ~Q(state=Dossier.State.DRAFT)
         visible |= Q(lead_landlord_id__in=self.landlord_ids) | Q(co_landlords__in=self.landlord_ids)
         if not (self.member_committee_ids or self.observer_scope or self.landlord_ids):
             return Dossier.objects.none()

@@ -60,7 +60,7 @@ def _matches(dossier: Dossier, filters: dict) -> bool:
 def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
     committee = access.committee_or_404(pk)
-    dossiers = list(with_relations(committee.dossiers.all()))
+    dossiers = list(with_relations(access.dossiers().filter(committee=committee)))
     published = published_projects([committee.pk])
     for dossier in dossiers:
         dossier.shown_opinion, dossier.hidden_reason = shown_opinion(access, dossier, published)

@@ -1,0 +1,261 @@
+"""The landlord's draft: creation, editing, attachments, submission, return and withdrawal."""
+
+import html
+import io
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import Attachment, BudgetLine, Call, Dossier, DossierStrand, Public, Territory
+from core.services.dossiers import dossier_problems
+
+State = Dossier.State
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+@pytest.fixture
+def open_call(cast):
+    call = cast.committee.call
+    call.status = Call.Status.OPEN
+    call.cap_per_project = 200000
+    call.max_duration_years = 3
+    call.save()
+    return call
+
+
+@pytest.fixture
+def draft(cast, open_call, login):
+    response = login(cast.users["landlord"]).post(
+        reverse("dossier_new"),
+        {"committee": cast.committee.pk, "landlord": cast.dossier.lead_landlord_id, "title": "Nouveau projet"},
+    )
+    dossier = Dossier.objects.get(title="Nouveau projet")
+    assert response["Location"] == reverse("dossier_edit", args=[dossier.pk])
+    return dossier
+
+
+def complete(dossier, households=(6, 6), amounts=(40000, 40000), duration=2):
+    dossier.summary, dossier.evaluation_plan, dossier.duration_years = "Résumé", "Bilan annuel", duration
+    dossier.households_total = 12
+    dossier.save()
+    dossier.publics.add(Public.objects.create(name="sortants de prison"))
+    Territory.objects.create(dossier=dossier, department="13")
+    for year, count in enumerate(households, 1):
+        DossierStrand.objects.create(dossier=dossier, strand="acces", year=year, households=count)
+    for year, amount in enumerate(amounts, 1):
+        BudgetLine.objects.create(dossier=dossier, year=year, funder="fnavdl", amount=amount)
+
+
+def test_new_draft_is_numbered_after_the_committee_and_hidden_from_it(cast, draft, login):
+    assert draft.number == max(cast.dossier.number, cast.other_dossier.number) + 1
+    assert draft.state == State.DRAFT
+    assert draft.transitions.get().by == cast.users["landlord"]
+    for role in ("member", "observer", "other_landlord"):
+        assert login(cast.users[role]).get(reverse("dossier_detail", args=[draft.pk])).status_code == 404
+    assert login(cast.users["secretariat"]).get(reverse("dossier_detail", args=[draft.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["member", "secretariat", "observer"])
+def test_only_landlords_create_dossiers(cast, open_call, login, role):
+    assert login(cast.users[role]).get(reverse("dossier_new")).status_code == 403
+
+
+def test_create_refuses_a_closed_call(cast, login):
+    from tests.factories import CommitteeFactory
+
+    client = login(cast.users["landlord"])
+    data = {"committee": cast.committee.pk, "landlord": cast.dossier.lead_landlord_id, "title": "Trop tard"}
+    assert "Aucun appel à projets n'est ouvert" in text(client.post(reverse("dossier_new"), data))
+    CommitteeFactory(call__status=Call.Status.OPEN)
+    response = client.post(reverse("dossier_new"), data)
+    assert response.status_code == 400
+    assert "Ce comité n'accepte pas de dépôt." in text(response)
+    assert not Dossier.objects.filter(title="Trop tard").exists()
+
+
+def _edit_data(**extra):
+    data = {
+        "title": "Nouveau projet",
+        "summary": "Accompagner",
+        "duration_years": "2",
+        "households_total": "12",
+        "evaluation_plan": "Bilan",
+        "partners_text": "SOLiHA Provence\nGCS Galilé\nsoliha provence",
+        "renewal_note": "",
+    }
+    for prefix in ("strands", "territories", "budget"):
+        data |= {f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-INITIAL_FORMS": "0"}
+    data |= {"strands-0-strand": "acces", "strands-0-year": "1", "strands-0-households": "12"}
+    data |= {"territories-0-department": "13", "territories-0-commune": "Marseille", "territories-0-qpv": "on"}
+    data |= {"budget-0-year": "1", "budget-0-funder": "fsi", "budget-0-amount": "50000"}
+    return data | extra
+
+
+def test_edit_saves_the_draft_and_its_lines(cast, draft, login):
+    response = login(cast.users["landlord"]).post(reverse("dossier_edit", args=[draft.pk]), _edit_data())
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.summary == "Accompagner"
+    assert sorted(p.name for p in draft.partners.all()) == ["GCS Galilé", "SOLiHA Provence"]
+    assert draft.strands.get().households == 12
+    assert draft.territories.get().qpv
+    assert draft.requested_amount() == 50000
+
+
+def test_a_bad_line_saves_nothing_and_says_why(cast, draft, login):
+    response = login(cast.users["landlord"]).post(
+        reverse("dossier_edit", args=[draft.pk]), _edit_data(**{"territories-0-department": "99", "summary": "Neuf"})
+    )
+    assert response.status_code == 400
+    assert "Indiquez un numéro de département" in text(response)
+    draft.refresh_from_db()
+    assert draft.summary == "" and not draft.strands.exists()
+
+
+def test_duration_over_the_calls_maximum_is_refused_in_the_form(cast, draft, login):
+    response = login(cast.users["landlord"]).post(
+        reverse("dossier_edit", args=[draft.pk]), _edit_data(duration_years="5")
+    )
+    assert "La durée maximale de cet appel est de 3 ans" in text(response)
+
+
+def test_submission_lists_every_problem_at_once(cast, draft, open_call):
+    complete(draft, households=(6, 5), amounts=(150000, 100000), duration=3)
+    open_call.max_duration_years = 2
+    open_call.save()
+    problems = " | ".join(dossier_problems(Dossier.objects.get(pk=draft.pk)))
+    assert "(11) ne font pas le total annoncé (12)" in problems
+    assert "250\u202f000 €" in problems and "plafond" in problems
+    assert "durée (3 ans) dépasse la durée maximale de l'appel (2 ans)" in problems
+
+
+def test_submit_freezes_and_notifies_the_committee(cast, draft, login, django_capture_on_commit_callbacks):
+    cast.users["member"].email = "membre@example.org"
+    cast.users["member"].save()
+    complete(draft)
+    client = login(cast.users["landlord"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("dossier_submit", args=[draft.pk])).status_code == 302
+    assert Dossier.objects.get(pk=draft.pk).state == State.SUBMITTED
+    assert [m.to for m in mail.outbox] == [["membre@example.org"]]
+    assert client.get(reverse("dossier_edit", args=[draft.pk])).status_code == 403
+
+
+def test_submit_refused_shows_the_list_and_changes_nothing(cast, draft, login):
+    response = login(cast.users["landlord"]).post(reverse("dossier_submit", args=[draft.pk]))
+    assert response.status_code == 400
+    assert "Le résumé du projet est vide." in text(response)
+    assert Dossier.objects.get(pk=draft.pk).state == State.DRAFT
+
+
+def test_no_submission_after_the_deadline(cast, draft, open_call):
+    complete(draft)
+    open_call.submission_deadline = timezone.now() - timedelta(hours=1)
+    open_call.save()
+    assert any("Les dépôts sont clos" in p for p in dossier_problems(Dossier.objects.get(pk=draft.pk)))
+
+
+def test_returned_as_incomplete_then_completed(cast, draft, login, django_capture_on_commit_callbacks):
+    cast.users["landlord"].email = "porteur@example.org"
+    cast.users["landlord"].save()
+    complete(draft)
+    login(cast.users["landlord"]).post(reverse("dossier_submit", args=[draft.pk]))
+
+    member = login(cast.users["member"])
+    assert member.post(reverse("dossier_return", args=[draft.pk]), {"message": ""}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        member.post(reverse("dossier_return", args=[draft.pk]), {"message": "Il manque le budget signé."})
+    assert Dossier.objects.get(pk=draft.pk).state == State.INCOMPLETE
+    assert "Il manque le budget signé." in mail.outbox[-1].body
+    assert mail.outbox[-1].to == ["porteur@example.org"]
+
+    landlord = login(cast.users["landlord"])
+    assert landlord.get(reverse("dossier_edit", args=[draft.pk])).status_code == 200
+    landlord.post(reverse("dossier_submit", args=[draft.pk]))
+    assert Dossier.objects.get(pk=draft.pk).state == State.SUBMITTED
+
+
+def test_withdraw_needs_confirmation_and_is_refused_after_the_decision(cast, draft, login):
+    client = login(cast.users["landlord"])
+    client.post(reverse("dossier_withdraw", args=[draft.pk]))
+    assert Dossier.objects.get(pk=draft.pk).state == State.DRAFT
+    client.post(reverse("dossier_withdraw", args=[draft.pk]), {"confirm": "1"})
+    assert Dossier.objects.get(pk=draft.pk).state == State.WITHDRAWN
+
+    Dossier.objects.filter(pk=cast.dossier.pk).update(state=State.RETAINED)
+    response = client.post(reverse("dossier_withdraw", args=[cast.dossier.pk]), {"confirm": "1"}, follow=True)
+    assert "ne peut pas passer à « Retiré »" in text(response)
+    assert Dossier.objects.get(pk=cast.dossier.pk).state == State.RETAINED
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+UPLOADS = {
+    "budget.pdf": (b"%PDF-1.7\n" + b"0" * 100, "pdf"),
+    "note.docx": (_zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>"}), "docx"),
+    "tableau.xlsx": (_zip({"xl/workbook.xml": b"<x/>"}), "xlsx"),
+    "lettre.odt": (_zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"}), "odt"),
+    "programme.pdf.exe": (b"MZ\x90\x00" + b"\x00" * 100, None),
+    "faux.pdf": (b"MZ\x90\x00" + b"\x00" * 100, None),
+    "archive.docx": (_zip({"readme.txt": b"rien"}), None),
+    "bombe.docx": (_zip({"word/document.xml": b"0" * (30 * 1024 * 1024)}), None),
+    "gros.pdf": (b"%PDF-1.7\n" + b"0" * (20 * 1024 * 1024), None),
+}
+
+
+@pytest.mark.parametrize("name", UPLOADS)
+def test_attachments_are_recognised_by_content(cast, draft, login, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content, kind = UPLOADS[name]
+    client = login(cast.users["landlord"])
+    response = client.post(
+        reverse("attachment_upload", args=[draft.pk]), {"file": SimpleUploadedFile(name, content)}, follow=True
+    )
+    assert response.status_code == 200
+    attachment = Attachment.objects.filter(dossier=draft).first()
+    if kind is None:
+        assert attachment is None
+        assert any(word in text(response) for word in ("n'est pas un document", "dépasse 20 Mo", "volume anormal"))
+    else:
+        assert attachment.kind == kind and attachment.name == name
+        download = client.get(reverse("attachment_download", args=[attachment.uuid]))
+        assert b"".join(download.streaming_content) == content
+
+
+def test_attachments_are_read_only_by_who_sees_the_dossier(cast, draft, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    complete(draft)
+    client = login(cast.users["landlord"])
+    client.post(reverse("attachment_upload", args=[draft.pk]), {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")})
+    client.post(reverse("dossier_submit", args=[draft.pk]))
+    url = reverse("attachment_download", args=[Attachment.objects.get().uuid])
+    expected = {
+        "landlord": 200,
+        "member": 200,
+        "secretariat": 200,
+        "other_landlord": 404,
+        "other_committee_member": 404,
+        "anonymous": 302,
+    }
+    assert {role: login(cast.users[role]).get(url).status_code for role in expected} == expected
+    assert (
+        login(cast.users["member"])
+        .post(reverse("attachment_upload", args=[draft.pk]), {"file": SimpleUploadedFile("b.pdf", b"%PDF-1.4 y")})
+        .status_code
+        == 403
+    )
