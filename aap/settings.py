@@ -144,3 +144,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+CSRF_FAILURE_VIEW = "front.errors.csrf_failure"

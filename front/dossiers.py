@@ -5,12 +5,13 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.models import SMILEYS, BudgetLine, Dossier, DossierStrand, StateTransition, Verdict
+from core.models import SMILEYS, BudgetLine, Dossier, DossierStrand, Verdict
 from core.permissions import Access
 from core.richtext import render_markdown
 from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
 from core.services.joint_opinions import published_projects
 from core.services.opinions import FIELDS, OPEN_STATES
+from core.services.timeline import dossier_timeline
 from front.forms import AttachmentForm, OpinionForm, ReturnForm
 
 
@@ -116,7 +117,6 @@ def render_dossier(
             "attachments",
             Prefetch("strands", queryset=DossierStrand.objects.order_by("strand", "year")),
             Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("year", "funder")),
-            Prefetch("transitions", queryset=StateTransition.objects.select_related("by")),
         )
         .get()
     )
@@ -148,6 +148,7 @@ def render_dossier(
         and institution.pk not in signed,
         "institution": institution,
         "editable": editable,
+        "timeline": dossier_timeline(dossier, with_opinion=access.can_read_opinion_draft(dossier)),
         "problems": problems,
         "attachment_form": AttachmentForm() if editable else None,
         "can_withdraw": carries and dossier.state in WITHDRAWABLE_STATES,

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from simple_history.models import HistoricalRecords
 
+from core.formats import euros
 from core.models.calls import Strand
 
 
@@ -71,7 +72,7 @@ class Dossier(models.Model):
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
 
-    history = HistoricalRecords(verbose_name="historique du dossier")
+    history = HistoricalRecords(verbose_name="historique du dossier", m2m_fields=[co_landlords, partners, publics])
 
     class Meta:
         verbose_name = "dossier"
@@ -99,6 +100,8 @@ class DossierStrand(models.Model):
     strand = models.CharField("volet", max_length=20, choices=Strand.choices)
     year = models.PositiveSmallIntegerField("année du projet", validators=[MinValueValidator(1)])
     households = models.PositiveIntegerField("ménages")
+
+    history = HistoricalRecords(verbose_name="historique des volets")
 
     class Meta:
         verbose_name = "volet (ménages par année)"
@@ -129,6 +132,8 @@ class Territory(models.Model):
     qpv = models.BooleanField("quartier prioritaire (QPV)", default=False)
     qpv_name = models.CharField("nom du QPV", max_length=255, blank=True)
 
+    history = HistoricalRecords(verbose_name="historique des territoires")
+
     class Meta:
         verbose_name = "territoire"
         ordering = ["dossier", "department", "commune"]
@@ -154,6 +159,8 @@ class BudgetLine(models.Model):
     label = models.CharField("intitulé", max_length=255, blank=True)
     amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
 
+    history = HistoricalRecords(verbose_name="historique du budget")
+
     class Meta:
         verbose_name = "ligne budgétaire"
         verbose_name_plural = "lignes budgétaires"
@@ -164,7 +171,7 @@ class BudgetLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Année {self.year}, {self.get_funder_display()} : {self.amount} €"
+        return f"Année {self.year}, {self.get_funder_display()} : {euros(self.amount)}"
 
 
 class StateTransition(models.Model):

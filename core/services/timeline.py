@@ -1,0 +1,74 @@
+"""A dossier's history as one timeline: state changes, edits of the dossier and its parts, the opinion."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core.models import BudgetLine, Dossier, DossierStrand, Opinion, StateTransition, Territory
+
+# Saving a form writes several history rows within a moment; they read as one change.
+SAME_CHANGE = timedelta(seconds=5)
+# State changes have their own events, with their author and message.
+TRACKED_ELSEWHERE = {"updated_at", "state", "submitted_at"}
+ACTIONS = {"+": "ajout", "~": "modification", "-": "suppression"}
+
+
+@dataclass
+class Event:
+    at: datetime
+    user: object
+    title: str
+    details: list[str] = field(default_factory=list)
+
+
+def _label(model, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def _record_events(records, model, title: str, describe=None) -> list[Event]:
+    """One event per history row, naming the fields that changed since the previous row."""
+    events, previous = [], None
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        if previous is None or record.history_type != "~":
+            details = [f"{ACTIONS[record.history_type]} : {describe(record)}"] if describe else []
+        else:
+            changed = record.diff_against(previous).changed_fields
+            details = [_label(model, name) for name in changed if name not in TRACKED_ELSEWHERE]
+        if details or previous is None:
+            events.append(Event(record.history_date, record.history_user, title, details))
+        previous = record
+    return events
+
+
+def _merge(events: list[Event]) -> list[Event]:
+    merged: list[Event] = []
+    for event in sorted(events, key=lambda e: e.at):
+        last = merged[-1] if merged else None
+        if last and last.title == event.title and last.user == event.user and event.at - last.at <= SAME_CHANGE:
+            last.details += [d for d in event.details if d not in last.details]
+        else:
+            merged.append(event)
+    return merged
+
+
+def dossier_timeline(dossier: Dossier, *, with_opinion: bool) -> list[Event]:
+    """Newest first. The opinion's drafting is included only for those who may read the drafts."""
+    events = [
+        Event(t.at, t.by, f"État : {t.get_to_state_display()}", [t.message] if t.message else [])
+        for t in StateTransition.objects.filter(dossier=dossier).select_related("by")
+    ]
+    records = dossier.history.select_related("history_user")
+    # The creation row duplicates the "Brouillon créé" transition.
+    events += [e for e in _record_events(records, Dossier, "Dossier modifié") if e.details]
+    for model, title in ((DossierStrand, "Ménages par volet"), (Territory, "Territoires"), (BudgetLine, "Budget")):
+        parts = model.history.filter(dossier_id=dossier.pk).select_related("history_user")
+        events += _record_events(parts, model, title, describe=lambda r: str(r.instance))
+    if with_opinion:
+        opinion_records = Opinion.history.filter(dossier_id=dossier.pk).select_related("history_user")
+        events += _record_events(opinion_records, Opinion, "Avis du comité", describe=lambda r: f"version {r.version}")
+        opinion = Opinion.objects.filter(dossier=dossier).first()
+        if opinion:
+            events += [
+                Event(s.signed_at, s.signed_by, f"Avis signé pour {s.institution}")
+                for s in opinion.signatures.select_related("institution", "signed_by")
+            ]
+    return list(reversed(_merge(events)))
