@@ -5,10 +5,6 @@ from core.services.opinions import opinion_save
 from core.services.timeline import dossier_timeline
 
 
-def titles(events) -> list[str]:
-    return [event.title for event in events]
-
-
 def test_edits_of_the_dossier_and_its_parts_name_who_and_what(cast):
     landlord = cast.users["landlord"]
     dossier = Dossier.objects.get(pk=cast.dossier.pk)
