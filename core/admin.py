@@ -138,6 +138,9 @@ class ReportAdmin(admin.ModelAdmin):
 admin.site.register(
     [
         models.Attachment,
+        models.Message,
+        models.Note,
+        models.ExpertRequest,
         models.DossierStrand,
         models.Territory,
         models.BudgetLine,

@@ -27,6 +27,11 @@ class Access:
     def is_secretariat(self) -> bool:
         return bool(self._with(Membership.Role.SECRETARIAT))
 
+    @property
+    def is_expert(self) -> bool:
+        """An invited expert sees only the dossiers sent to them."""
+        return bool(self._with(Membership.Role.EXPERT))
+
     @cached_property
     def member_committee_ids(self) -> set[int]:
         return {m.committee_id for m in self._with(Membership.Role.COMMITTEE_MEMBER)}
@@ -52,7 +57,9 @@ class Access:
             return Dossier.objects.exclude(state=Dossier.State.DRAFT)
         visible = Q(committee_id__in=self.member_committee_ids | self.observer_scope) & ~Q(state=Dossier.State.DRAFT)
         visible |= Q(lead_landlord_id__in=self.landlord_ids) | Q(co_landlords__in=self.landlord_ids)
-        if not (self.member_committee_ids or self.observer_scope or self.landlord_ids):
+        if self.is_expert:
+            visible |= Q(expert_requests__expert=self.user)
+        if not (self.member_committee_ids or self.observer_scope or self.landlord_ids or self.is_expert):
             return Dossier.objects.none()
         # co_landlords joins can repeat a dossier; filtering on ids keeps the queryset plain.
         return Dossier.objects.filter(pk__in=Dossier.objects.filter(visible).values("pk"))
@@ -102,6 +109,10 @@ class Access:
         if committee is None or not self.can_read_committee(committee):
             raise Http404("Comité introuvable.")
         return committee
+
+    def can_talk_about(self, dossier: Dossier) -> bool:
+        """The thread between the committee and the landlord: both sides write in it."""
+        return self.carries(dossier) or self.can_act_on_opinion(dossier)
 
     def can_read_opinion_draft(self, dossier: Dossier) -> bool:
         """The opinion as the committee works on it: the secretariat, and members not in conflict."""

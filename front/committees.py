@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from core.models import Dossier, JointOpinion, Organisation, Priority, Verdict
 from core.permissions import Access
 from core.services.joint_opinions import (
+    Check,
     PublicationRefused,
     joint_opinion_publish,
     publication_checks,
@@ -84,11 +85,27 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "total": len(dossiers),
             "by_state": _count(d.get_state_display() for d in dossiers),
             "by_verdict": _count(d.shown_opinion.verdict_label for d in dossiers if d.shown_opinion),
-            "checks": publication_checks(committee) if is_member or access.is_secretariat else None,
+            "checks": readable_checks(access, publication_checks(committee))
+            if is_member or access.is_secretariat
+            else None,
             "can_publish": is_member,
             "versions": committee.joint_opinions.select_related("published_by").order_by("-version"),
         },
     )
+
+
+def readable_checks(access: Access, checks: list[Check]) -> list[Check]:
+    """The checks, except what they would tell a member in conflict about the drafts it may not read."""
+    readable, hidden = [], {}
+    for check in checks:
+        if check.dossier is not None and not access.can_read_opinion_draft(check.dossier):
+            hidden[check.dossier.pk] = check.dossier
+        else:
+            readable.append(check)
+    return readable + [
+        Check(f"Projet N°{d.number} : en conflit d'intérêts, vous ne voyez pas l'état de cet avis.", blocking=False)
+        for d in hidden.values()
+    ]
 
 
 def _count(labels) -> list[tuple[str, int]]:
@@ -108,8 +125,8 @@ def committee_publish(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         joint_opinion = joint_opinion_publish(committee=committee, by=request.user)
     except PublicationRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
+        for check in readable_checks(access, refusal.checks):
+            messages.error(request, check.message)
         return redirect("committee_detail", pk=committee.pk)
     messages.success(request, f"Avis conjoint publié : version {joint_opinion.version}.")
     return redirect("joint_opinion", pk=committee.pk, version=joint_opinion.version)

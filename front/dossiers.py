@@ -5,14 +5,22 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.models import SMILEYS, BudgetLine, Dossier, DossierStrand, Verdict
+from core.models import SMILEYS, Attachment, BudgetLine, Dossier, DossierStrand, Verdict
 from core.permissions import Access
 from core.richtext import render_markdown
 from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
 from core.services.joint_opinions import published_projects
 from core.services.opinions import FIELDS, OPEN_STATES
 from core.services.timeline import dossier_timeline
-from front.forms import AttachmentForm, OpinionForm, ReturnForm
+from front.forms import (
+    AdviceForm,
+    AttachmentForm,
+    ExpertRequestForm,
+    MessageForm,
+    NoteForm,
+    OpinionForm,
+    ReturnForm,
+)
 
 
 @dataclass
@@ -114,7 +122,7 @@ def render_dossier(
             "publics",
             "territories",
             "opinion__signatures__institution",
-            "attachments",
+            Prefetch("attachments", queryset=Attachment.objects.filter(message=None)),
             Prefetch("strands", queryset=DossierStrand.objects.order_by("strand", "year")),
             Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("year", "funder")),
         )
@@ -131,8 +139,21 @@ def render_dossier(
     budget = list(dossier.budget_lines.all())
     carries = access.carries(dossier)
     editable = carries and dossier.state in EDITABLE_STATES
+    reads_drafts = access.can_read_opinion_draft(dossier)
+    talks = access.can_talk_about(dossier)
     context = {
         "title": f"Dossier N°{dossier.number} — {dossier.title}",
+        "thread": dossier.messages.select_related("author").prefetch_related("attachments")
+        if talks or access.is_secretariat
+        else None,
+        "message_form": MessageForm() if talks else None,
+        "notes": dossier.notes.select_related("author") if reads_drafts else None,
+        "note_form": NoteForm() if can_act else None,
+        "expert_requests": dossier.expert_requests.select_related("expert", "requested_by")
+        if reads_drafts
+        else dossier.expert_requests.filter(expert=request.user),
+        "expert_request_form": ExpertRequestForm() if can_act else None,
+        "advice_form": AdviceForm() if access.is_expert else None,
         "dossier": dossier,
         "opinion": shown,
         "hidden_reason": hidden_reason,
@@ -148,7 +169,7 @@ def render_dossier(
         and institution.pk not in signed,
         "institution": institution,
         "editable": editable,
-        "timeline": dossier_timeline(dossier, with_opinion=access.can_read_opinion_draft(dossier)),
+        "timeline": dossier_timeline(dossier, with_opinion=reads_drafts),
         "problems": problems,
         "attachment_form": AttachmentForm() if editable else None,
         "can_withdraw": carries and dossier.state in WITHDRAWABLE_STATES,

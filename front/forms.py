@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.models import User
 
 from core.models import (
     BudgetLine,
@@ -6,6 +7,7 @@ from core.models import (
     Committee,
     Dossier,
     DossierStrand,
+    Membership,
     Organisation,
     Priority,
     Public,
@@ -147,4 +149,50 @@ class AttachmentForm(forms.Form):
         label="Ajouter une pièce jointe",
         help_text="PDF, DOCX, XLSX ou ODT, 20 Mo au plus.",
         error_messages={"required": "Choisissez un fichier.", "empty": "Ce fichier est vide."},
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Votre message",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Le message est vide."},
+    )
+    file = forms.FileField(
+        label="Pièce jointe (facultative)", required=False, help_text="PDF, DOCX, XLSX ou ODT, 20 Mo au plus."
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Note réservée au comité",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "La note est vide."},
+    )
+
+
+class ExpertRequestForm(forms.Form):
+    expert = forms.ModelChoiceField(
+        label="Expert invité",
+        queryset=None,
+        empty_label="Choisissez un expert",
+        error_messages={"required": "Choisissez l'expert à consulter."},
+    )
+    question = forms.CharField(
+        label="Question posée",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Posez votre question à l'expert."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = User.objects.filter(memberships__role=Membership.Role.EXPERT).distinct()
+        self.fields["expert"].label_from_instance = lambda user: user.get_full_name() or user.username
+
+
+class AdviceForm(forms.Form):
+    advice = forms.CharField(
+        label="Votre avis consultatif",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "L'avis est vide."},
     )

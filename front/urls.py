@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from front import committees, dossiers, drafts, opinions, transitions
+from front import committees, dossiers, drafts, exchanges, opinions, transitions
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -13,6 +13,10 @@ urlpatterns = [
     path("dossiers/<int:pk>/deposer/", transitions.dossier_submit_view, name="dossier_submit"),
     path("dossiers/<int:pk>/retirer/", transitions.dossier_withdraw_view, name="dossier_withdraw"),
     path("dossiers/<int:pk>/renvoyer/", transitions.dossier_return_view, name="dossier_return"),
+    path("dossiers/<int:pk>/messages/", exchanges.message_new, name="message_new"),
+    path("dossiers/<int:pk>/notes/", exchanges.note_new, name="note_new"),
+    path("dossiers/<int:pk>/experts/", exchanges.expert_request_new, name="expert_request_new"),
+    path("avis-experts/<int:pk>/", exchanges.expert_advice, name="expert_advice"),
     path("dossiers/<int:pk>/avis/", opinions.opinion_edit, name="opinion_edit"),
     path("dossiers/<int:pk>/avis/signer/", opinions.opinion_sign_view, name="opinion_sign"),
     path("comites/<int:pk>/", committees.committee_detail, name="committee_detail"),

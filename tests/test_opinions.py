@@ -112,7 +112,7 @@ def test_publication_checks_list_every_problem(cast):
 def test_publication_refused_while_unsigned(cast):
     with pytest.raises(PublicationRefused) as refusal:
         joint_opinion_publish(committee=cast.committee, by=cast.users["member"])
-    assert any("n'est pas signé" in m for m in refusal.value.messages)
+    assert any("n'est pas signé" in check.message for check in refusal.value.checks)
     assert not JointOpinion.objects.exists()
 
 

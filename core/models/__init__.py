@@ -1,5 +1,6 @@
 from core.models.calls import Call, Committee, Public, Strand
 from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand, StateTransition, Territory
+from core.models.exchanges import ExpertRequest, Message, Note
 from core.models.followup import Agreement, Decision, PaymentTranche, Report, ReportHouseholds, ReportSpend
 from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignature, Priority, Verdict
 from core.models.organisations import Membership, Organisation
@@ -14,8 +15,11 @@ __all__ = [
     "Decision",
     "Dossier",
     "DossierStrand",
+    "ExpertRequest",
     "JointOpinion",
     "Membership",
+    "Message",
+    "Note",
     "Opinion",
     "OpinionSignature",
     "Organisation",

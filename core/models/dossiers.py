@@ -209,6 +209,14 @@ class Attachment(models.Model):
 
     uuid = models.UUIDField("identifiant", default=uuid.uuid4, unique=True, editable=False)
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments", verbose_name="dossier")
+    message = models.ForeignKey(
+        "core.Message",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name="message",
+    )
     file = models.FileField("fichier", upload_to=attachment_path)
     name = models.CharField("nom du fichier", max_length=255)
     kind = models.CharField("format", max_length=10, choices=Kind.choices)

@@ -49,6 +49,7 @@ class Membership(models.Model):
         COMMITTEE_MEMBER = "membre_comite", "Membre de comité régional"
         SECRETARIAT = "secretariat", "Secrétariat national"
         OBSERVER = "observateur", "Observateur (financeur)"
+        EXPERT = "expert", "Expert invité (avis consultatif)"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="utilisateur"

@@ -134,7 +134,7 @@ class SubmissionRefused(Exception):
 
 @transaction.atomic
 def dossier_submit(*, dossier: Dossier, by) -> Dossier:
-    dossier = Dossier.objects.select_for_update().select_related("call").get(pk=dossier.pk)
+    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("call").get(pk=dossier.pk)
     if dossier.state not in EDITABLE_STATES:
         raise TransitionRefused(f"Ce dossier est déjà « {dossier.get_state_display()} ».")
     problems = dossier_problems(dossier)

@@ -35,12 +35,13 @@ def published_projects(committee_ids) -> dict[tuple[int, int], dict]:
 class Check:
     message: str
     blocking: bool = True
+    dossier: Dossier | None = None
 
 
 class PublicationRefused(Exception):
-    def __init__(self, messages: list[str]):
-        super().__init__(" ".join(messages))
-        self.messages = messages
+    def __init__(self, checks: list[Check]):
+        super().__init__(" ".join(check.message for check in checks))
+        self.checks = checks
 
 
 def _received(committee: Committee):
@@ -53,39 +54,40 @@ def _received(committee: Committee):
     )
 
 
+def _dossier_checks(dossier: Dossier, institutions, cap: Decimal | None) -> list[Check]:
+    opinion = getattr(dossier, "opinion", None)
+    if opinion is None or not opinion.verdict:
+        return [Check("pas d'avis rendu.")]
+    signed = {s.institution_id for s in opinion.signatures.all()}
+    problems = [Check(f"l'avis n'est pas signé par {org}.") for org in institutions if org.pk not in signed]
+    if opinion.retained and opinion.verdict == Verdict.UNFAVORABLE:
+        problems.append(Check("un dossier retenu doit avoir un avis favorable ou réservé."))
+    if opinion.retained and not opinion.priority:
+        problems.append(Check("retenu sans rang de classement (P1, P2 ou P3)."))
+    requested = sum(
+        (line.amount for line in dossier.budget_lines.all() if line.funder in BudgetLine.PROGRAMME_FUNDERS),
+        start=Decimal(0),
+    )
+    if cap is not None and requested > cap:
+        # The committee may still publish, saying so in its remarks, as PACA did in 2018.
+        message = f"la somme demandée ({euros(requested)}) dépasse le plafond par projet ({euros(cap)})."
+        problems.append(Check(message, blocking=False))
+    return problems
+
+
 def publication_checks(committee: Committee) -> list[Check]:
+    """What stands between the committee and publication; each check names its dossier."""
     checks = []
     institutions = committee.institutions
     if len(institutions) < 2:
         checks.append(Check("Le comité doit avoir ses deux institutions co-présidentes (AR Hlm et État)."))
-    cap = committee.call.cap_per_project
     dossiers = list(_received(committee))
     if not dossiers:
         checks.append(Check("Aucun dossier déposé : il n'y a pas d'avis à publier."))
     for dossier in dossiers:
         label = f"Projet N°{dossier.number} « {dossier.title} »"
-        opinion = getattr(dossier, "opinion", None)
-        if opinion is None or not opinion.verdict:
-            checks.append(Check(f"{label} : pas d'avis rendu."))
-            continue
-        signed = {s.institution_id for s in opinion.signatures.all()}
-        for institution in institutions:
-            if institution.pk not in signed:
-                checks.append(Check(f"{label} : l'avis n'est pas signé par {institution}."))
-        if opinion.retained and opinion.verdict == Verdict.UNFAVORABLE:
-            checks.append(Check(f"{label} : un dossier retenu doit avoir un avis favorable ou réservé."))
-        if opinion.retained and not opinion.priority:
-            checks.append(Check(f"{label} : retenu sans rang de classement (P1, P2 ou P3)."))
-        if not opinion.retained and opinion.priority:
-            checks.append(Check(f"{label} : un rang de classement n'est donné qu'à un dossier retenu."))
-        requested = sum(
-            (line.amount for line in dossier.budget_lines.all() if line.funder in BudgetLine.PROGRAMME_FUNDERS),
-            start=Decimal(0),
-        )
-        if cap is not None and requested > cap:
-            # The committee may still publish, saying so in its remarks, as PACA did in 2018.
-            message = f"{label} : la somme demandée ({euros(requested)}) dépasse le plafond par projet ({euros(cap)})."
-            checks.append(Check(message, blocking=False))
+        for check in _dossier_checks(dossier, institutions, committee.call.cap_per_project):
+            checks.append(Check(f"{label} : {check.message}", check.blocking, dossier))
     return checks
 
 
@@ -117,16 +119,18 @@ def committee_snapshot(committee: Committee) -> dict:
 def joint_opinion_publish(*, committee: Committee, by) -> JointOpinion:
     """Freeze the committee's opinions as a new published version; earlier versions stay readable."""
     committee = (
-        Committee.objects.select_for_update().select_related("call", "ar_hlm", "state_service").get(pk=committee.pk)
+        Committee.objects.select_for_update(of=("self",))
+        .select_related("call", "ar_hlm", "state_service")
+        .get(pk=committee.pk)
     )
-    blocking = [check.message for check in publication_checks(committee) if check.blocking]
+    blocking = [check for check in publication_checks(committee) if check.blocking]
     if blocking:
         raise PublicationRefused(blocking)
     content = committee_snapshot(committee)
     digest = snapshot_digest(content)
     last = committee.joint_opinions.order_by("-version").first()
     if last is not None and last.sha256 == digest:
-        raise PublicationRefused([f"Rien n'a changé depuis la version {last.version} publiée."])
+        raise PublicationRefused([Check(f"Rien n'a changé depuis la version {last.version} publiée.")])
     joint_opinion = JointOpinion.objects.create(
         committee=committee,
         version=(last.version if last else 0) + 1,

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db.models import Q
 
-from core.models import Dossier, JointOpinion, Membership
+from core.models import Dossier, ExpertRequest, JointOpinion, Membership, Message
 
 SIGNATURE = "\n\nVous pouvez le consulter dans aap.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
 
@@ -59,4 +59,35 @@ def notify_joint_opinion_published(joint_opinion_id: int) -> int:
         f"Avis conjoint publié — {committee.name} — {committee.call.title}",
         f"Le comité régional {committee.name} a publié la version {joint_opinion.version} de son avis conjoint "
         f"sur l'appel « {committee.call.title} ».",
+    )
+
+
+def notify_message(message_id: int) -> int:
+    message = Message.objects.select_related("dossier", "author").get(pk=message_id)
+    dossier = message.dossier
+    recipients = _landlord_staff([dossier]) if message.from_committee else _committee_members(dossier.committee_id)
+    return _send(
+        recipients & ~Q(user=message.author),
+        f"Nouveau message — N°{dossier.number} « {dossier.title} »",
+        f"{message.author.get_full_name() or message.author} a écrit sur le dossier N°{dossier.number} :\n\n"
+        f"{message.body}",
+    )
+
+
+def notify_advice_requested(request_id: int) -> int:
+    request = ExpertRequest.objects.select_related("dossier").get(pk=request_id)
+    return _send(
+        Q(user_id=request.expert_id, role=Membership.Role.EXPERT),
+        f"Avis consultatif demandé — N°{request.dossier.number} « {request.dossier.title} »",
+        f"Le comité vous demande un avis consultatif sur ce dossier :\n\n{request.question}",
+    )
+
+
+def notify_advice_given(request_id: int) -> int:
+    request = ExpertRequest.objects.select_related("dossier", "expert").get(pk=request_id)
+    return _send(
+        _committee_members(request.dossier.committee_id),
+        f"Avis d'expert rendu — N°{request.dossier.number} « {request.dossier.title} »",
+        f"{request.expert.get_full_name() or request.expert} a rendu son avis consultatif sur le dossier "
+        f"N°{request.dossier.number}.",
     )

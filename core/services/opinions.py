@@ -64,7 +64,7 @@ def opinion_save(*, dossier: Dossier, by, expected_version: int, **values) -> Op
 @transaction.atomic
 def opinion_sign(*, dossier: Dossier, institution: Organisation, by) -> Opinion:
     """Sign for one co-chairing institution; with both signatures the opinion is final."""
-    dossier = Dossier.objects.select_for_update().select_related("committee").get(pk=dossier.pk)
+    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("committee").get(pk=dossier.pk)
     _check_open(dossier)
     committee = dossier.committee
     if institution not in committee.institutions:

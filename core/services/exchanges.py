@@ -1,0 +1,61 @@
+"""Messages, committee notes and experts' advice on a dossier."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import Dossier, ExpertRequest, Membership, Message, Note
+from core.services.attachments import attachment_add
+from core.services.notifications import notify_advice_given, notify_advice_requested, notify_message
+
+
+class ExchangeRefused(Exception):
+    """The message is for the user."""
+
+
+def _text(body: str, what: str) -> str:
+    body = body.strip()
+    if not body:
+        raise ExchangeRefused(f"{what} est vide.")
+    return body
+
+
+@transaction.atomic
+def message_post(*, dossier: Dossier, by, body: str, from_committee: bool, upload=None) -> Message:
+    message = Message.objects.create(
+        dossier=dossier, author=by, from_committee=from_committee, body=_text(body, "Le message")
+    )
+    if upload is not None:
+        attachment = attachment_add(dossier=dossier, upload=upload, by=by)
+        attachment.message = message
+        attachment.save(update_fields=["message"])
+    transaction.on_commit(lambda: notify_message(message.pk))
+    return message
+
+
+def note_add(*, dossier: Dossier, by, body: str) -> Note:
+    return Note.objects.create(dossier=dossier, author=by, body=_text(body, "La note"))
+
+
+@transaction.atomic
+def expert_request(*, dossier: Dossier, expert, question: str, by) -> ExpertRequest:
+    if not expert.memberships.filter(role=Membership.Role.EXPERT).exists():
+        raise ExchangeRefused(f"{expert} n'est pas un expert invité.")
+    if ExpertRequest.objects.filter(dossier=dossier, expert=expert).exists():
+        raise ExchangeRefused(f"Un avis a déjà été demandé à {expert.get_full_name() or expert} sur ce dossier.")
+    request = ExpertRequest.objects.create(
+        dossier=dossier, expert=expert, question=_text(question, "La question"), requested_by=by
+    )
+    transaction.on_commit(lambda: notify_advice_requested(request.pk))
+    return request
+
+
+@transaction.atomic
+def expert_advise(*, request: ExpertRequest, by, advice: str) -> ExpertRequest:
+    request = ExpertRequest.objects.select_for_update().get(pk=request.pk)
+    if request.expert_id != by.pk:
+        raise ExchangeRefused("Seul l'expert sollicité rend cet avis.")
+    request.advice = _text(advice, "L'avis")
+    request.answered_at = timezone.now()
+    request.save(update_fields=["advice", "answered_at"])
+    transaction.on_commit(lambda: notify_advice_given(request.pk))
+    return request

@@ -1,0 +1,96 @@
+"""The thread with the landlord, the committee's notes and the experts' advice, on the dossier page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.models import ExpertRequest
+from core.permissions import Access
+from core.services.attachments import AttachmentRefused
+from core.services.exchanges import ExchangeRefused, expert_advise, expert_request, message_post, note_add
+from front.forms import AdviceForm, ExpertRequestForm, MessageForm, NoteForm
+from front.opinions import dossier_for_opinion
+
+
+def _done(request: HttpRequest, form, action, success: str, anchor: str, pk: int) -> HttpResponse:
+    """Run the action if the form is valid; either way, back to the dossier page with a message."""
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        try:
+            action(form.cleaned_data)
+        except (ExchangeRefused, AttachmentRefused) as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, success)
+    return redirect(reverse("dossier_detail", args=[pk]) + f"#{anchor}")
+
+
+@require_POST
+@login_required
+def message_new(request: HttpRequest, pk: int) -> HttpResponse:
+    access = Access(request.user)
+    dossier = access.dossier_or_404(pk)
+    if not access.can_talk_about(dossier):
+        raise PermissionDenied("Seuls le porteur du dossier et les membres du comité échangent sur ce dossier.")
+    from_committee = access.can_act_on_opinion(dossier)
+    form = MessageForm(request.POST, request.FILES)
+
+    def post(data):
+        message_post(
+            dossier=dossier, by=request.user, body=data["body"], from_committee=from_committee, upload=data["file"]
+        )
+
+    return _done(request, form, post, "Message envoyé.", "echanges", dossier.pk)
+
+
+@require_POST
+@login_required
+def note_new(request: HttpRequest, pk: int) -> HttpResponse:
+    access = Access(request.user)
+    dossier = dossier_for_opinion(access, pk)
+    form = NoteForm(request.POST)
+    return _done(
+        request,
+        form,
+        lambda data: note_add(dossier=dossier, by=request.user, body=data["body"]),
+        "Note ajoutée.",
+        "notes",
+        dossier.pk,
+    )
+
+
+@require_POST
+@login_required
+def expert_request_new(request: HttpRequest, pk: int) -> HttpResponse:
+    access = Access(request.user)
+    dossier = dossier_for_opinion(access, pk)
+    form = ExpertRequestForm(request.POST)
+
+    def ask(data):
+        expert_request(dossier=dossier, expert=data["expert"], question=data["question"], by=request.user)
+
+    return _done(request, form, ask, "Avis demandé : l'expert en est averti.", "experts", dossier.pk)
+
+
+@require_POST
+@login_required
+def expert_advice(request: HttpRequest, pk: int) -> HttpResponse:
+    expert_request_ = ExpertRequest.objects.filter(pk=pk, expert=request.user).first()
+    if expert_request_ is None:
+        raise Http404("Demande d'avis introuvable.")
+    form = AdviceForm(request.POST)
+    return _done(
+        request,
+        form,
+        lambda data: expert_advise(request=expert_request_, by=request.user, advice=data["advice"]),
+        "Avis transmis au comité.",
+        "experts",
+        expert_request_.dossier_id,
+    )

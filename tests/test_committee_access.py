@@ -1,0 +1,288 @@
+"""Who may act on the committee's opinions and read its pages: every role of the cast, on each URL and action.
+
+Each table says, for one URL, what each role gets: DONE (the action is carried out, then a redirect),
+LOGIN (anonymous: redirected to the login page), 200, or the status of the refusal (403, 404).
+"""
+
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from core.models import JointOpinion, Membership, Opinion, OpinionSignature
+from core.services.joint_opinions import committee_snapshot, snapshot_digest
+from core.services.opinions import opinion_sign
+from tests.factories import OrganisationFactory, UserFactory, member
+
+DONE, LOGIN = "done", "login"
+A_TITLE, B_TITLE = "Projet du bailleur A", "Projet du bailleur B"
+A_DRAFT, B_DRAFT = "Brouillon de l'avis sur A", "Brouillon de l'avis sur B"
+# Each project's title and the remarks of its opinion: what must not leak to those who may not read it.
+PROJECTS = {A_TITLE: A_DRAFT, B_TITLE: B_DRAFT}
+
+NEW_OPINION = {
+    "verdict": "reserve",
+    "questions": "Questions revues par le comité.",
+    "remarks": "Remarques revues par le comité.",
+    "retained": "on",
+    "priority": "P2",
+}
+OPINION_FIELDS = ("verdict", "questions", "remarks", "retained", "priority", "version")
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def check_refusal(response, expected) -> None:
+    """The refusal expected (LOGIN or a status), and nothing of either dossier in its body."""
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == expected
+    body = text(response)
+    for secret in (*PROJECTS, *PROJECTS.values()):
+        assert secret not in body
+
+
+def check_redirect(response, to: str) -> None:
+    assert response.status_code == 302
+    assert response["Location"] == to
+
+
+def opinion_values(dossier) -> dict:
+    return Opinion.objects.filter(dossier=dossier).values(*OPINION_FIELDS).get()
+
+
+def listed_titles(response) -> set[str]:
+    """The projects in the committee page's table (the publication checks also name projects)."""
+    (rows,) = re.findall(r"<tbody>(.*?)</tbody>", text(response), flags=re.S)
+    return {title for title in PROJECTS if title in rows}
+
+
+@pytest.fixture
+def signed(cast):
+    """Both opinions signed by both institutions: the committee may publish."""
+    for dossier in (cast.dossier, cast.other_dossier):
+        for institution in cast.committee.institutions:
+            opinion_sign(dossier=dossier, institution=institution, by=cast.users["member"])
+    return cast
+
+
+@pytest.fixture
+def published(cast):
+    """Version 1 of the committee's avis conjoint, written as the publication service writes it."""
+    content = committee_snapshot(cast.committee)
+    JointOpinion.objects.create(
+        committee=cast.committee,
+        version=1,
+        source=JointOpinion.Source.PUBLISHED,
+        content=content,
+        sha256=snapshot_digest(content),
+        published_by=cast.users["member"],
+    )
+    return cast
+
+
+# role -> what a POST on dossier A's opinion (save or sign) gets
+OPINION_ACTION = {
+    "anonymous": LOGIN,
+    "landlord": 403,
+    "other_landlord": 404,
+    "member": DONE,
+    "member_in_conflict": 403,
+    "other_committee_member": 404,
+    "secretariat": 403,
+    "observer": 403,
+    "other_committee_observer": 404,
+}
+
+
+@pytest.mark.parametrize("role", OPINION_ACTION)
+def test_opinion_edit(cast, login, role):
+    expected = OPINION_ACTION[role]
+    before = opinion_values(cast.dossier)
+    response = login(cast.users[role]).post(
+        reverse("opinion_edit", args=[cast.dossier.pk]), {**NEW_OPINION, "version": before["version"]}
+    )
+    if expected == DONE:
+        check_redirect(response, reverse("dossier_detail", args=[cast.dossier.pk]))
+        assert opinion_values(cast.dossier) == {**NEW_OPINION, "retained": True, "version": before["version"] + 1}
+    else:
+        check_refusal(response, expected)
+        assert opinion_values(cast.dossier) == before
+
+
+@pytest.mark.parametrize("role", OPINION_ACTION)
+def test_opinion_sign(cast, login, role):
+    expected = OPINION_ACTION[role]
+    response = login(cast.users[role]).post(reverse("opinion_sign", args=[cast.dossier.pk]))
+    signatures = OpinionSignature.objects.filter(opinion__dossier=cast.dossier)
+    if expected == DONE:
+        check_redirect(response, reverse("dossier_detail", args=[cast.dossier.pk]))
+        # The cast's member belongs to the committee's State service.
+        assert [(s.institution, s.signed_by) for s in signatures] == [
+            (cast.committee.state_service, cast.users["member"])
+        ]
+    else:
+        check_refusal(response, expected)
+        assert not signatures.exists()
+
+
+def test_a_member_outside_the_two_institutions_does_not_sign(cast, login):
+    outsider = member(
+        UserFactory(), OrganisationFactory(name="Action Logement"), Membership.Role.COMMITTEE_MEMBER, cast.committee
+    )
+    response = login(outsider).post(reverse("opinion_sign", args=[cast.dossier.pk]))
+    assert response.status_code == 403
+    assert not OpinionSignature.objects.exists()
+
+
+def test_member_in_conflict_signs_the_other_dossier_for_its_institution(cast, login):
+    response = login(cast.users["member_in_conflict"]).post(reverse("opinion_sign", args=[cast.other_dossier.pk]))
+    check_redirect(response, reverse("dossier_detail", args=[cast.other_dossier.pk]))
+    signature = OpinionSignature.objects.get()
+    assert (signature.opinion.dossier, signature.institution) == (cast.other_dossier, cast.committee.ar_hlm)
+
+
+# role -> status of the committee page, and the projects whose draft verdict it shows
+COMMITTEE_PAGE = {
+    "anonymous": (LOGIN, set()),
+    "landlord": (404, set()),
+    "other_landlord": (404, set()),
+    "member": (200, {A_TITLE, B_TITLE}),
+    "member_in_conflict": (200, {B_TITLE}),
+    "other_committee_member": (404, set()),
+    "secretariat": (200, {A_TITLE, B_TITLE}),
+    "observer": (200, set()),
+    "other_committee_observer": (404, set()),
+}
+
+
+@pytest.mark.parametrize("role", COMMITTEE_PAGE)
+def test_committee_page(cast, login, role):
+    status, verdicts_shown = COMMITTEE_PAGE[role]
+    client = login(cast.users[role])
+    page = reverse("committee_detail", args=[cast.committee.pk])
+    response, favourable = client.get(page), client.get(page, {"avis": "favorable"})
+    if status != 200:
+        check_refusal(response, status)
+        check_refusal(favourable, status)
+        return
+    assert response.status_code == favourable.status_code == 200
+    assert listed_titles(response) == set(PROJECTS)
+    # Both drafts are favourable: the filter finds those whose verdict the role may read, and no other.
+    assert listed_titles(favourable) == verdicts_shown
+    count = f"Favorable : {len(verdicts_shown)}" if verdicts_shown else "Aucun avis consultable."
+    assert count in text(response)
+    assert A_DRAFT not in text(response)
+
+
+def committee_page(client, committee) -> str:
+    """The committee page's text, without its CSRF token (which changes from one request to the next)."""
+    body = text(client.get(reverse("committee_detail", args=[committee.pk])))
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", body)
+
+
+# Changes to dossier A's draft opinion: only those who may read the draft should notice them.
+DRAFT_CHANGES = {
+    "signed by one institution": lambda cast: opinion_sign(
+        dossier=cast.dossier, institution=cast.committee.state_service, by=cast.users["member"]
+    ),
+    "retained though unfavourable, as the admin allows": lambda cast: Opinion.objects.filter(
+        dossier=cast.dossier
+    ).update(verdict="defavorable", retained=True, priority="P1"),
+}
+
+
+@pytest.mark.parametrize("change", DRAFT_CHANGES)
+@pytest.mark.parametrize("role", ["member_in_conflict", "observer"])
+def test_committee_page_ignores_a_draft_the_role_may_not_read(cast, login, role, change):
+    client = login(cast.users[role])
+    before = committee_page(client, cast.committee)
+    DRAFT_CHANGES[change](cast)
+    assert committee_page(client, cast.committee) == before
+
+
+# role -> what a POST to publish the committee's avis conjoint gets, its opinions being signed
+PUBLISH = {
+    "anonymous": LOGIN,
+    "landlord": 404,
+    "other_landlord": 404,
+    "member": DONE,
+    "member_in_conflict": DONE,
+    "other_committee_member": 404,
+    "secretariat": 403,
+    "observer": 403,
+    "other_committee_observer": 404,
+}
+
+
+@pytest.mark.parametrize("role", PUBLISH)
+def test_committee_publish(signed, login, role):
+    expected, committee = PUBLISH[role], signed.committee
+    response = login(signed.users[role]).post(reverse("committee_publish", args=[committee.pk]))
+    if expected == DONE:
+        check_redirect(response, reverse("joint_opinion", args=[committee.pk, 1]))
+        joint_opinion = JointOpinion.objects.get(committee=committee)
+        assert (joint_opinion.version, joint_opinion.published_by) == (1, signed.users[role])
+        assert joint_opinion.sha256 == snapshot_digest(joint_opinion.content)
+        assert re.fullmatch(r"[0-9a-f]{64}", joint_opinion.sha256)
+        assert [p["title"] for p in joint_opinion.content["projects"]] == [A_TITLE, B_TITLE]
+    else:
+        check_refusal(response, expected)
+        assert not JointOpinion.objects.exists()
+
+
+def test_publishing_again_without_change_is_refused(signed, login):
+    client = login(signed.users["member"])
+    url = reverse("committee_publish", args=[signed.committee.pk])
+    client.post(url)
+    response = client.post(url, follow=True)
+    assert response.redirect_chain == [(reverse("committee_detail", args=[signed.committee.pk]), 302)]
+    assert "Rien n'a changé depuis la version 1 publiée." in text(response)
+    assert list(JointOpinion.objects.values_list("version", flat=True)) == [1]
+
+
+# role -> status of the published avis conjoint (version 1), and the projects it shows
+JOINT_OPINION = {
+    "anonymous": (LOGIN, set()),
+    "landlord": (200, {A_TITLE}),
+    "other_landlord": (200, {B_TITLE}),
+    "member": (200, {A_TITLE, B_TITLE}),
+    "member_in_conflict": (200, {A_TITLE, B_TITLE}),
+    "other_committee_member": (404, set()),
+    "secretariat": (200, {A_TITLE, B_TITLE}),
+    "observer": (200, {A_TITLE, B_TITLE}),
+    "other_committee_observer": (404, set()),
+}
+
+
+@pytest.mark.parametrize("role", JOINT_OPINION)
+def test_joint_opinion(published, login, role):
+    status, shown = JOINT_OPINION[role]
+    response = login(published.users[role]).get(reverse("joint_opinion", args=[published.committee.pk, 1]))
+    if status != 200:
+        check_refusal(response, status)
+        return
+    assert response.status_code == 200
+    body = text(response)
+    assert {title for title in PROJECTS if title in body} == shown
+    assert {title for title, remarks in PROJECTS.items() if remarks in body} == shown
+
+
+def test_unpublished_version_is_not_found(published, login):
+    response = login(published.users["member"]).get(reverse("joint_opinion", args=[published.committee.pk, 2]))
+    assert response.status_code == 404
+
+
+# POST-only URL -> the cast's attribute its pk comes from
+POST_ONLY = {"opinion_edit": "dossier", "opinion_sign": "dossier", "committee_publish": "committee"}
+
+
+@pytest.mark.parametrize("name", POST_ONLY)
+def test_post_only_urls_refuse_get(cast, login, name):
+    response = login(cast.users["member"]).get(reverse(name, args=[getattr(cast, POST_ONLY[name]).pk]))
+    assert response.status_code == 405
