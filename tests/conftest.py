@@ -1,7 +1,12 @@
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# Playwright's sync API keeps an event loop running in the test thread, where the ORM calls of the
+# browser tests and of their database teardown are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo" / "data"
 
@@ -73,3 +78,18 @@ def login(client):
         return client
 
     return login_as
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser."""
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
