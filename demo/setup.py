@@ -141,7 +141,13 @@ def _accounts(committee: Committee, open_committee: Committee) -> list[DemoLogin
     national, _ = Organisation.objects.get_or_create(
         name="Secrétariat national de l'appel à projets", defaults={"kind": Organisation.Kind.NATIONAL}
     )
-    people = [("secretariat", "Claire", "Martin", national, Membership.Role.SECRETARIAT, [None])]
+    foundation, _ = Organisation.objects.get_or_create(
+        name="Fondation partenaire (démonstration)", defaults={"kind": Organisation.Kind.OTHER}
+    )
+    people = [
+        ("secretariat", "Claire", "Martin", national, Membership.Role.SECRETARIAT, [None]),
+        ("expert.fondation", "Hélène", "Roux", foundation, Membership.Role.EXPERT, [None]),
+    ]
     people += [
         (username, first, last, org, Membership.Role.COMMITTEE_MEMBER, [committee, open_committee])
         for username, first, last, org in (

@@ -40,6 +40,7 @@ def test_sets_up_the_paca_call_and_one_account_per_role(capsys):
     roles = dict(Membership.objects.values_list("user__username", "role"))
     assert roles["secretariat"] == Membership.Role.SECRETARIAT
     assert roles["arhlm.paca"] == roles["dreal.paca"] == Membership.Role.COMMITTEE_MEMBER
+    assert roles["expert.fondation"] == Membership.Role.EXPERT
     landlord_accounts = [name for name, role in roles.items() if role == Membership.Role.LANDLORD_STAFF]
     assert len(landlord_accounts) == 6
     for username in roles:
