@@ -49,7 +49,7 @@ def _received(committee: Committee):
     return (
         committee.dossiers.exclude(state__in=[Dossier.State.DRAFT, Dossier.State.WITHDRAWN])
         .select_related("lead_landlord", "opinion", "call")
-        .prefetch_related("opinion__signatures", "budget_lines")
+        .prefetch_related("opinion__signatures", "budget_lines", "co_landlords", "partners")
         .order_by("number")
     )
 
