@@ -77,6 +77,14 @@ class Access:
         carriers |= {org.pk for org in dossier.co_landlords.all()} | {org.pk for org in dossier.partners.all()}
         return bool(self.organisation_ids & carriers)
 
+    def conflicted_ids(self, dossiers: QuerySet[Dossier]) -> set[int]:
+        """Among these dossiers, those the user's organisations carry or partner, in one query."""
+        organisations = self.organisation_ids
+        if not organisations:
+            return set()
+        carried = Q(lead_landlord_id__in=organisations) | Q(co_landlords__in=organisations)
+        return set(dossiers.filter(carried | Q(partners__in=organisations)).values_list("pk", flat=True))
+
     def carries(self, dossier: Dossier) -> bool:
         """Whether the user works for the dossier's lead landlord or one of its co-landlords."""
         carriers = {dossier.lead_landlord_id} | set(dossier.co_landlords.values_list("pk", flat=True))

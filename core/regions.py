@@ -74,3 +74,26 @@ def find_region(*texts: str) -> Region | None:
         if found:
             return _BY_NAME[min(found)[2]]
     return None
+
+
+# Short names for file names ("avis-conjoint-paca-2018-v1.pdf").
+SHORT_NAMES = {
+    Region.PROVENCE_ALPES_COTE_D_AZUR: "paca",
+    Region.ILE_DE_FRANCE: "idf",
+    Region.AUVERGNE_RHONE_ALPES: "aura",
+    Region.BOURGOGNE_FRANCHE_COMTE: "bfc",
+    Region.CENTRE_VAL_DE_LOIRE: "cvl",
+    Region.HAUTS_DE_FRANCE: "hdf",
+    Region.PAYS_DE_LA_LOIRE: "pdl",
+    Region.GRAND_EST: "grand-est",
+    Region.NOUVELLE_AQUITAINE: "nouvelle-aquitaine",
+    Region.OCCITANIE: "occitanie",
+    Region.NORMANDIE: "normandie",
+    Region.BRETAGNE: "bretagne",
+    Region.CORSE: "corse",
+    Region.GUADELOUPE: "guadeloupe",
+    Region.MARTINIQUE: "martinique",
+    Region.GUYANE: "guyane",
+    Region.LA_REUNION: "la-reunion",
+    Region.MAYOTTE: "mayotte",
+}

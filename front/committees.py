@@ -1,14 +1,12 @@
-from datetime import date
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.models import Dossier, JointOpinion, Organisation, Priority, Verdict
+from core.models import Dossier, Organisation, Priority, Verdict
 from core.permissions import Access
 from core.services.joint_opinions import (
     Check,
@@ -17,7 +15,9 @@ from core.services.joint_opinions import (
     publication_checks,
     published_projects,
 )
-from front.dossiers import ShownOpinion, shown_opinion, with_relations
+from documents.avis_content import ShownOpinion, avis_context
+from front.dossiers import shown_opinion, with_relations
+from front.downloads import readable_joint_opinion
 
 SORTS = {
     "numero": lambda d: d.number,
@@ -134,28 +134,14 @@ def committee_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def joint_opinion_detail(request: HttpRequest, pk: int, version: int) -> HttpResponse:
-    access = Access(request.user)
-    joint_opinion = (
-        JointOpinion.objects.select_related("committee__call").filter(committee_id=pk, version=version).first()
-    )
-    if joint_opinion is None:
-        raise Http404("Avis conjoint introuvable.")
+    joint_opinion, projects = readable_joint_opinion(Access(request.user), pk, version)
     content = joint_opinion.content
-    projects = content["projects"]
-    if not access.can_read_committee(joint_opinion.committee):
-        # A landlord reads the sections on its own dossiers, never the others'.
-        own = set(access.dossiers().filter(committee_id=pk).values_list("number", flat=True))
-        projects = [p for p in projects if p["number"] in own]
-        if not projects:
-            raise Http404("Avis conjoint introuvable.")
     return render(
         request,
         "front/joint_opinion.html",
         {
             "title": f"Avis conjoint — {content['region']} — version {joint_opinion.version}",
             "joint_opinion": joint_opinion,
-            "content": content,
-            "instructed_on": date.fromisoformat(content["instructed_on"]),
-            "projects": [{**p, "opinion": ShownOpinion.from_project(p)} for p in projects],
+            **avis_context(content, projects=projects),
         },
     )

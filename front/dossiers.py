@@ -1,17 +1,15 @@
-from dataclasses import dataclass
-
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.models import SMILEYS, Attachment, BudgetLine, Dossier, DossierStrand, Verdict
+from core.models import Attachment, BudgetLine, Dossier, DossierStrand
 from core.permissions import Access
-from core.richtext import render_markdown
 from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
 from core.services.joint_opinions import published_projects
 from core.services.opinions import FIELDS, OPEN_STATES
 from core.services.timeline import dossier_timeline
+from documents.avis_content import ShownOpinion
 from front.forms import (
     AdviceForm,
     AttachmentForm,
@@ -21,40 +19,6 @@ from front.forms import (
     OpinionForm,
     ReturnForm,
 )
-
-
-@dataclass
-class ShownOpinion:
-    """The opinion as this user may read it: the committee's working copy, or the published version."""
-
-    verdict: str
-    priority: str | None
-    questions: str
-    remarks: str
-    published_version: int | None
-
-    @classmethod
-    def from_project(cls, project: dict) -> "ShownOpinion":
-        """From a project of a published avis conjoint."""
-        return cls(
-            project["verdict"], project["priority"], project["questions"], project["remarks"], project.get("version")
-        )
-
-    @property
-    def smiley(self) -> str:
-        return SMILEYS.get(self.verdict, "")
-
-    @property
-    def verdict_label(self) -> str:
-        return Verdict(self.verdict).label if self.verdict else "Avis non rendu"
-
-    @property
-    def questions_html(self) -> str:
-        return render_markdown(self.questions)
-
-    @property
-    def remarks_html(self) -> str:
-        return render_markdown(self.remarks)
 
 
 def shown_opinion(access: Access, dossier: Dossier, published: dict) -> tuple[ShownOpinion | None, str]:
@@ -100,6 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "committees": committees.items(),
             "count": len(dossiers),
             "can_create": bool(access.landlord_ids),
+            "can_export_calls": access.is_secretariat or None in access.observer_scope,
         },
     )
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from front import committees, dossiers, drafts, exchanges, opinions, transitions
+from front import committees, dossiers, downloads, drafts, exchanges, opinions, transitions
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -22,6 +22,23 @@ urlpatterns = [
     path("comites/<int:pk>/", committees.committee_detail, name="committee_detail"),
     path("comites/<int:pk>/publier/", committees.committee_publish, name="committee_publish"),
     path("comites/<int:pk>/avis-conjoint/v<int:version>/", committees.joint_opinion_detail, name="joint_opinion"),
+    path(
+        "comites/<int:pk>/avis-conjoint/v<int:version>/impression/",
+        downloads.joint_opinion_print,
+        name="joint_opinion_print",
+    ),
+    path(
+        "comites/<int:pk>/avis-conjoint/v<int:version>.<str:extension>",
+        downloads.joint_opinion_download,
+        name="joint_opinion_download",
+    ),
+    path(
+        "comites/<int:pk>/avis-conjoint/projet.<str:extension>",
+        downloads.committee_draft_download,
+        name="committee_draft_download",
+    ),
+    path("comites/<int:pk>/dossiers.<str:extension>", downloads.committee_export, name="committee_export"),
+    path("appels/<int:pk>/dossiers.<str:extension>", downloads.call_export, name="call_export"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -10,7 +10,14 @@ PRODUCTION = {
     "SECRET_KEY": "a-production-secret-key-that-is-long-and-random-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "aap.example.gouv.fr",
 }
-LOCAL_SETTINGS = {"DEBUG", "AAP_DEMO", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+LOCAL_SETTINGS = {
+    "DEBUG",
+    "AAP_DEMO",
+    "SECRET_KEY",
+    "DJANGO_SETTINGS_MODULE",
+    "DATABASE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:

@@ -4,11 +4,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from documents.avis_import import avis_conjoint_import
-from documents.avis_parser import ParseError, decode, parse
+from documents.avis_parser import ParseError, parse
+from documents.readers import avis_text
 
 
 class Command(BaseCommand):
-    help = "Import an avis conjoint (joint opinion of a regional committee) from a text document."
+    help = "Import an avis conjoint (joint opinion of a regional committee) from a text or Word (DOCX) document."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -19,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, as_json: bool, **options):
         try:
-            text = decode(file.read_bytes())
+            text = avis_text(file.read_bytes())
             document = parse(text)
         except OSError as error:
             raise CommandError(f"{file}: fichier illisible ({error.strerror})") from error

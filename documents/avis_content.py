@@ -1,0 +1,61 @@
+"""The avis conjoint's content as pages and documents show it, from a published (or draft) snapshot."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.text import slugify
+
+from core.models import SMILEYS, Committee, Verdict
+from core.regions import SHORT_NAMES
+from core.richtext import render_markdown
+
+
+@dataclass
+class ShownOpinion:
+    """An opinion as a reader sees it: the committee's working copy, or a project of a published version."""
+
+    verdict: str
+    priority: str | None
+    questions: str
+    remarks: str
+    published_version: int | None
+
+    @classmethod
+    def from_project(cls, project: dict) -> "ShownOpinion":
+        return cls(
+            project["verdict"], project["priority"], project["questions"], project["remarks"], project.get("version")
+        )
+
+    @property
+    def smiley(self) -> str:
+        return SMILEYS.get(self.verdict, "")
+
+    @property
+    def verdict_label(self) -> str:
+        return Verdict(self.verdict).label if self.verdict else "Avis non rendu"
+
+    @property
+    def questions_html(self) -> str:
+        return render_markdown(self.questions)
+
+    @property
+    def remarks_html(self) -> str:
+        return render_markdown(self.remarks)
+
+
+def avis_context(content: dict, *, projects: list[dict] | None = None, draft: bool = False) -> dict:
+    """What the avis conjoint templates need; `projects` narrows the document to what a reader may see."""
+    shown = content["projects"] if projects is None else projects
+    return {
+        "content": content,
+        "instructed_on": date.fromisoformat(content["instructed_on"]),
+        "projects": [{**p, "opinion": ShownOpinion.from_project(p)} for p in shown],
+        "draft": draft,
+    }
+
+
+def avis_filename(committee: Committee, version: int | None, extension: str) -> str:
+    """ "avis-conjoint-paca-2018-v1.pdf"; "…-projet.pdf" for a draft."""
+    region = SHORT_NAMES.get(committee.region) or slugify(committee.name)
+    suffix = f"v{version}" if version else "projet"
+    return f"avis-conjoint-{region}-{committee.call.year}-{suffix}.{extension}"

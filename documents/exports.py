@@ -1,0 +1,123 @@
+"""Dossiers with their opinions as rows, written as XLSX or CSV without holding them all in memory.
+
+The rows are produced once; each writer only formats them, so that both files always agree.
+"""
+
+import csv
+import io
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from core.models import BudgetLine, Dossier, DossierStrand, Verdict
+
+HEADER = [
+    "Appel", "Année", "Région", "Comité", "N°", "Projet", "Bailleur social", "État", "Déposé le", "Durée (années)",
+    "Ménages", "Demandé au programme (€)", "Coût total (€)", "Avis", "Retenu", "Rang",
+]  # fmt: skip
+CHUNK = 2000
+
+
+def _total(model, field: str, **filters):
+    rows = model.objects.filter(dossier=OuterRef("pk"), **filters).values("dossier")
+    output = IntegerField() if field == "households" else DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(
+        Subquery(rows.annotate(total=Sum(field)).values("total"), output_field=output), 0, output_field=output
+    )
+
+
+def export_queryset(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """One query for everything a row needs; sums as subqueries, so that they do not multiply each other."""
+    return (
+        dossiers.select_related("call", "committee", "lead_landlord", "opinion")
+        .annotate(
+            households=_total(DossierStrand, "households"),
+            requested=_total(BudgetLine, "amount", funder__in=BudgetLine.PROGRAMME_FUNDERS),
+            cost=_total(BudgetLine, "amount"),
+        )
+        .order_by("call__year", "committee__name", "number")
+    )
+
+
+def dossier_rows(dossiers: QuerySet[Dossier], opinion_for: Callable) -> Iterator[list]:
+    """The header, then one typed row per dossier; `opinion_for(dossier)` gives what the reader may see."""
+    yield HEADER
+    for dossier in export_queryset(dossiers).iterator(chunk_size=CHUNK):
+        opinion = opinion_for(dossier)
+        submitted = timezone.localtime(dossier.submitted_at).date() if dossier.submitted_at else None
+        yield [
+            dossier.call.title, dossier.call.year, dossier.committee.get_region_display(), dossier.committee.name,
+            dossier.number, dossier.title, dossier.lead_landlord.name, dossier.get_state_display(), submitted,
+            dossier.duration_years, dossier.households, dossier.requested, dossier.cost,
+            Verdict(opinion.verdict).label if opinion and opinion.verdict else "",
+            ("oui" if opinion.priority else "non") if opinion else "", (opinion.priority or "") if opinion else "",
+        ]  # fmt: skip
+
+
+def write_xlsx(rows: Iterable[list], title: str) -> tempfile.SpooledTemporaryFile:
+    """A write-only workbook: rows go to disk as they come, memory stays flat whatever their number."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    count = 0
+    for count, row in enumerate(rows, 1):
+        if count == 1:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value)
+                cell.font = bold
+                cells.append(cell)
+            sheet.append(cells)
+            continue
+        sheet.append([_xlsx_value(sheet, value) for value in row])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{max(count, 1)}"
+    # Returned open: the response that sends it closes it.
+    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    workbook.save(output)
+    output.seek(0)
+    return output
+
+
+def _xlsx_value(sheet, value):
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = "DD/MM/YYYY"
+        return cell
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = "#,##0.00"
+        return cell
+    return value
+
+
+def _csv_value(value) -> str:
+    """As French Excel reads it: decimal comma, dates day first."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", ",")
+    return str(value)
+
+
+def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    """UTF-8 with a byte-order mark and ";" between fields, one line at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    yield "\ufeff"
+    for row in rows:
+        writer.writerow([_csv_value(value) for value in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

@@ -1,0 +1,50 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.models import Committee
+from core.services.joint_opinions import committee_snapshot
+from documents.avis_content import avis_context, avis_filename
+from documents.avis_docx import avis_docx
+from documents.avis_pdf import avis_pdf
+
+WRITERS = {"docx": avis_docx, "pdf": avis_pdf}
+
+
+class Command(BaseCommand):
+    help = "Write a committee's avis conjoint as DOCX or PDF: its latest published version, or a PROJET draft."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--committee", type=int, required=True, help="committee id")
+        parser.add_argument("--format", choices=sorted(WRITERS), required=True)
+        parser.add_argument("--output", type=Path, help="file or folder (default: current folder)")
+        parser.add_argument(
+            "--published-version", type=int, dest="version", help="published version (default: the latest)"
+        )
+        parser.add_argument("--draft", action="store_true", help="the current opinions, marked PROJET")
+
+    def handle(
+        self, *args, committee: int, format: str, output: Path | None, version: int | None, draft: bool, **options
+    ):
+        found = Committee.objects.select_related("call", "ar_hlm", "state_service").filter(pk=committee).first()
+        if found is None:
+            raise CommandError(f"No committee with id {committee}.")
+        if draft:
+            context, version = avis_context(committee_snapshot(found), draft=True), None
+        else:
+            versions = found.joint_opinions.order_by("-version")
+            joint_opinion = (versions.filter(version=version) if version else versions).first()
+            if joint_opinion is None:
+                raise CommandError(
+                    f"{found} has no published avis conjoint{f' version {version}' if version else ''}; "
+                    "use --draft for the current opinions."
+                )
+            context, version = (
+                {**avis_context(joint_opinion.content), "joint_opinion": joint_opinion},
+                joint_opinion.version,
+            )
+        path = output or Path.cwd()
+        if path.is_dir():
+            path = path / avis_filename(found, version, format)
+        path.write_bytes(WRITERS[format](context))
+        self.stdout.write(str(path))
