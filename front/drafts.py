@@ -116,5 +116,9 @@ def attachment_download(request: HttpRequest, uuid) -> FileResponse:
     attachment = Attachment.objects.filter(uuid=uuid).first()
     if attachment is None:
         raise Http404("Pièce jointe introuvable.")
-    Access(request.user).dossier_or_404(attachment.dossier_id)
+    access = Access(request.user)
+    dossier = access.dossier_or_404(attachment.dossier_id)
+    # A message's attachment belongs to the thread, read by its two sides and the secretariat only.
+    if attachment.message_id and not (access.can_talk_about(dossier) or access.is_secretariat):
+        raise Http404("Pièce jointe introuvable.")
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)

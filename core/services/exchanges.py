@@ -1,6 +1,6 @@
 """Messages, committee notes and experts' advice on a dossier."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.models import Dossier, ExpertRequest, Membership, Message, Note
@@ -40,11 +40,14 @@ def note_add(*, dossier: Dossier, by, body: str) -> Note:
 def expert_request(*, dossier: Dossier, expert, question: str, by) -> ExpertRequest:
     if not expert.memberships.filter(role=Membership.Role.EXPERT).exists():
         raise ExchangeRefused(f"{expert} n'est pas un expert invité.")
-    if ExpertRequest.objects.filter(dossier=dossier, expert=expert).exists():
-        raise ExchangeRefused(f"Un avis a déjà été demandé à {expert.get_full_name() or expert} sur ce dossier.")
-    request = ExpertRequest.objects.create(
-        dossier=dossier, expert=expert, question=_text(question, "La question"), requested_by=by
-    )
+    question = _text(question, "La question")
+    try:
+        # A savepoint: two members asking at once meet the unique constraint, not a server error.
+        with transaction.atomic():
+            request = ExpertRequest.objects.create(dossier=dossier, expert=expert, question=question, requested_by=by)
+    except IntegrityError as error:
+        name = expert.get_full_name() or expert
+        raise ExchangeRefused(f"Un avis a déjà été demandé à {name} sur ce dossier.") from error
     transaction.on_commit(lambda: notify_advice_requested(request.pk))
     return request
 
@@ -54,6 +57,8 @@ def expert_advise(*, request: ExpertRequest, by, advice: str) -> ExpertRequest:
     request = ExpertRequest.objects.select_for_update().get(pk=request.pk)
     if request.expert_id != by.pk:
         raise ExchangeRefused("Seul l'expert sollicité rend cet avis.")
+    if request.answered_at:
+        raise ExchangeRefused("Vous avez déjà rendu votre avis sur ce dossier.")
     request.advice = _text(advice, "L'avis")
     request.answered_at = timezone.now()
     request.save(update_fields=["advice", "answered_at"])

@@ -83,10 +83,17 @@ def notify_advice_requested(request_id: int) -> int:
     )
 
 
+def _in_conflict(dossier: Dossier) -> Q:
+    """Users whose organisation carries or partners the dossier."""
+    carriers = {dossier.lead_landlord_id, *dossier.co_landlords.values_list("pk", flat=True)}
+    carriers |= set(dossier.partners.values_list("pk", flat=True))
+    return Q(user__memberships__organisation_id__in=carriers)
+
+
 def notify_advice_given(request_id: int) -> int:
     request = ExpertRequest.objects.select_related("dossier", "expert").get(pk=request_id)
     return _send(
-        _committee_members(request.dossier.committee_id),
+        _committee_members(request.dossier.committee_id) & ~_in_conflict(request.dossier),
         f"Avis d'expert rendu — N°{request.dossier.number} « {request.dossier.title} »",
         f"{request.expert.get_full_name() or request.expert} a rendu son avis consultatif sur le dossier "
         f"N°{request.dossier.number}.",
