@@ -90,6 +90,12 @@ def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(live_se
     page.get_by_role("button", name="Signer l'avis pour DREAL PACA").click()
     expect(page.get_by_text("Avis signé", exact=True)).to_be_visible()
     page.goto(f"{base}/comites/{committee.pk}/")
+    # Filters apply as soon as they change (htmx), without reloading the page.
+    page.get_by_label("Avis", exact=True).select_option("defavorable")
+    expect(page.get_by_text("Aucun dossier ne correspond à ces filtres.")).to_be_visible()
+    assert "avis=defavorable" in page.url
+    page.get_by_label("Avis", exact=True).select_option("reserve")
+    expect(page.get_by_role("link", name="Habiter et rester chez soi")).to_be_visible()
     expect(page.get_by_text("l'avis conjoint peut être publié")).to_be_visible()
     shot(page, "04-committee-ready")
     page.get_by_role("button", name="Publier l'avis conjoint").click()
