@@ -6,10 +6,19 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from core.models import Committee, Dossier, JointOpinion
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+@pytest.fixture
+def server(transactional_db):
+    """A live server for this test only: stopped, its connections closed, before the test database goes."""
+    live = LiveServer("localhost")
+    yield live
+    live.stop()
 
 
 @pytest.fixture
@@ -35,8 +44,8 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
-def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(live_server, demo, page: Page):
-    base = live_server.url
+def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server, demo, page: Page):
+    base = server.url
     committee = Committee.objects.get(call__status="ouvert")
 
     # The landlord drafts and submits.
