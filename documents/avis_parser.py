@@ -12,8 +12,9 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from core.models import Dossier, Organisation, Priority, Verdict
+from core.models import Dossier, Organisation
 from core.richtext import html_to_markdown
+from documents.avis_values import SMILEY_CHARS, date_of, edition_of, fold, plain, rank_of, verdict_of
 
 
 class ParseError(ValueError):
@@ -59,22 +60,6 @@ class ParsedDocument:
         }
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, one character for one, so that a match's offsets hold in the original."""
-    return "".join(unicodedata.normalize("NFKD", c)[0].lower() for c in text)
-
-
-INLINE_TAG = re.compile(r"</?(?:sup|sub|span|font|b|strong|i|em|u|ins)\b[^>]*>", re.I)
-
-
-def plain(line: str) -> str:
-    """A line without HTML tags, Markdown bold and LaTeX-like superscripts, whitespace collapsed."""
-    line = INLINE_TAG.sub("", line)  # "4<sup>ème</sup>" is "4ème"
-    line = re.sub(r"<[^>]*>", " ", line)
-    line = re.sub(r"\^\{([^}]*)\}", r"\1", line).replace("**", "")
-    return " ".join(html.unescape(line).split())
-
-
 def _value(line: str, match: re.Match) -> str:
     return line[match.end() :].strip().lstrip(":").strip()
 
@@ -98,35 +83,6 @@ HTML_TAG = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>", re.I)
 BULLET = re.compile(r"^[-–•*]\s+")
 RANK = re.compile(r"^rang\s+de\s+classement(?:\s+parmi\s+les\s+dossiers\s+retenus)?")
 
-# Pictures first, then words; Word's Wingdings smileys come through as the letters J, K and L.
-SMILEYS = {
-    Verdict.FAVORABLE: {"☺", "☻", "😊", "🙂", "😀", "😃", "😄", ":)", ":-)", "j", "favorable", "avis favorable"},
-    Verdict.RESERVED: {"😐", "😑", "😶", ":|", ":-|", "k", "reserve", "avis reserve", "mitige"},
-    Verdict.UNFAVORABLE: {"☹", "🙁", "😞", "😟", ":(", ":-(", "l", "defavorable", "avis defavorable"},
-}
-SMILEY_CHARS = {s: v for v, forms in SMILEYS.items() for s in forms if len(s) == 1 and not s.isascii()}
-
-# fmt: off
-# OCR reads the "1" of "P1" as I, l or |; Roman numerals are seen too.
-RANKS = {
-    "P1": Priority.P1, "PI": Priority.P1, "PL": Priority.P1, "P|": Priority.P1, "P!": Priority.P1,
-    "P2": Priority.P2, "PII": Priority.P2, "PZ": Priority.P2,
-    "P3": Priority.P3, "PIII": Priority.P3,
-}
-NOT_RETAINED = {"nonretenu", "nonretenue", "nr", "-", "–", "—", "nonclasse", "non", "sansobjet"}
-RETAINED_UNRANKED = {"retenu", "retenue", "oui"}
-
-MONTHS = {
-    "janv": 1, "fevr": 2, "mars": 3, "avr": 4, "mai": 5, "juin": 6,
-    "juil": 7, "aout": 8, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}
-ORDINALS = {
-    "premier": 1, "premiere": 1, "deuxieme": 2, "second": 2, "seconde": 2, "troisieme": 3, "quatrieme": 4,
-    "cinquieme": 5, "sixieme": 6, "septieme": 7, "huitieme": 8, "neuvieme": 9, "dixieme": 10,
-}
-# fmt: on
-# "4ème appel", "1er appel", "troisième appel"; not the "10" of "10 000 logements".
-EDITION = re.compile(rf"\b([0-9]{{1,2}}|{'|'.join(ORDINALS)})\s*(?:e|eme|ere|er|re|°)?\s+appels?\b")
 MAX_NUMBER = 9999
 MAX_TITLE = Dossier._meta.get_field("title").max_length
 MAX_LANDLORD = Organisation._meta.get_field("name").max_length
@@ -239,13 +195,20 @@ def _parse_header(lines: list[str]) -> dict:
     if count is None:
         raise ParseError(line, f"nombre de dossiers reçus illisible : « {received} »")
 
+    line, written = found["instructed"]
+    instructed_on = date_of(written)
+    if instructed_on is None:
+        raise ParseError(
+            line, f"date d'instruction illisible : « {written} » (attendu par exemple « 13 novembre 2018 »)"
+        )
+
     return {
         "call": call,
         "region": found["region"][1],
         "dossiers_received": int(count.group(1)),
-        "instructed_on": parse_date(*found["instructed"]),
+        "instructed_on": instructed_on,
         "letterheads": _letterhead_blocks(lines[:title_at]),
-        "edition": _edition(call),
+        "edition": edition_of(call),
     }
 
 
@@ -258,31 +221,6 @@ def _letterhead_blocks(lines: list[str]) -> list[str]:
             blocks.append("\n".join(current))
             current = []
     return blocks
-
-
-def _edition(call: str) -> int | None:
-    match = EDITION.search(fold(call))
-    if match is None:
-        return None
-    return int(match.group(1)) if match.group(1).isdigit() else ORDINALS[match.group(1)]
-
-
-def parse_date(line: int, text: str) -> date:
-    f = fold(text).strip(" .")
-    try:
-        if match := re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", f):
-            year, month, day = map(int, match.groups())
-            return date(year, month, day)
-        if match := re.fullmatch(r"([0-9]{1,2})\s*[/.-]\s*([0-9]{1,2})\s*[/.-]\s*([0-9]{4})", f):
-            day, month, year = map(int, match.groups())
-            return date(year, month, day)
-        if match := re.fullmatch(r"(?:[a-z]+\s+){0,2}([0-9]{1,2})\s*(?:er)?\s+([a-z]+)\.?\s+([0-9]{4})", f):
-            month = next((n for prefix, n in MONTHS.items() if match.group(2).startswith(prefix)), None)
-            if month:
-                return date(int(match.group(3)), month, int(match.group(1)))
-    except ValueError:
-        pass
-    raise ParseError(line, f"date d'instruction illisible : « {text} » (attendu par exemple « 13 novembre 2018 »)")
 
 
 def _find(body: list[tuple[int, str]], rx: re.Pattern, after: int = 0) -> int | None:
@@ -380,7 +318,7 @@ def _verdict_and_questions(
     first_number, first_line = cell[0]
     lines = [line for _, line in cell]
     first = plain(first_line).replace("\ufe0f", "")
-    verdict = _verdict(first)
+    verdict = verdict_of(first)
     if verdict:
         lines = lines[1:]
     elif first[:1] in SMILEY_CHARS and first[0] in lines[0]:
@@ -405,11 +343,6 @@ def _drop_label(markdown: str, label: re.Pattern) -> str:
         rest = rest.lstrip(" :")[len(opened.pop()) :]
     # What is still open goes on over the text: "<u>Questions soulevées : tout le texte</u>".
     return "".join(opened) + rest.lstrip().lstrip(":").strip()
-
-
-def _verdict(text: str) -> str | None:
-    text = fold(text).strip(" .!")
-    return next((verdict for verdict, forms in SMILEYS.items() if text in forms), None)
 
 
 def _cell_markdown(lines: list[str]) -> str:
@@ -449,14 +382,9 @@ def _rank(number: int, numbered_line: tuple[int, str]) -> tuple[str | None, bool
             line_number,
             f"le projet N°{number} n'a pas de rang de classement (P1, P2, P3 ou Non retenu) : document tronqué ?",
         )
-    compact = re.sub(r"[\s.]", "", value).upper()
-    if compact in RANKS:
-        return RANKS[compact].value, True
-    key = re.sub(r"[\s.]", "", fold(value))
-    if key in NOT_RETAINED:
-        return None, False
-    if key in RETAINED_UNRANKED:
-        return None, True
+    rank = rank_of(value)
+    if rank is not None:
+        return rank
     raise ParseError(
         line_number,
         f"rang de classement illisible pour le projet N°{number} : « {value} » (attendu P1, P2, P3 ou Non retenu)",
