@@ -5,6 +5,7 @@ institutions' letterheads sit in the page header, so Word repeats them on every 
 """
 
 import io
+import re
 
 from bs4 import BeautifulSoup, NavigableString
 from django.utils.formats import date_format
@@ -16,6 +17,7 @@ from docx.shared import Mm, Pt, RGBColor
 from documents.avis_content import ShownOpinion
 
 FONT = "Arial"
+LISTS = ["ul", "ol"]
 INLINE = {"em": "italic", "i": "italic", "strong": "bold", "b": "bold", "ins": "underline", "u": "underline"}
 
 # Word's own watermark: a text shape in the header, behind the page's text.
@@ -65,25 +67,56 @@ def _letterheads(section, letterheads: list[str], draft: bool) -> None:
         header.paragraphs[0]._p.append(parse_xml(WATERMARK))
 
 
-def _inline(paragraph, node, formats: frozenset = frozenset()) -> None:
+def _pieces(node, formats: frozenset = frozenset()):
+    """(text, formats) for each string of a block, (None, …) for a <br>; a nested list is a block of its own."""
     for child in node.children:
         if isinstance(child, NavigableString):
-            run = paragraph.add_run(str(child))
-            for attribute in formats:
-                setattr(run, attribute, True)
+            yield str(child), formats
         elif child.name == "br":
-            paragraph.add_run().add_break()
-        else:
-            _inline(paragraph, child, formats | {INLINE[child.name]} if child.name in INLINE else formats)
+            yield None, formats
+        elif child.name not in LISTS:
+            yield from _pieces(child, formats | {INLINE[child.name]} if child.name in INLINE else formats)
+
+
+def _inline(paragraph, node) -> None:
+    """A block's text as runs, whitespace counted as HTML counts it: newlines are spaces, runs of spaces one,
+    none at the start or end of a line."""
+    runs, line_start = [], True
+    for text, formats in _pieces(node):
+        if text is None:
+            if runs and runs[-1][0]:
+                runs[-1] = (runs[-1][0].rstrip(), runs[-1][1])
+            runs.append((None, formats))
+            line_start = True
+            continue
+        text = re.sub(r"[ \t\r\n]+", " ", text)  # not the no-break spaces of « » and 10 000
+        text = text.lstrip() if line_start else text
+        if text:
+            runs.append((text, formats))
+            line_start = text.endswith(" ")
+    if runs and runs[-1][0]:
+        runs[-1] = (runs[-1][0].rstrip(), runs[-1][1])
+    for text, formats in runs:
+        run = paragraph.add_run(text) if text is not None else paragraph.add_run()
+        if text is None:
+            run.add_break()
+        for attribute in formats:
+            setattr(run, attribute, True)
+
+
+def _list_style(item) -> str:
+    """ "List Bullet", "List Number 2"…: Word's list styles by kind and depth (three levels)."""
+    depth = min(len(item.find_parents(LISTS)), 3)
+    kind = "Number" if item.parent.name == "ol" else "Bullet"
+    return f"List {kind}" + (f" {depth}" if depth > 1 else "")
 
 
 def add_rich_text(cell, html: str) -> None:
-    """The Markdown subset, rendered to sanitised HTML, as Word paragraphs and bulleted lists."""
+    """The Markdown subset, rendered to sanitised HTML, as Word paragraphs and lists."""
     for block in BeautifulSoup(html, "html.parser").find_all(["p", "li"]):
         if block.name == "p" and block.find_parent("li"):
             continue
-        style = "List Bullet" if block.name == "li" else None
-        _inline(cell.add_paragraph(style=style), block)
+        _inline(cell.add_paragraph(style=_list_style(block) if block.name == "li" else None), block)
 
 
 def _project_table(document, project: dict) -> None:

@@ -12,6 +12,7 @@ import zipfile
 from docx import Document
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from documents.avis_parser import ParseError, decode
 
@@ -39,26 +40,41 @@ def _runs_html(paragraph: Paragraph) -> str:
     return "".join(parts)
 
 
-def _is_list_item(paragraph: Paragraph) -> bool:
-    properties = paragraph._p.pPr
-    return paragraph.style.name.startswith("List") or (properties is not None and properties.numPr is not None)
+def _list_level(paragraph: Paragraph) -> tuple[str, int] | None:
+    """("ul" or "ol", depth) for a list paragraph: Word's list styles, or direct numbering (as bullets)."""
+    name, properties = paragraph.style.name, paragraph._p.pPr
+    numbering = properties.numPr if properties is not None else None
+    if not name.startswith("List") and numbering is None:
+        return None
+    if name[-1:].isdigit():
+        depth = int(name[-1])
+    elif numbering is not None and numbering.ilvl is not None:
+        depth = numbering.ilvl.val + 1
+    else:
+        depth = 1
+    return ("ol" if "Number" in name else "ul"), depth
 
 
 def _cell_line(cell: _Cell) -> str:
     paragraphs = [p for p in cell.paragraphs if p.text.strip()]
-    if len(paragraphs) == 1 and not _is_list_item(paragraphs[0]):
+    if len(paragraphs) == 1 and _list_level(paragraphs[0]) is None:
         return _runs_html(paragraphs[0])
-    out, items = [], []
-    for paragraph in [*paragraphs, None]:
-        if paragraph is not None and _is_list_item(paragraph):
-            items.append(f"<li>{_runs_html(paragraph)}</li>")
-            continue
-        if items:
-            out.append(f"<ul>{''.join(items)}</ul>")
-            items = []
-        if paragraph is not None:
+    out, open_lists = [], []  # the lists open, outermost first, each with an item open
+    for paragraph in paragraphs:
+        tag, depth = _list_level(paragraph) or (None, 0)
+        while len(open_lists) > depth or (open_lists and len(open_lists) == depth and open_lists[-1] != tag):
+            out.append(f"</li></{open_lists.pop()}>")
+        if tag is None:
             out.append(f"<p>{_runs_html(paragraph)}</p>")
-    return " ".join(out)
+            continue
+        if len(open_lists) == depth:
+            out.append("</li>")
+        while len(open_lists) < depth:
+            open_lists.append(tag)
+            out.append(f"<{tag}>")
+        out.append(f"<li>{_runs_html(paragraph)}")
+    out += [f"</li></{tag}>" for tag in reversed(open_lists)]
+    return "".join(out)
 
 
 def _table_lines(table: Table) -> list[str]:
@@ -89,15 +105,16 @@ def _letterhead_lines(document) -> list[str]:
 def docx_text(data: bytes) -> str:
     try:
         document = Document(io.BytesIO(data))
-    except (KeyError, ValueError, zipfile.BadZipFile) as error:
+        lines = _letterhead_lines(document)
+        for child in document.element.body.iterchildren():
+            if child.tag.endswith("}p"):
+                lines.append(_runs_html(Paragraph(child, document)))
+            elif child.tag.endswith("}tbl"):
+                lines += _table_lines(Table(child, document))
+                lines.append("")
+    except (KeyError, ValueError, AttributeError, zipfile.BadZipFile, etree.XMLSyntaxError) as error:
+        # A damaged file fails wherever python-docx first reads the broken part.
         raise ParseError(1, "ce document Word est illisible ou endommagé") from error
-    lines = _letterhead_lines(document)
-    for child in document.element.body.iterchildren():
-        if child.tag.endswith("}p"):
-            lines.append(_runs_html(Paragraph(child, document)))
-        elif child.tag.endswith("}tbl"):
-            lines += _table_lines(Table(child, document))
-            lines.append("")
     return "\n".join(lines)
 
 

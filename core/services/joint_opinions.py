@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.formats import euros
-from core.models import BudgetLine, Committee, Dossier, JointOpinion, Verdict
+from core.models import BudgetLine, Committee, Dossier, JointOpinion, Opinion, Verdict
 from core.services.notifications import notify_joint_opinion_published
 
 
@@ -100,18 +100,21 @@ def committee_snapshot(committee: Committee) -> dict:
         "instructed_on": (committee.instructed_on or timezone.localdate()).isoformat(),
         # The State's letterhead first, as on the committees' documents.
         "letterheads": [org.letterhead or org.name for org in reversed(committee.institutions)],
-        "projects": [
-            {
-                "number": d.number,
-                "title": d.title,
-                "landlord": d.lead_landlord.name,
-                "verdict": d.opinion.verdict,
-                "questions": d.opinion.questions,
-                "remarks": d.opinion.remarks,
-                "priority": d.opinion.priority or None,
-            }
-            for d in dossiers
-        ],
+        "projects": [_project(d) for d in dossiers],
+    }
+
+
+def _project(dossier: Dossier) -> dict:
+    # A dossier no member has written on yet has no opinion: the draft shows it without one.
+    opinion = getattr(dossier, "opinion", None) or Opinion(dossier=dossier)
+    return {
+        "number": dossier.number,
+        "title": dossier.title,
+        "landlord": dossier.lead_landlord.name,
+        "verdict": opinion.verdict,
+        "questions": opinion.questions,
+        "remarks": opinion.remarks,
+        "priority": opinion.priority or None,
     }
 
 

@@ -1,0 +1,308 @@
+"""Who may download what: the avis conjoint (print view, PDF, DOCX), its PROJET draft, and the XLSX/CSV exports.
+
+Each table says, for one URL, what each role of the cast gets: LOGIN (anonymous: redirected to the login
+page), the status of a refusal, or what the document holds: the projects by title, the verdicts by dossier.
+"""
+
+import csv
+import html
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils.text import slugify
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from core.models import JointOpinion, Opinion
+from core.services.joint_opinions import committee_snapshot, snapshot_digest
+from tests.factories import DossierFactory
+
+LOGIN = "login"
+A_TITLE, B_TITLE = "Projet du bailleur A", "Projet du bailleur B"
+A_DRAFT, B_DRAFT = "Brouillon de l'avis sur A", "Brouillon de l'avis sur B"
+BOTH = {A_TITLE, B_TITLE}
+PENDING_TITLE = "Projet en attente d'avis"
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = {"pdf": PDF, "docx": DOCX, "xlsx": XLSX, "csv": "text/csv; charset=utf-8"}
+
+
+@pytest.fixture(scope="module")
+def module_client():
+    return Client()
+
+
+@pytest.fixture
+def client(module_client):
+    """One test client for the module (the `login` fixture logs it out first): a new client loads the middleware
+    again, and WhiteNoise's scan of the static files would take most of each test's time."""
+    return module_client
+
+
+@pytest.fixture
+def published(cast):
+    """Version 1 of the committee's avis conjoint, written as the publication service writes it."""
+    content = committee_snapshot(cast.committee)
+    JointOpinion.objects.create(
+        committee=cast.committee,
+        version=1,
+        source=JointOpinion.Source.PUBLISHED,
+        content=content,
+        sha256=snapshot_digest(content),
+        published_by=cast.users["member"],
+    )
+    return cast
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def document_text(response, kind: str) -> str:
+    """What a reader sees of the document: the page's text, every page of the PDF, every paragraph of the DOCX."""
+    data = body(response)
+    if kind == "pdf":
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    if kind == "docx":
+        document = Document(io.BytesIO(data))
+        cells = [cell for table in document.tables for row in table.rows for cell in row.cells]
+        return "\n".join(p.text for p in [*document.paragraphs, *(p for cell in cells for p in cell.paragraphs)])
+    return html.unescape(data.decode())
+
+
+def check_refusal(response, expected) -> None:
+    """The refusal expected (LOGIN or a status), and nothing of either dossier in its body."""
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == expected
+    text = body(response).decode(errors="replace")
+    for secret in (A_TITLE, B_TITLE, A_DRAFT, B_DRAFT):
+        assert secret not in html.unescape(text)
+
+
+def check_attachment(response, filename: str) -> None:
+    assert response.status_code == 200
+    assert response["Content-Type"] == CONTENT_TYPES[filename.rsplit(".", 1)[1]]
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+
+
+def committee_slug(cast) -> str:
+    """How file names call the cast's committee: it has no region, so its name."""
+    return f"{slugify(cast.committee.name)}-{cast.committee.call.year}"
+
+
+# --- The published avis conjoint ------------------------------------------------------------------
+
+# role -> status of version 1 (print view, PDF, DOCX), and the projects it shows
+JOINT_OPINION = {
+    "anonymous": (LOGIN, set()),
+    "landlord": (200, {A_TITLE}),
+    "other_landlord": (200, {B_TITLE}),
+    "member": (200, BOTH),
+    "member_in_conflict": (200, BOTH),
+    "other_committee_member": (404, set()),
+    "secretariat": (200, BOTH),
+    "observer": (200, BOTH),
+    "other_committee_observer": (404, set()),
+}
+
+
+def joint_opinion_url(cast, kind: str, version: int = 1) -> str:
+    if kind == "print":
+        return reverse("joint_opinion_print", args=[cast.committee.pk, version])
+    return reverse("joint_opinion_download", args=[cast.committee.pk, version, kind])
+
+
+@pytest.mark.parametrize("kind", ["print", "pdf", "docx"])
+@pytest.mark.parametrize("role", JOINT_OPINION)
+def test_joint_opinion_document(published, login, role, kind):
+    status, shown = JOINT_OPINION[role]
+    response = login(published.users[role]).get(joint_opinion_url(published, kind))
+    if status != 200:
+        check_refusal(response, status)
+        return
+    if kind == "print":
+        assert response.status_code == 200
+    else:
+        check_attachment(response, f"avis-conjoint-{committee_slug(published)}-v1.{kind}")
+    text = document_text(response, kind)
+    assert {title for title in BOTH if title in text} == shown
+    # Version 1 as published: the opinions' remarks of the time, without the PROJET mark.
+    assert {title for title, remarks in ((A_TITLE, A_DRAFT), (B_TITLE, B_DRAFT)) if remarks in text} == shown
+    assert "PROJET —" not in text
+
+
+def test_a_landlords_docx_holds_its_own_project_only(published, login):
+    response = login(published.users["landlord"]).get(joint_opinion_url(published, "docx"))
+    document = Document(io.BytesIO(response.content))
+    (table,) = document.tables
+    assert table.rows[1].cells[0].text == f"Nom du projet : « {A_TITLE} »"
+    assert B_TITLE not in document_text(response, "docx")
+
+
+@pytest.mark.parametrize("kind", ["print", "pdf", "docx"])
+def test_an_unpublished_version_is_not_found(published, login, kind):
+    response = login(published.users["secretariat"]).get(joint_opinion_url(published, kind, version=2))
+    assert response.status_code == 404
+
+
+# --- The PROJET draft -----------------------------------------------------------------------------
+
+# role -> status of the draft, and the projects it shows
+DRAFT = {
+    "anonymous": (LOGIN, set()),
+    "landlord": (404, set()),
+    "other_landlord": (404, set()),
+    "member": (200, BOTH),
+    "member_in_conflict": (200, {B_TITLE}),
+    "other_committee_member": (404, set()),
+    "secretariat": (200, BOTH),
+    "observer": (403, set()),
+    "other_committee_observer": (404, set()),
+}
+
+
+# format -> whether a document's text is marked PROJET: the PDF's watermark comes first on the page.
+DRAFT_MARKED = {
+    "pdf": lambda text: text.splitlines()[0] == "PROJET",
+    "docx": lambda text: "PROJET — document de travail, non publié." in text.splitlines(),
+}
+
+
+@pytest.mark.parametrize("kind", DRAFT_MARKED)
+@pytest.mark.parametrize("role", DRAFT)
+def test_draft_document(cast, login, role, kind):
+    status, shown = DRAFT[role]
+    response = login(cast.users[role]).get(reverse("committee_draft_download", args=[cast.committee.pk, kind]))
+    if status != 200:
+        check_refusal(response, status)
+        return
+    check_attachment(response, f"avis-conjoint-{committee_slug(cast)}-projet.{kind}")
+    text = document_text(response, kind)
+    assert {title for title in BOTH if title in text} == shown
+    assert {title for title, remarks in ((A_TITLE, A_DRAFT), (B_TITLE, B_DRAFT)) if remarks in text} == shown
+    assert DRAFT_MARKED[kind](text)
+
+
+@pytest.mark.parametrize("kind", DRAFT_MARKED)
+def test_draft_document_with_a_dossier_awaiting_its_opinion(cast, login, kind):
+    DossierFactory(committee=cast.committee, title=PENDING_TITLE)
+    response = login(cast.users["member"]).get(reverse("committee_draft_download", args=[cast.committee.pk, kind]))
+    assert response.status_code == 200
+    assert PENDING_TITLE in document_text(response, kind)
+
+
+# --- XLSX and CSV exports -------------------------------------------------------------------------
+
+# What the export shows of an opinion: (Avis, Retenu, Rang).
+HIDDEN = ("", "", "")
+PUBLISHED_V1 = ("Favorable", "oui", "P1")
+# After version 1, the committee keeps working: the drafts change.
+DRAFTS = {A_TITLE: ("reserve", True, "P2"), B_TITLE: ("defavorable", False, "")}
+DRAFT_A, DRAFT_B = ("Réservé", "oui", "P2"), ("Défavorable", "non", "")
+
+# role -> status of the committee's export, or {published: the opinions it shows for (A, B)}
+COMMITTEE_EXPORT = {
+    "anonymous": LOGIN,
+    "landlord": 404,
+    "other_landlord": 404,
+    "member": {False: (DRAFT_A, DRAFT_B), True: (DRAFT_A, DRAFT_B)},
+    "member_in_conflict": {False: (HIDDEN, DRAFT_B), True: (PUBLISHED_V1, DRAFT_B)},
+    "other_committee_member": 404,
+    "secretariat": {False: (DRAFT_A, DRAFT_B), True: (DRAFT_A, DRAFT_B)},
+    "observer": {False: (HIDDEN, HIDDEN), True: (PUBLISHED_V1, PUBLISHED_V1)},
+    "other_committee_observer": 404,
+}
+# role -> the same for the call's export: the secretariat and the national observers only
+CALL_EXPORT = {
+    role: expected if role in {"secretariat", "observer", "anonymous"} else 404
+    for role, expected in COMMITTEE_EXPORT.items()
+}
+
+
+@pytest.fixture(params=[False, True], ids=["unpublished", "published"])
+def working(request, cast):
+    """The cast, with or without a version 1, its drafts changed since."""
+    if request.param:
+        request.getfixturevalue("published")
+    for title, (verdict, retained, priority) in DRAFTS.items():
+        Opinion.objects.filter(dossier__title=title).update(verdict=verdict, retained=retained, priority=priority)
+    cast.is_published = request.param
+    return cast
+
+
+def export_rows(response, extension: str) -> list[list]:
+    data = body(response)
+    if extension == "xlsx":
+        sheet = load_workbook(io.BytesIO(data)).active
+        return [["" if value is None else value for value in row] for row in sheet.iter_rows(values_only=True)]
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+
+
+def shown_opinions(rows: list[list]) -> dict[str, tuple]:
+    header, *rows = rows
+    column = {name: index for index, name in enumerate(header)}
+    return {row[column["Projet"]]: tuple(row[column[name]] for name in ("Avis", "Retenu", "Rang")) for row in rows}
+
+
+EXPORTS = {
+    "committee": (COMMITTEE_EXPORT, "committee_export", lambda cast: cast.committee.pk, committee_slug),
+    "call": (
+        CALL_EXPORT,
+        "call_export",
+        lambda cast: cast.committee.call.pk,
+        lambda cast: f"appel-{cast.committee.call.year}",
+    ),
+}
+
+
+@pytest.mark.parametrize("extension", ["xlsx", "csv"])
+@pytest.mark.parametrize("export", EXPORTS)
+@pytest.mark.parametrize("role", COMMITTEE_EXPORT)
+def test_export(working, login, role, export, extension):
+    table, name, pk, slug = EXPORTS[export]
+    expected = table[role]
+    response = login(working.users[role]).get(reverse(name, args=[pk(working), extension]))
+    if not isinstance(expected, dict):
+        check_refusal(response, expected)
+        return
+    check_attachment(response, f"dossiers-{slug(working)}.{extension}")
+    a, b = expected[working.is_published]
+    assert shown_opinions(export_rows(response, extension)) == {A_TITLE: a, B_TITLE: b}
+
+
+@pytest.mark.parametrize("extension", ["xlsx", "csv"])
+def test_export_of_a_dossier_awaiting_its_opinion(cast, login, extension):
+    DossierFactory(committee=cast.committee, title=PENDING_TITLE)
+    response = login(cast.users["member"]).get(reverse("committee_export", args=[cast.committee.pk, extension]))
+    opinions = shown_opinions(export_rows(response, extension))
+    assert opinions[PENDING_TITLE] == HIDDEN
+    assert set(opinions) == {*BOTH, PENDING_TITLE}
+
+
+# --- Unknown formats ------------------------------------------------------------------------------
+
+# URL name -> its arguments after the pk; the formats of the other downloads are unknown to it.
+DOWNLOADS = {
+    "joint_opinion_download": ([1], ["txt", "PDF", "xlsx", "html"]),
+    "committee_draft_download": ([], ["txt", "DOCX", "csv", "pdf.zip"]),
+    "committee_export": ([], ["txt", "XLSX", "pdf", "docx"]),
+    "call_export": ([], ["txt", "CSV", "pdf", "json"]),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "extension"),
+    [(name, extension) for name, (_, extensions) in DOWNLOADS.items() for extension in extensions],
+)
+def test_an_unknown_format_is_not_found(published, login, name, extension):
+    pk = published.committee.call.pk if name == "call_export" else published.committee.pk
+    response = login(published.users["secretariat"]).get(reverse(name, args=[pk, *DOWNLOADS[name][0], extension]))
+    check_refusal(response, 404)
