@@ -93,3 +93,21 @@ CHROMIUM_ARGS = [
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's Chromium, never a downloaded browser."""
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def published(cast):
+    """Version 1 of the committee's avis conjoint, written as the publication service writes it."""
+    from core.models import JointOpinion
+    from core.services.joint_opinions import committee_snapshot, snapshot_digest
+
+    content = committee_snapshot(cast.committee)
+    JointOpinion.objects.create(
+        committee=cast.committee,
+        version=1,
+        source=JointOpinion.Source.PUBLISHED,
+        content=content,
+        sha256=snapshot_digest(content),
+        published_by=cast.users["member"],
+    )
+    return cast

@@ -4,20 +4,18 @@ Each table says, for one URL, what each role gets: DONE (the action is carried o
 LOGIN (anonymous: redirected to the login page), 200, or the status of the refusal (403, 404).
 """
 
-import html
 import re
 
 import pytest
 from django.urls import reverse
 
 from core.models import JointOpinion, Membership, Opinion, OpinionSignature
-from core.services.joint_opinions import committee_snapshot, snapshot_digest
+from core.services.joint_opinions import snapshot_digest
 from core.services.opinions import opinion_sign
+from tests import access
+from tests.access import A_DRAFT, A_TITLE, B_DRAFT, B_TITLE, DONE, LOGIN, check_redirect, text
 from tests.factories import OrganisationFactory, UserFactory, member
 
-DONE, LOGIN = "done", "login"
-A_TITLE, B_TITLE = "Projet du bailleur A", "Projet du bailleur B"
-A_DRAFT, B_DRAFT = "Brouillon de l'avis sur A", "Brouillon de l'avis sur B"
 # Each project's title and the remarks of its opinion: what must not leak to those who may not read it.
 PROJECTS = {A_TITLE: A_DRAFT, B_TITLE: B_DRAFT}
 
@@ -31,25 +29,9 @@ NEW_OPINION = {
 OPINION_FIELDS = ("verdict", "questions", "remarks", "retained", "priority", "version")
 
 
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
 def check_refusal(response, expected) -> None:
-    """The refusal expected (LOGIN or a status), and nothing of either dossier in its body."""
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-    else:
-        assert response.status_code == expected
-    body = text(response)
-    for secret in (*PROJECTS, *PROJECTS.values()):
-        assert secret not in body
-
-
-def check_redirect(response, to: str) -> None:
-    assert response.status_code == 302
-    assert response["Location"] == to
+    """Nothing of either dossier in a refusal."""
+    access.check_refusal(response, expected, (*PROJECTS, *PROJECTS.values()))
 
 
 def opinion_values(dossier) -> dict:
@@ -68,21 +50,6 @@ def signed(cast):
     for dossier in (cast.dossier, cast.other_dossier):
         for institution in cast.committee.institutions:
             opinion_sign(dossier=dossier, institution=institution, by=cast.users["member"])
-    return cast
-
-
-@pytest.fixture
-def published(cast):
-    """Version 1 of the committee's avis conjoint, written as the publication service writes it."""
-    content = committee_snapshot(cast.committee)
-    JointOpinion.objects.create(
-        committee=cast.committee,
-        version=1,
-        source=JointOpinion.Source.PUBLISHED,
-        content=content,
-        sha256=snapshot_digest(content),
-        published_by=cast.users["member"],
-    )
     return cast
 
 

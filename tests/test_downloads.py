@@ -16,13 +16,11 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from core.models import JointOpinion, Opinion
-from core.services.joint_opinions import committee_snapshot, snapshot_digest
+from core.models import Opinion
+from tests import access
+from tests.access import A_DRAFT, A_TITLE, B_DRAFT, B_TITLE, LOGIN
 from tests.factories import DossierFactory
 
-LOGIN = "login"
-A_TITLE, B_TITLE = "Projet du bailleur A", "Projet du bailleur B"
-A_DRAFT, B_DRAFT = "Brouillon de l'avis sur A", "Brouillon de l'avis sur B"
 BOTH = {A_TITLE, B_TITLE}
 PENDING_TITLE = "Projet en attente d'avis"
 PDF = "application/pdf"
@@ -43,21 +41,6 @@ def client(module_client):
     return module_client
 
 
-@pytest.fixture
-def published(cast):
-    """Version 1 of the committee's avis conjoint, written as the publication service writes it."""
-    content = committee_snapshot(cast.committee)
-    JointOpinion.objects.create(
-        committee=cast.committee,
-        version=1,
-        source=JointOpinion.Source.PUBLISHED,
-        content=content,
-        sha256=snapshot_digest(content),
-        published_by=cast.users["member"],
-    )
-    return cast
-
-
 def body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
@@ -75,15 +58,9 @@ def document_text(response, kind: str) -> str:
 
 
 def check_refusal(response, expected) -> None:
-    """The refusal expected (LOGIN or a status), and nothing of either dossier in its body."""
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-    else:
-        assert response.status_code == expected
-    text = body(response).decode(errors="replace")
-    for secret in (A_TITLE, B_TITLE, A_DRAFT, B_DRAFT):
-        assert secret not in html.unescape(text)
+    """Nothing of either dossier in a refusal, whatever the kind of file."""
+    secrets = (A_TITLE, B_TITLE, A_DRAFT, B_DRAFT)
+    access.check_refusal(response, expected, secrets, body=html.unescape(body(response).decode(errors="replace")))
 
 
 def check_attachment(response, filename: str) -> None:

@@ -4,7 +4,6 @@ Each table says, for one URL, what each role gets: DONE (the action is carried o
 LOGIN (anonymous: redirected to the login page), 200, or the status of the refusal (403, 404).
 """
 
-import html
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -15,14 +14,13 @@ from django.urls import reverse
 
 from core.models import Attachment, ExpertRequest, Membership, Message, Note, Organisation
 from core.services.exchanges import ExchangeRefused, expert_advise, expert_request, message_post, note_add
+from tests import access
+from tests.access import A_DRAFT, A_TITLE, B_TITLE, DONE, LOGIN, check_redirect, text
 from tests.factories import OrganisationFactory, UserFactory, member
 
-DONE, LOGIN = "done", "login"
 # Whom a message is sent for, as the thread labels it: its author talks for the landlord or for the committee.
 AS_LANDLORD, AS_COMMITTEE = "porteur", "comité"
 
-A_TITLE, B_TITLE = "Projet du bailleur A", "Projet du bailleur B"
-A_DRAFT = "Brouillon de l'avis sur A"
 MESSAGE = "Pouvez-vous préciser le calendrier ?"
 LANDLORD_MESSAGE = "Le calendrier détaillé est joint."
 COMMITTEE_MESSAGE = "Merci, le comité en prend note."
@@ -42,25 +40,9 @@ COMMITTEE_ONLY = {NOTE, *ADVICE_SENT, A_DRAFT}
 SECRETS = THREAD | COMMITTEE_ONLY
 
 
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
 def check_refusal(response, expected) -> None:
-    """The refusal expected (LOGIN or a status), and nothing of dossier A or its exchanges in its body."""
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
-    else:
-        assert response.status_code == expected
-    body = text(response)
-    for secret in (A_TITLE, B_TITLE, *SECRETS):
-        assert secret not in body
-
-
-def check_redirect(response, to: str) -> None:
-    assert response.status_code == 302
-    assert response["Location"] == to
+    """Nothing of dossier A or its exchanges in a refusal."""
+    access.check_refusal(response, expected, (A_TITLE, B_TITLE, *SECRETS))
 
 
 def dossier_url(dossier, anchor: str = "") -> str:
