@@ -1,5 +1,6 @@
 """The avis conjoint's content as pages and documents show it, from a published (or draft) snapshot."""
 
+import base64
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,11 +44,39 @@ class ShownOpinion:
         return render_markdown(self.remarks)
 
 
-def avis_context(content: dict, *, projects: list[dict] | None = None, draft: bool = False) -> dict:
+@dataclass
+class Letterhead:
+    text: str
+    logo: bytes | None = None
+
+    @property
+    def logo_uri(self) -> str:
+        """The logo inline, so that the page, the print view and WeasyPrint need nothing else to show it."""
+        if not self.logo:
+            return ""
+        kind = "png" if self.logo.startswith(b"\x89PNG") else "jpeg"
+        return f"data:image/{kind};base64,{base64.b64encode(self.logo).decode()}"
+
+
+def letterheads(content: dict, committee: Committee | None) -> list[Letterhead]:
+    """The frozen letterheads, with the committee's institutions' current logos when they line up."""
+    institutions = list(reversed(committee.institutions)) if committee else []
+    if len(institutions) != len(content["letterheads"]):
+        return [Letterhead(text) for text in content["letterheads"]]
+    return [
+        Letterhead(text, org.logo.open("rb").read() if org.logo else None)
+        for text, org in zip(content["letterheads"], institutions, strict=True)
+    ]
+
+
+def avis_context(
+    content: dict, *, committee: Committee | None = None, projects: list[dict] | None = None, draft: bool = False
+) -> dict:
     """What the avis conjoint templates need; `projects` narrows the document to what a reader may see."""
     shown = content["projects"] if projects is None else projects
     return {
         "content": content,
+        "letterheads": letterheads(content, committee),
         "instructed_on": date.fromisoformat(content["instructed_on"]),
         "projects": [{**p, "opinion": ShownOpinion.from_project(p)} for p in shown],
         "draft": draft,

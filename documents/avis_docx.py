@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup, NavigableString
 from django.utils.formats import date_format
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.shared import Mm, Pt, RGBColor
 
@@ -51,17 +52,21 @@ def _styles(document) -> None:
     document.styles["Title"].font.all_caps = True
 
 
-def _letterheads(section, letterheads: list[str], draft: bool) -> None:
+def _letterheads(section, letterheads, draft: bool) -> None:
     header = section.header
     table = header.add_table(rows=1, cols=len(letterheads) or 1, width=section.page_width - Mm(32))
     for cell, letterhead in zip(table.rows[0].cells, letterheads, strict=False):
         paragraph = cell.paragraphs[0]
-        for number, line in enumerate(letterhead.split("\n")):
+        if letterhead.logo:
+            paragraph.add_run().add_picture(io.BytesIO(letterhead.logo), height=Mm(15))
+            paragraph = cell.add_paragraph()
+        for number, line in enumerate(letterhead.text.split("\n")):
             if number:
                 paragraph.add_run().add_break()
             run = paragraph.add_run(line.upper())
             run.bold, run.font.size = True, Pt(8)
-    table.rows[0].cells[-1].paragraphs[0].alignment = 2  # right, as the second letterhead of the seed
+    for paragraph in table.rows[0].cells[-1].paragraphs:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT  # as the second letterhead of the seed
     header.paragraphs[0].text = ""
     if draft:
         header.paragraphs[0]._p.append(parse_xml(WATERMARK))
@@ -154,7 +159,7 @@ def avis_docx(context: dict) -> bytes:
     section.page_height, section.page_width = Mm(297), Mm(210)
     section.top_margin = section.bottom_margin = Mm(18)
     section.left_margin = section.right_margin = Mm(16)
-    _letterheads(section, content["letterheads"], draft)
+    _letterheads(section, context["letterheads"], draft)
 
     properties = document.core_properties
     properties.title = f"Avis conjoint — {content['region']}"

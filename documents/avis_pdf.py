@@ -15,12 +15,14 @@ BASE_URL = "http://aap.invalid/"
 
 
 class StaticFilesFetcher(URLFetcher):
-    """Reads static files from disk and refuses any other URL: rendering never touches the network."""
+    """Reads static files from disk, and inline data; refuses any other URL: rendering never touches the network."""
 
     def __init__(self):
-        super().__init__(allowed_protocols={"file"}, fail_on_errors=True)
+        super().__init__(allowed_protocols={"data"}, fail_on_errors=True)
 
     def fetch(self, url, headers=None):
+        if url.startswith("data:"):  # the logos, inline
+            return super().fetch(url, headers)
         path = urlparse(url).path
         prefix = "/" + settings.STATIC_URL.lstrip("/")
         found = finders.find(path.removeprefix(prefix)) if path.startswith(prefix) else None

@@ -142,6 +142,6 @@ def joint_opinion_detail(request: HttpRequest, pk: int, version: int) -> HttpRes
         {
             "title": f"Avis conjoint — {content['region']} — version {joint_opinion.version}",
             "joint_opinion": joint_opinion,
-            **avis_context(content, projects=projects),
+            **avis_context(content, committee=joint_opinion.committee, projects=projects),
         },
     )

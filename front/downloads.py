@@ -53,7 +53,10 @@ def _document(extension: str, context: dict, filename: str) -> HttpResponse:
 @login_required
 def joint_opinion_print(request: HttpRequest, pk: int, version: int) -> HttpResponse:
     joint_opinion, projects = readable_joint_opinion(Access(request.user), pk, version)
-    context = {**avis_context(joint_opinion.content, projects=projects), "joint_opinion": joint_opinion}
+    context = {
+        **avis_context(joint_opinion.content, committee=joint_opinion.committee, projects=projects),
+        "joint_opinion": joint_opinion,
+    }
     return render(request, "documents/avis_conjoint_print.html", context)
 
 
@@ -61,7 +64,10 @@ def joint_opinion_print(request: HttpRequest, pk: int, version: int) -> HttpResp
 def joint_opinion_download(request: HttpRequest, pk: int, version: int, extension: str) -> HttpResponse:
     _check_format(extension)
     joint_opinion, projects = readable_joint_opinion(Access(request.user), pk, version)
-    context = {**avis_context(joint_opinion.content, projects=projects), "joint_opinion": joint_opinion}
+    context = {
+        **avis_context(joint_opinion.content, committee=joint_opinion.committee, projects=projects),
+        "joint_opinion": joint_opinion,
+    }
     return _document(extension, context, avis_filename(joint_opinion.committee, version, extension))
 
 
@@ -78,7 +84,9 @@ def committee_draft_download(request: HttpRequest, pk: int, extension: str) -> H
     hidden_numbers = set(committee.dossiers.filter(pk__in=hidden).values_list("number", flat=True))
     projects = [p for p in content["projects"] if p["number"] not in hidden_numbers]
     return _document(
-        extension, avis_context(content, projects=projects, draft=True), avis_filename(committee, None, extension)
+        extension,
+        avis_context(content, committee=committee, projects=projects, draft=True),
+        avis_filename(committee, None, extension),
     )
 
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 
@@ -23,6 +24,13 @@ class Organisation(models.Model):
     short_name = models.CharField("nom court", max_length=80, blank=True)
     kind = models.CharField("type", max_length=20, choices=Kind.choices)
     legal_form = models.CharField("forme juridique", max_length=10, choices=LegalForm.choices, blank=True)
+    logo = models.FileField(
+        "logo",
+        upload_to="logos/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"])],
+        help_text="PNG ou JPEG, imprimé au-dessus de l'en-tête dans l'avis conjoint.",
+    )
     letterhead = models.TextField(
         "en-tête", blank=True, help_text="Lignes de l'en-tête des documents, telles qu'elles sont imprimées."
     )

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No committee with id {committee}.")
         if draft:
-            context, version = avis_context(committee_snapshot(found), draft=True), None
+            context, version = avis_context(committee_snapshot(found), committee=found, draft=True), None
         else:
             versions = found.joint_opinions.order_by("-version")
             joint_opinion = (versions.filter(version=version) if version else versions).first()
@@ -40,7 +40,7 @@ class Command(BaseCommand):
                     "use --draft for the current opinions."
                 )
             context, version = (
-                {**avis_context(joint_opinion.content), "joint_opinion": joint_opinion},
+                {**avis_context(joint_opinion.content, committee=found), "joint_opinion": joint_opinion},
                 joint_opinion.version,
             )
         path = output or Path.cwd()
