@@ -40,7 +40,7 @@ def shown_opinion(access: Access, dossier: Dossier, published: dict) -> tuple[Sh
 
 
 def with_relations(dossiers):
-    return dossiers.select_related("lead_landlord", "committee__call", "opinion").prefetch_related(
+    return dossiers.select_related("lead_landlord", "committee__call", "opinion", "decision").prefetch_related(
         "co_landlords", "partners"
     )
 
@@ -64,7 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "committees": committees.items(),
             "count": len(dossiers),
             "can_create": bool(access.landlord_ids),
-            "can_export_calls": access.is_secretariat or None in access.observer_scope,
+            "is_national": access.is_secretariat or None in access.observer_scope,
         },
     )
 
@@ -102,6 +102,7 @@ def render_dossier(
     institution = access.institution_in(dossier.committee)
     signed = {s.institution_id: s for s in opinion.signatures.all()} if opinion and shown else {}
     budget = list(dossier.budget_lines.all())
+    decision = getattr(dossier, "decision", None)
     carries = access.carries(dossier)
     editable = carries and dossier.state in EDITABLE_STATES
     reads_drafts = access.can_read_opinion_draft(dossier)
@@ -134,6 +135,8 @@ def render_dossier(
         and institution.pk not in signed,
         "institution": institution,
         "editable": editable,
+        # The landlord learns the decision once notified; the secretariat sees it as it is recorded.
+        "decision": decision if decision and (decision.notified_at or access.is_secretariat) else None,
         "timeline": dossier_timeline(dossier, with_opinion=reads_drafts),
         "problems": problems,
         "attachment_form": AttachmentForm() if editable else None,

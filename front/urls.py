@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from front import committees, dossiers, downloads, drafts, exchanges, opinions, transitions
+from front import committees, dossiers, downloads, drafts, exchanges, national, opinions, transitions
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -39,6 +39,16 @@ urlpatterns = [
     ),
     path("comites/<int:pk>/dossiers.<str:extension>", downloads.committee_export, name="committee_export"),
     path("appels/<int:pk>/dossiers.<str:extension>", downloads.call_export, name="call_export"),
+    path("appels/", national.call_list, name="call_list"),
+    path("appels/nouveau/", national.call_edit, name="call_new"),
+    path("appels/<int:pk>/", national.call_detail, name="call_detail"),
+    path("appels/<int:pk>/modifier/", national.call_edit, name="call_edit"),
+    path("appels/<int:pk>/statut/", national.call_advance_view, name="call_advance"),
+    path("appels/<int:pk>/comites/", national.committee_new, name="committee_new"),
+    path("comites/<int:pk>/membres/", national.member_new, name="member_new"),
+    path("appels/<int:pk>/selection/", national.call_selection, name="call_selection"),
+    path("appels/<int:pk>/notifier/", national.call_notify, name="call_notify"),
+    path("dossiers/<int:pk>/decision/", national.decision_edit, name="decision_edit"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.formats import euros
 from core.models import BudgetLine, Call, Committee, Dossier, Organisation, StateTransition
-from core.services.notifications import notify_dossier_returned, notify_dossier_submitted
+from core.services.notifications import notify_after_commit, notify_dossier_returned, notify_dossier_submitted
 
 State = Dossier.State
 
@@ -142,7 +142,7 @@ def dossier_submit(*, dossier: Dossier, by) -> Dossier:
         raise SubmissionRefused(problems)
     message = "Dossier complété et déposé à nouveau." if dossier.state == State.INCOMPLETE else "Dossier déposé."
     dossier = dossier_transition(dossier=dossier, to_state=State.SUBMITTED, by=by, message=message)
-    transaction.on_commit(lambda: notify_dossier_submitted(dossier.pk))
+    notify_after_commit(notify_dossier_submitted, dossier.pk)
     return dossier
 
 
@@ -151,7 +151,7 @@ def dossier_return_incomplete(*, dossier: Dossier, by, message: str) -> Dossier:
     if not message.strip():
         raise TransitionRefused("Expliquez au porteur ce qui manque à son dossier.")
     dossier = dossier_transition(dossier=dossier, to_state=State.INCOMPLETE, by=by, message=message.strip())
-    transaction.on_commit(lambda: notify_dossier_returned(dossier.pk))
+    notify_after_commit(notify_dossier_returned, dossier.pk)
     return dossier
 
 

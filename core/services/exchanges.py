@@ -5,7 +5,12 @@ from django.utils import timezone
 
 from core.models import Dossier, ExpertRequest, Membership, Message, Note
 from core.services.attachments import attachment_add
-from core.services.notifications import notify_advice_given, notify_advice_requested, notify_message
+from core.services.notifications import (
+    notify_advice_given,
+    notify_advice_requested,
+    notify_after_commit,
+    notify_message,
+)
 
 
 class ExchangeRefused(Exception):
@@ -28,7 +33,7 @@ def message_post(*, dossier: Dossier, by, body: str, from_committee: bool, uploa
         attachment = attachment_add(dossier=dossier, upload=upload, by=by)
         attachment.message = message
         attachment.save(update_fields=["message"])
-    transaction.on_commit(lambda: notify_message(message.pk))
+    notify_after_commit(notify_message, message.pk)
     return message
 
 
@@ -48,7 +53,7 @@ def expert_request(*, dossier: Dossier, expert, question: str, by) -> ExpertRequ
     except IntegrityError as error:
         name = expert.get_full_name() or expert
         raise ExchangeRefused(f"Un avis a déjà été demandé à {name} sur ce dossier.") from error
-    transaction.on_commit(lambda: notify_advice_requested(request.pk))
+    notify_after_commit(notify_advice_requested, request.pk)
     return request
 
 
@@ -62,5 +67,5 @@ def expert_advise(*, request: ExpertRequest, by, advice: str) -> ExpertRequest:
     request.advice = _text(advice, "L'avis")
     request.answered_at = timezone.now()
     request.save(update_fields=["advice", "answered_at"])
-    transaction.on_commit(lambda: notify_advice_given(request.pk))
+    notify_after_commit(notify_advice_given, request.pk)
     return request

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.formats import euros
 from core.models import BudgetLine, Committee, Dossier, JointOpinion, Opinion, Verdict
-from core.services.notifications import notify_joint_opinion_published
+from core.services.notifications import notify_after_commit, notify_joint_opinion_published
 
 
 def snapshot_digest(snapshot: dict) -> str:
@@ -142,5 +142,5 @@ def joint_opinion_publish(*, committee: Committee, by) -> JointOpinion:
         sha256=digest,
         published_by=by,
     )
-    transaction.on_commit(lambda: notify_joint_opinion_published(joint_opinion.pk))
+    notify_after_commit(notify_joint_opinion_published, joint_opinion.pk)
     return joint_opinion

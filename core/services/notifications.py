@@ -1,10 +1,30 @@
 """E-mails sent when something happens to a dossier. Called on commit, with primary keys."""
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.db import transaction
 from django.db.models import Q
 
-from core.models import Dossier, ExpertRequest, JointOpinion, Membership, Message
+from core.formats import euros
+from core.models import Decision, Dossier, ExpertRequest, JointOpinion, Membership, Message
+
+logger = logging.getLogger(__name__)
+
+
+def notify_after_commit(notify, *args) -> None:
+    """Send once the change is saved. A mail server that fails loses the e-mail (logged), never the change,
+    and never turns a saved change into an error page."""
+
+    def send() -> None:
+        try:
+            notify(*args)
+        except Exception:  # any failure of the mail backend
+            logger.exception("Notification %s%r failed", notify.__name__, args)
+
+    transaction.on_commit(send)
+
 
 SIGNATURE = "\n\nVous pouvez le consulter dans aap.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
 
@@ -12,9 +32,8 @@ SIGNATURE = "\n\nVous pouvez le consulter dans aap.\n\n— aap, appel à projets
 def _send(recipients: Q, subject: str, body: str) -> int:
     memberships = Membership.objects.filter(recipients).select_related("user")
     addresses = sorted({m.user.email for m in memberships if m.user.email and m.user.is_active})
-    return send_mass_mail(
-        [(subject, body + SIGNATURE, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
-    )
+    messages = [(subject, body + SIGNATURE, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
+    return send_mass_mail(messages) or 0 if messages else 0
 
 
 def _committee_members(committee_id: int) -> Q:
@@ -98,3 +117,18 @@ def notify_advice_given(request_id: int) -> int:
         f"{request.expert.get_full_name() or request.expert} a rendu son avis consultatif sur le dossier "
         f"N°{request.dossier.number}.",
     )
+
+
+def notify_decisions(decision_ids: list[int]) -> int:
+    sent = 0
+    for decision in Decision.objects.filter(pk__in=decision_ids).select_related("dossier__call"):
+        dossier = decision.dossier
+        amount = f" Montant accordé : {euros(decision.amount_granted)}." if decision.amount_granted else ""
+        conditions = f"\n\nConditions : {decision.conditions}" if decision.conditions else ""
+        sent += _send(
+            _landlord_staff([dossier]),
+            f"Décision nationale — N°{dossier.number} « {dossier.title} »",
+            f"Le secrétariat national de l'appel « {dossier.call.title} » vous notifie sa décision sur votre dossier : "
+            f"{decision.get_outcome_display().lower()}.{amount}{conditions}",
+        )
+    return sent

@@ -1,0 +1,96 @@
+"""Forms of the national secretariat: calls, committees and their members, decisions."""
+
+from django import forms
+from django.contrib.auth.models import User
+
+from core.models import Call, Decision, Public, Strand
+from core.regions import Region
+
+
+class CallForm(forms.ModelForm):
+    strands = forms.MultipleChoiceField(
+        label="Volets proposés", choices=Strand.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = Call
+        fields = [
+            "title",
+            "edition",
+            "year",
+            "opens_on",
+            "submission_deadline",
+            "instruction_deadline",
+            "national_envelope",
+            "cap_per_project",
+            "max_duration_years",
+            "publics",
+            "strands",
+        ]
+        widgets = {
+            "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "instruction_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "submission_deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "publics": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["publics"].queryset = Public.objects.all()
+        self.fields["publics"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("cap_per_project")
+            and data.get("national_envelope")
+            and (data["cap_per_project"] > data["national_envelope"])
+        ):
+            self.add_error("cap_per_project", "Le plafond par projet dépasse l'enveloppe nationale.")
+        return data
+
+
+class CommitteeForm(forms.Form):
+    region = forms.ChoiceField(label="Région", choices=[("", "Choisissez la région"), *Region.choices])
+    name = forms.CharField(
+        label="Nom du comité", required=False, max_length=255, help_text="Par défaut, le nom de la région."
+    )
+    ar_hlm_name = forms.CharField(
+        label="Association régionale Hlm", max_length=255, help_text="Par exemple « AR Hlm PACA & Corse »."
+    )
+    state_service_name = forms.CharField(
+        label="Service régional de l'État", max_length=255, help_text="Par exemple « DREAL PACA »."
+    )
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(label="Identifiant de l'utilisateur", max_length=150)
+    institution = forms.ChoiceField(label="Institution représentée")
+
+    def __init__(self, *args, committee, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.committee = committee
+        self.fields["institution"].choices = [(org.pk, str(org)) for org in committee.institutions]
+
+    def clean_username(self):
+        user = User.objects.filter(username=self.cleaned_data["username"].strip(), is_active=True).first()
+        if user is None:
+            raise forms.ValidationError("Aucun utilisateur actif avec cet identifiant.")
+        return user
+
+    def institution_chosen(self):
+        return next(org for org in self.committee.institutions if str(org.pk) == self.cleaned_data["institution"])
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label="Décision", choices=Decision.Outcome.choices, widget=forms.RadioSelect)
+    amount_granted = forms.DecimalField(
+        label="Montant accordé (€)", required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    conditions = forms.CharField(label="Conditions", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == Decision.Outcome.RETAINED and data.get("amount_granted") is None:
+            self.add_error("amount_granted", "Indiquez le montant accordé au dossier retenu.")
+        return data

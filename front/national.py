@@ -1,0 +1,207 @@
+"""The national secretariat's pages: calls and their committees, the selection, the decisions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.models import Call, Committee, Dossier
+from core.permissions import Access
+from core.services.calls import NEXT_STATUS, SetupRefused, call_advance, committee_create, committee_member_add
+from core.services.decisions import DECIDABLE_STATES, DecisionRefused, decision_record, decisions_notify, selection
+from front.call_forms import CallForm, CommitteeForm, DecisionForm, MemberForm
+
+
+def _secretariat(request: HttpRequest) -> Access:
+    access = Access(request.user)
+    if not access.is_secretariat:
+        raise PermissionDenied("Réservé au secrétariat national.")
+    return access
+
+
+def _national(request: HttpRequest) -> Access:
+    """The secretariat, and observers of the whole programme, read the national pages."""
+    access = Access(request.user)
+    if not (access.is_secretariat or None in access.observer_scope):
+        raise PermissionDenied("Réservé au secrétariat national et aux observateurs nationaux.")
+    return access
+
+
+def _call_or_404(pk: int) -> Call:
+    call = Call.objects.filter(pk=pk).first()
+    if call is None:
+        raise Http404("Appel introuvable.")
+    return call
+
+
+@login_required
+def call_list(request: HttpRequest) -> HttpResponse:
+    access = _national(request)
+    calls = Call.objects.all()
+    return render(
+        request,
+        "front/call_list.html",
+        {"title": "Appels à projets", "calls": calls, "is_secretariat": access.is_secretariat},
+    )
+
+
+@login_required
+def call_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _secretariat(request)
+    call = _call_or_404(pk) if pk else None
+    form = CallForm(request.POST or None, instance=call)
+    if request.method == "POST" and form.is_valid():
+        call = form.save()
+        messages.success(request, f"Appel « {call} » enregistré.")
+        return redirect("call_detail", pk=call.pk)
+    title = f"Modifier « {call} »" if call else "Nouvel appel à projets"
+    return render(
+        request,
+        "front/call_form.html",
+        {"title": title, "form": form, "call": call},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = _national(request)
+    call = _call_or_404(pk)
+    committees = call.committees.select_related("ar_hlm", "state_service").prefetch_related(
+        "memberships__user", "memberships__organisation"
+    )
+    return render(
+        request,
+        "front/call_detail.html",
+        {
+            "title": str(call),
+            "call": call,
+            "committees": committees,
+            "is_secretariat": access.is_secretariat,
+            "next_status": NEXT_STATUS.get(call.status),
+            "next_status_label": Call.Status(NEXT_STATUS[call.status]).label if call.status in NEXT_STATUS else "",
+            "committee_form": CommitteeForm(),
+            "member_forms": {c.pk: MemberForm(committee=c) for c in committees},
+        },
+    )
+
+
+def _refusable(request: HttpRequest, action, success: str) -> None:
+    try:
+        action()
+    except (SetupRefused, DecisionRefused) as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, success)
+
+
+@require_POST
+@login_required
+def call_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _secretariat(request)
+    call = _call_or_404(pk)
+    to_status = request.POST.get("status", "")
+    if to_status not in Call.Status.values:
+        raise Http404("Statut inconnu.")
+    _refusable(
+        request,
+        lambda: call_advance(call=call, to_status=to_status),
+        f"L'appel est maintenant « {Call.Status(to_status).label} ».",
+    )
+    return redirect("call_detail", pk=call.pk)
+
+
+@require_POST
+@login_required
+def committee_new(request: HttpRequest, pk: int) -> HttpResponse:
+    _secretariat(request)
+    call = _call_or_404(pk)
+    form = CommitteeForm(request.POST)
+    if form.is_valid():
+        _refusable(request, lambda: committee_create(call=call, **form.cleaned_data), "Comité régional créé.")
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("call_detail", pk=call.pk)
+
+
+@require_POST
+@login_required
+def member_new(request: HttpRequest, pk: int) -> HttpResponse:
+    _secretariat(request)
+    committee = Committee.objects.select_related("ar_hlm", "state_service").filter(pk=pk).first()
+    if committee is None:
+        raise Http404("Comité introuvable.")
+    form = MemberForm(request.POST, committee=committee)
+    if form.is_valid():
+        user = form.cleaned_data["username"]
+        _refusable(
+            request,
+            lambda: committee_member_add(committee=committee, user=user, institution=form.institution_chosen()),
+            f"{user.get_full_name() or user} est membre du comité {committee.name}.",
+        )
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("call_detail", pk=committee.call_id)
+
+
+@login_required
+def call_selection(request: HttpRequest, pk: int) -> HttpResponse:
+    access = _national(request)
+    call = _call_or_404(pk)
+    return render(
+        request,
+        "front/selection.html",
+        {
+            "title": f"Sélection nationale — {call}",
+            "call": call,
+            "selection": selection(call),
+            "is_secretariat": access.is_secretariat,
+            "decidable": DECIDABLE_STATES,
+        },
+    )
+
+
+@login_required
+def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _secretariat(request)
+    dossier = Dossier.objects.select_related("call", "committee", "lead_landlord", "decision").filter(pk=pk).first()
+    if dossier is None:
+        raise Http404("Dossier introuvable.")
+    decision = getattr(dossier, "decision", None)
+    initial = (
+        {"outcome": decision.outcome, "amount_granted": decision.amount_granted, "conditions": decision.conditions}
+        if decision
+        else {}
+    )
+    form = DecisionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision_record(dossier=dossier, by=request.user, **form.cleaned_data)
+        except DecisionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"Décision enregistrée pour le projet N°{dossier.number} (à notifier).")
+            return redirect("call_selection", pk=dossier.call_id)
+    return render(
+        request,
+        "front/decision_form.html",
+        {"title": f"Décision — {dossier.title}", "dossier": dossier, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
+    _secretariat(request)
+    call = _call_or_404(pk)
+    _refusable(
+        request,
+        lambda: decisions_notify(call=call, by=request.user),
+        "Décisions notifiées : les porteurs en sont avertis.",
+    )
+    return redirect("call_selection", pk=call.pk)
