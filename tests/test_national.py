@@ -1,0 +1,198 @@
+"""The national secretariat: calls, committees, the selection and its decisions, and who may do what."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from core.models import BudgetLine, Call, Committee, Decision, Dossier, Membership
+from core.services.decisions import DecisionRefused, decision_record, decisions_notify, selection
+from tests.access import A_TITLE, LOGIN, check_refusal, text
+
+State = Dossier.State
+ROLES = [
+    "anonymous", "landlord", "other_landlord", "member", "member_in_conflict", "other_committee_member",
+    "secretariat", "observer", "other_committee_observer",
+]  # fmt: skip
+# The national pages: the secretariat acts, observers of the whole programme read, everyone else is refused.
+READ = {role: 403 for role in ROLES} | {"anonymous": LOGIN, "secretariat": 200, "observer": 200}
+WRITE = READ | {"observer": 403}
+
+
+@pytest.fixture
+def signed(cast):
+    """Both dossiers have a signed opinion and ask the programme for money; the call has a cap and an envelope."""
+    call = cast.committee.call
+    call.cap_per_project, call.national_envelope = Decimal("100000"), Decimal("150000")
+    call.save()
+    for dossier, amount in ((cast.dossier, "90000.50"), (cast.other_dossier, "120000")):
+        BudgetLine.objects.create(dossier=dossier, year=1, funder="fnavdl", amount=Decimal(amount))
+    Dossier.objects.filter(pk__in=[cast.dossier.pk, cast.other_dossier.pk]).update(state=State.OPINION_SIGNED)
+    return cast
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", ["call_list", "call_detail", "call_selection"])
+def test_who_reads_the_national_pages(signed, login, role, name):
+    args = [] if name == "call_list" else [signed.committee.call_id]
+    response = login(signed.users[role]).get(reverse(name, args=args))
+    if READ[role] == 200:
+        assert response.status_code == 200
+    else:
+        check_refusal(response, READ[role], secrets=(A_TITLE,))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_secretariat_decides(signed, login, role):
+    url = reverse("decision_edit", args=[signed.dossier.pk])
+    response = login(signed.users[role]).post(url, {"outcome": "retenu", "amount_granted": "80000"})
+    if WRITE[role] == 200:
+        assert response.status_code == 302
+        assert Decision.objects.get(dossier=signed.dossier).amount_granted == Decimal("80000")
+    else:
+        check_refusal(response, WRITE[role], secrets=(A_TITLE,))
+        assert not Decision.objects.exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_secretariat_sets_up_calls(cast, login, role):
+    response = login(cast.users[role]).post(
+        reverse("call_new"), {"title": "6e appel", "edition": 6, "year": 2020, "max_duration_years": 3}
+    )
+    assert Call.objects.filter(edition=6).exists() is (WRITE[role] == 200)
+    if WRITE[role] != 200:
+        check_refusal(response, WRITE[role], secrets=())
+
+
+def test_a_call_is_set_up_then_opened(cast, login):
+    client = login(cast.users["secretariat"])
+    client.post(
+        reverse("call_new"),
+        {
+            "title": "6e appel",
+            "edition": 6,
+            "year": 2020,
+            "max_duration_years": 3,
+            "cap_per_project": "200000",
+            "national_envelope": "5000000",
+            "strands": ["acces", "maintien"],
+        },
+    )
+    call = Call.objects.get(edition=6)
+    assert call.strands == ["acces", "maintien"] and call.status == Call.Status.DRAFT
+
+    response = client.post(reverse("call_advance", args=[call.pk]), {"status": "ouvert"}, follow=True)
+    assert "Créez au moins un comité régional" in text(response)
+    client.post(
+        reverse("committee_new", args=[call.pk]),
+        {"region": "76", "ar_hlm_name": "AR Hlm Occitanie", "state_service_name": "DREAL Occitanie"},
+    )
+    committee = Committee.objects.get(call=call)
+    assert (committee.name, str(committee.ar_hlm), str(committee.state_service)) == (
+        "Occitanie",
+        "AR Hlm Occitanie",
+        "DREAL Occitanie",
+    )
+    response = client.post(
+        reverse("committee_new", args=[call.pk]),
+        {"region": "76", "ar_hlm_name": "x", "state_service_name": "y"},
+        follow=True,
+    )
+    assert "déjà un comité pour la région Occitanie" in text(response)
+
+    client.post(
+        reverse("member_new", args=[committee.pk]),
+        {"username": cast.users["member"].username, "institution": committee.state_service_id},
+    )
+    assert Membership.objects.filter(committee=committee, user=cast.users["member"]).exists()
+    response = client.post(
+        reverse("member_new", args=[committee.pk]), {"username": "personne", "institution": "0"}, follow=True
+    )
+    assert "Aucun utilisateur actif avec cet identifiant." in text(response)
+
+    client.post(reverse("call_advance", args=[call.pk]), {"status": "ouvert"})
+    assert Call.objects.get(pk=call.pk).status == Call.Status.OPEN
+    response = client.post(reverse("call_advance", args=[call.pk]), {"status": "preparation"}, follow=True)
+    assert "ne peut pas passer à « En préparation »" in text(response)
+
+
+def test_selection_totals_and_alerts(signed):
+    result = selection(signed.committee.call)
+    assert result.requested == Decimal("210000.50")
+    assert [d.pk for d in result.regions[signed.committee]["dossiers"]] == [signed.dossier.pk, signed.other_dossier.pk]
+    assert any("Projet du bailleur B" in alert and "plafond" in alert for alert in result.alerts)
+    assert not any("enveloppe" in alert for alert in result.alerts)
+
+    decision_record(
+        dossier=signed.dossier,
+        outcome="retenu",
+        amount_granted=Decimal("90000.50"),
+        conditions="",
+        by=signed.users["secretariat"],
+    )
+    decision_record(
+        dossier=signed.other_dossier,
+        outcome="retenu",
+        amount_granted=Decimal("100000"),
+        conditions="",
+        by=signed.users["secretariat"],
+    )
+    result = selection(signed.committee.call)
+    assert result.granted == Decimal("190000.50")
+    assert any("dépassent l'enveloppe nationale" in alert for alert in result.alerts)
+
+
+def test_decisions_are_seen_once_notified(signed, login, django_capture_on_commit_callbacks):
+    signed.users["landlord"].email = "porteur@example.org"
+    signed.users["landlord"].save()
+    secretariat = signed.users["secretariat"]
+    with pytest.raises(DecisionRefused, match="montant accordé"):
+        decision_record(dossier=signed.dossier, outcome="retenu", amount_granted=None, conditions="", by=secretariat)
+    decision_record(
+        dossier=signed.dossier,
+        outcome="retenu",
+        amount_granted=Decimal("80000"),
+        conditions="Bilan annuel",
+        by=secretariat,
+    )
+    landlord = login(signed.users["landlord"])
+    assert "Décision nationale" not in text(landlord.get(reverse("dossier_detail", args=[signed.dossier.pk])))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decisions_notify(call=signed.committee.call, by=secretariat)
+    assert Dossier.objects.get(pk=signed.dossier.pk).state == State.RETAINED
+    assert [m.to for m in mail.outbox] == [["porteur@example.org"]]
+    assert "80\u202f000 €" in mail.outbox[0].body
+    page = text(landlord.get(reverse("dossier_detail", args=[signed.dossier.pk])))
+    assert "Décision nationale" in page and "Bilan annuel" in page
+
+    with pytest.raises(DecisionRefused, match="déjà été notifiée"):
+        decision_record(
+            dossier=signed.dossier, outcome="non_retenu", amount_granted=None, conditions="", by=secretariat
+        )
+    with pytest.raises(DecisionRefused, match="Aucune décision à notifier"):
+        decisions_notify(call=signed.committee.call, by=secretariat)
+
+
+def test_a_deferred_dossier_gets_a_new_decision(signed):
+    secretariat = signed.users["secretariat"]
+    decision_record(
+        dossier=signed.dossier, outcome="ajourne", amount_granted=Decimal("5"), conditions="", by=secretariat
+    )
+    assert Decision.objects.get().amount_granted is None
+    decisions_notify(call=signed.committee.call, by=secretariat)
+    decision_record(
+        dossier=signed.dossier, outcome="retenu", amount_granted=Decimal("70000"), conditions="", by=secretariat
+    )
+    decisions_notify(call=signed.committee.call, by=secretariat)
+    assert Dossier.objects.get(pk=signed.dossier.pk).state == State.RETAINED
+
+
+def test_decision_form_errors_are_french(signed, login):
+    response = login(signed.users["secretariat"]).post(
+        reverse("decision_edit", args=[signed.dossier.pk]), {"outcome": "retenu", "amount_granted": "-3"}
+    )
+    assert response.status_code == 400
+    assert "supérieure ou égale à 0" in text(response)
+    assert not Decision.objects.exists()
