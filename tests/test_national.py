@@ -196,3 +196,25 @@ def test_decision_form_errors_are_french(signed, login):
     assert response.status_code == 400
     assert "supérieure ou égale à 0" in text(response)
     assert not Decision.objects.exists()
+
+
+def test_the_selection_page_costs_the_same_queries_for_more_dossiers(signed, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import DossierFactory, OpinionFactory
+
+    client = login(signed.users["secretariat"])
+    url = reverse("call_selection", args=[signed.committee.call_id])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = count()
+    for _ in range(10):
+        dossier = DossierFactory(committee=signed.committee, state=State.OPINION_SIGNED)
+        OpinionFactory(dossier=dossier)
+        BudgetLine.objects.create(dossier=dossier, year=1, funder="fsi", amount=1000)
+    assert count() == before
