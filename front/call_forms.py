@@ -5,6 +5,7 @@ from django.contrib.auth.models import User
 
 from core.models import Call, Decision, Public, Strand
 from core.regions import Region
+from front.fields import EurosField
 
 
 class CallForm(forms.ModelForm):
@@ -84,9 +85,7 @@ class MemberForm(forms.Form):
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(label="Décision", choices=Decision.Outcome.choices, widget=forms.RadioSelect)
-    amount_granted = forms.DecimalField(
-        label="Montant accordé (€)", required=False, min_value=0, max_digits=12, decimal_places=2
-    )
+    amount_granted = EurosField(label="Montant accordé (€)", required=False)
     conditions = forms.CharField(label="Conditions", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self):
@@ -94,3 +93,36 @@ class DecisionForm(forms.Form):
         if data.get("outcome") == Decision.Outcome.RETAINED and data.get("amount_granted") is None:
             self.add_error("amount_granted", "Indiquez le montant accordé au dossier retenu.")
         return data
+
+
+class AgreementForm(forms.Form):
+    amount = EurosField(label="Montant conventionné (€)")
+    signed_on = forms.DateField(label="Signée le", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="Fin", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] <= data["starts_on"]:
+            self.add_error("ends_on", "La fin de la convention doit suivre son début.")
+        return data
+
+
+class TrancheForm(forms.Form):
+    amount = EurosField(label="Montant (€)")
+    condition = forms.CharField(label="Condition de versement", max_length=255, required=False)
+    due_on = forms.DateField(label="Échéance", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+TrancheFormSet = forms.formset_factory(TrancheForm, extra=3, min_num=1, validate_min=True)
+
+
+class PaymentForm(forms.Form):
+    paid_on = forms.DateField(label="Versé le", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("valider", "Valider"), ("renvoyer", "Renvoyer au porteur")])
+    message = forms.CharField(
+        label="Message au porteur (pour un renvoi)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -3,9 +3,10 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.models import Attachment, BudgetLine, Dossier, DossierStrand
+from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand
 from core.permissions import Access
 from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
+from core.services.followup import REPORTING_STATES, remaining
 from core.services.joint_opinions import published_projects
 from core.services.opinions import FIELDS, OPEN_STATES
 from core.services.timeline import dossier_timeline
@@ -69,6 +70,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# States in which a dossier has, or has had, reports.
+REPORT_STATES = {Dossier.State.UNDER_AGREEMENT, Dossier.State.REPORTING, Dossier.State.CLOSED}
+
+
 def render_dossier(
     request: HttpRequest,
     access: Access,
@@ -106,6 +111,8 @@ def render_dossier(
     carries = access.carries(dossier)
     editable = carries and dossier.state in EDITABLE_STATES
     reads_drafts = access.can_read_opinion_draft(dossier)
+    agreement = Agreement.objects.filter(dossier=dossier).prefetch_related("tranches").first()
+    follows = carries or access.is_secretariat
     talks = access.can_talk_about(dossier)
     context = {
         "title": f"Dossier N°{dossier.number} — {dossier.title}",
@@ -138,6 +145,16 @@ def render_dossier(
         # The landlord learns the decision once notified; the secretariat sees it as it is recorded.
         "decision": decision if decision and (decision.notified_at or access.is_secretariat) else None,
         "timeline": dossier_timeline(dossier, with_opinion=reads_drafts),
+        "user_is_secretariat": access.is_secretariat,
+        "renewed": dossier.renews,
+        "renewed_readable": dossier.renews_id and access.dossiers().filter(pk=dossier.renews_id).exists(),
+        "agreement": agreement if follows else None,
+        "remaining": remaining(agreement) if agreement else None,
+        "can_make_agreement": access.is_secretariat and dossier.state == Dossier.State.RETAINED,
+        "reports": dossier.reports.all() if follows and dossier.state in REPORT_STATES else None,
+        "report_years": range(1, (dossier.duration_years or 1) + 1)
+        if carries and dossier.state in REPORTING_STATES
+        else None,
         "problems": problems,
         "attachment_form": AttachmentForm() if editable else None,
         "can_withdraw": carries and dossier.state in WITHDRAWABLE_STATES,

@@ -11,9 +11,11 @@ from core.models import (
     Organisation,
     Priority,
     Public,
+    Strand,
     Territory,
     Verdict,
 )
+from front.fields import EurosField
 
 
 class OpinionForm(forms.Form):
@@ -127,13 +129,13 @@ class DossierForm(forms.ModelForm):
         return list(dict.fromkeys(line for line in lines if line))
 
 
-def _formset(model, fields, **labels):
-    return forms.inlineformset_factory(Dossier, model, fields=fields, extra=2, can_delete=True, labels=labels)
+def _formset(model, fields, **options):
+    return forms.inlineformset_factory(Dossier, model, fields=fields, extra=2, can_delete=True, **options)
 
 
 StrandFormSet = _formset(DossierStrand, ["strand", "year", "households"])
 TerritoryFormSet = _formset(Territory, ["department", "commune", "qpv", "qpv_name"])
-BudgetFormSet = _formset(BudgetLine, ["year", "funder", "label", "amount"])
+BudgetFormSet = _formset(BudgetLine, ["year", "funder", "label", "amount"], field_classes={"amount": EurosField})
 
 
 class ReturnForm(forms.Form):
@@ -196,3 +198,29 @@ class AdviceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "L'avis est vide."},
     )
+
+
+class ReportForm(forms.Form):
+    """A yearly report: households per strand of the dossier and spend per funder are fields of their own."""
+
+    entries_into_housing = forms.IntegerField(label="Entrées dans le logement", min_value=0)
+    evictions_avoided = forms.IntegerField(label="Expulsions évitées", min_value=0)
+    transfers = forms.IntegerField(label="Mutations réalisées", min_value=0)
+    comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, strands: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for strand in strands:
+            self.fields[f"households_{strand}"] = forms.IntegerField(
+                label=f"Ménages accompagnés — {Strand(strand).label}", min_value=0
+            )
+        for funder, label in BudgetLine.Funder.choices:
+            self.fields[f"spend_{funder}"] = EurosField(label=f"Dépense — {label} (€)", required=False)
+
+    def split(self) -> tuple[dict, dict, dict]:
+        """(report fields, households per strand, spend per funder)."""
+        data = self.cleaned_data
+        households = {name.removeprefix("households_"): v for name, v in data.items() if name.startswith("households_")}
+        spend = {name.removeprefix("spend_"): v for name, v in data.items() if name.startswith("spend_") and v}
+        values = {name: data[name] for name in ("entries_into_housing", "evictions_avoided", "transfers", "comment")}
+        return values, households, spend

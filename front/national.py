@@ -14,7 +14,7 @@ from core.services.decisions import DECIDABLE_STATES, DecisionRefused, decision_
 from front.call_forms import CallForm, CommitteeForm, DecisionForm, MemberForm
 
 
-def _secretariat(request: HttpRequest) -> Access:
+def secretariat(request: HttpRequest) -> Access:
     access = Access(request.user)
     if not access.is_secretariat:
         raise PermissionDenied("Réservé au secrétariat national.")
@@ -49,7 +49,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def call_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _secretariat(request)
+    secretariat(request)
     call = _call_or_404(pk) if pk else None
     form = CallForm(request.POST or None, instance=call)
     if request.method == "POST" and form.is_valid():
@@ -100,7 +100,7 @@ def _refusable(request: HttpRequest, action, success: str) -> None:
 @require_POST
 @login_required
 def call_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _secretariat(request)
+    secretariat(request)
     call = _call_or_404(pk)
     to_status = request.POST.get("status", "")
     if to_status not in Call.Status.values:
@@ -116,7 +116,7 @@ def call_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def committee_new(request: HttpRequest, pk: int) -> HttpResponse:
-    _secretariat(request)
+    secretariat(request)
     call = _call_or_404(pk)
     form = CommitteeForm(request.POST)
     if form.is_valid():
@@ -130,7 +130,7 @@ def committee_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def member_new(request: HttpRequest, pk: int) -> HttpResponse:
-    _secretariat(request)
+    secretariat(request)
     committee = Committee.objects.select_related("ar_hlm", "state_service").filter(pk=pk).first()
     if committee is None:
         raise Http404("Comité introuvable.")
@@ -167,7 +167,7 @@ def call_selection(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _secretariat(request)
+    secretariat(request)
     dossier = Dossier.objects.select_related("call", "committee", "lead_landlord", "decision").filter(pk=pk).first()
     if dossier is None:
         raise Http404("Dossier introuvable.")
@@ -197,7 +197,7 @@ def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
-    _secretariat(request)
+    secretariat(request)
     call = _call_or_404(pk)
     _refusable(
         request,

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from front import committees, dossiers, downloads, drafts, exchanges, national, opinions, transitions
+from front import committees, dossiers, downloads, drafts, exchanges, followup, national, opinions, transitions
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -49,6 +49,16 @@ urlpatterns = [
     path("appels/<int:pk>/selection/", national.call_selection, name="call_selection"),
     path("appels/<int:pk>/notifier/", national.call_notify, name="call_notify"),
     path("dossiers/<int:pk>/decision/", national.decision_edit, name="decision_edit"),
+    path("dossiers/<int:pk>/convention/", followup.agreement_edit, name="agreement_edit"),
+    path("tranches/<int:pk>/versement/", followup.tranche_paid, name="tranche_paid"),
+    path("dossiers/<int:pk>/bilans/<int:year>/", followup.report_edit, name="report_edit"),
+    path(
+        "dossiers/<int:pk>/evaluation-finale/<int:year>/",
+        followup.report_edit,
+        {"final": True},
+        name="final_report_edit",
+    ),
+    path("bilans/<int:pk>/examen/", followup.report_review_view, name="report_review"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

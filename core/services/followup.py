@@ -1,0 +1,115 @@
+"""After the decision: the agreement and its payments, the yearly reports and the final evaluation."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from core.formats import euros
+from core.models import Agreement, Dossier, PaymentTranche, Report, ReportHouseholds, ReportSpend
+from core.services.dossiers import dossier_transition
+
+State = Dossier.State
+
+
+class FollowupRefused(Exception):
+    """The message is for the user."""
+
+
+def remaining(agreement: Agreement) -> Decimal:
+    """What is still to be paid under the agreement."""
+    paid = agreement.tranches.filter(paid_on__isnull=False).aggregate(total=Sum("amount"))["total"]
+    return agreement.amount - (paid or Decimal(0))
+
+
+@transaction.atomic
+def agreement_create(*, dossier: Dossier, amount: Decimal, signed_on: date | None, starts_on: date, ends_on: date,
+                     tranches: list[dict], by) -> Agreement:
+    """The agreement of a retained dossier, with its payment tranches adding up to its amount."""
+    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("decision").get(pk=dossier.pk)
+    if dossier.state != State.RETAINED:
+        raise FollowupRefused(f"Un dossier « {dossier.get_state_display()} » ne peut pas être conventionné.")
+    granted = dossier.decision.amount_granted
+    if amount > granted:
+        raise FollowupRefused(f"La convention ({euros(amount)}) dépasse le montant accordé ({euros(granted)}).")
+    total = sum((t["amount"] for t in tranches), start=Decimal(0))
+    if total != amount:
+        raise FollowupRefused(f"Les tranches ({euros(total)}) doivent faire le montant de la convention "
+                              f"({euros(amount)}).")
+    agreement = Agreement(dossier=dossier, amount=amount, signed_on=signed_on, starts_on=starts_on, ends_on=ends_on)
+    agreement.full_clean()
+    agreement.save()
+    PaymentTranche.objects.bulk_create(
+        PaymentTranche(agreement=agreement, order=order, **tranche) for order, tranche in enumerate(tranches, 1)
+    )
+    dossier_transition(dossier=dossier, to_state=State.UNDER_AGREEMENT, by=by, message="Convention signée.")
+    return agreement
+
+
+@transaction.atomic
+def tranche_pay(*, tranche: PaymentTranche, paid_on: date) -> PaymentTranche:
+    tranche = PaymentTranche.objects.select_for_update().get(pk=tranche.pk)
+    if tranche.paid_on:
+        raise FollowupRefused(f"La tranche {tranche.order} a déjà été versée le {tranche.paid_on:%d/%m/%Y}.")
+    if paid_on > timezone.localdate():
+        raise FollowupRefused("Un versement ne peut pas être daté dans le futur.")
+    tranche.paid_on = paid_on
+    tranche.save(update_fields=["paid_on"])
+    return tranche
+
+
+REPORTING_STATES = {State.UNDER_AGREEMENT, State.REPORTING}
+
+
+@transaction.atomic
+def report_save(*, dossier: Dossier, year: int, is_final: bool, values: dict, households: dict[str, int],
+                spend: dict[str, Decimal], submit: bool, by) -> Report:
+    """Save the landlord's report for a year (or the final evaluation); submitting sends it to the secretariat."""
+    dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+    if dossier.state not in REPORTING_STATES:
+        raise FollowupRefused(f"Un dossier « {dossier.get_state_display()} » n'a pas de bilan à remettre.")
+    if not 1 <= year <= (dossier.duration_years or 1):
+        raise FollowupRefused(f"Le projet dure {dossier.duration_years or 1} an(s) : pas de bilan pour l'année {year}.")
+    report = Report.objects.filter(dossier=dossier, year=year, is_final=is_final).first() or Report(
+        dossier=dossier, year=year, is_final=is_final
+    )
+    if report.state in (Report.State.SUBMITTED, Report.State.VALIDATED):
+        raise FollowupRefused(f"Ce bilan est « {report.get_state_display()} » : il ne peut plus être modifié.")
+    for name, value in values.items():
+        setattr(report, name, value)
+    if submit:
+        report.state, report.submitted_at = Report.State.SUBMITTED, timezone.now()
+    report.full_clean()
+    report.save()
+    report.households.all().delete()
+    ReportHouseholds.objects.bulk_create(
+        ReportHouseholds(report=report, strand=strand, households=count) for strand, count in households.items()
+    )
+    report.spend.all().delete()
+    ReportSpend.objects.bulk_create(
+        ReportSpend(report=report, funder=funder, amount=amount) for funder, amount in spend.items() if amount
+    )
+    if submit and dossier.state == State.UNDER_AGREEMENT:
+        dossier_transition(dossier=dossier, to_state=State.REPORTING, by=by, message="Premier bilan transmis.")
+    return report
+
+
+@transaction.atomic
+def report_review(*, report: Report, validate: bool, message: str, by) -> Report:
+    """The secretariat validates a submitted report, or returns it for completion; the final evaluation,
+    once validated, closes the dossier."""
+    report = Report.objects.select_for_update().select_related("dossier").get(pk=report.pk)
+    if report.state != Report.State.SUBMITTED:
+        raise FollowupRefused(f"Ce bilan est « {report.get_state_display()} » : rien à examiner.")
+    if not validate and not message.strip():
+        raise FollowupRefused("Expliquez au porteur ce qui manque au bilan.")
+    report.state = Report.State.VALIDATED if validate else Report.State.RETURNED
+    if not validate:
+        report.comment = f"{report.comment}\n\nRenvoyé par le secrétariat : {message.strip()}".strip()
+    report.save(update_fields=["state", "comment"])
+    if validate and report.is_final and report.dossier.state == State.REPORTING:
+        dossier_transition(dossier=report.dossier, to_state=State.CLOSED, by=by,
+                           message="Évaluation finale validée : dossier clos.")
+    return report

@@ -1,0 +1,137 @@
+"""After the decision: the agreement and its payments (secretariat), the yearly reports (landlord)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.models import Dossier, PaymentTranche, Report
+from core.permissions import Access
+from core.services.followup import FollowupRefused, agreement_create, report_review, report_save, tranche_pay
+from front.call_forms import AgreementForm, PaymentForm, ReviewForm, TrancheFormSet
+from front.forms import ReportForm
+from front.national import secretariat
+
+
+def _back(dossier_pk: int, anchor: str):
+    return redirect(reverse("dossier_detail", args=[dossier_pk]) + f"#{anchor}")
+
+
+@login_required
+def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    secretariat(request)
+    dossier = Dossier.objects.select_related("decision", "committee").filter(pk=pk).first()
+    if dossier is None:
+        raise Http404("Dossier introuvable.")
+    decision = getattr(dossier, "decision", None)
+    initial = {"amount": decision.amount_granted} if decision else {}
+    form = AgreementForm(request.POST or None, initial=initial)
+    tranches = TrancheFormSet(request.POST or None, prefix="tranches")
+    if request.method == "POST" and form.is_valid() and tranches.is_valid():
+        lines = [t.cleaned_data for t in tranches if t.cleaned_data and not t.cleaned_data.get("DELETE")]
+        try:
+            agreement_create(dossier=dossier, tranches=lines, by=request.user, **form.cleaned_data)
+        except FollowupRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Convention enregistrée.")
+            return _back(dossier.pk, "convention")
+    return render(
+        request,
+        "front/agreement_form.html",
+        {"title": f"Convention — {dossier.title}", "dossier": dossier, "form": form, "tranches": tranches},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@login_required
+def tranche_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    secretariat(request)
+    tranche = PaymentTranche.objects.select_related("agreement").filter(pk=pk).first()
+    if tranche is None:
+        raise Http404("Tranche introuvable.")
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Indiquez la date du versement.")
+    else:
+        try:
+            tranche_pay(tranche=tranche, paid_on=form.cleaned_data["paid_on"])
+        except FollowupRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, f"Versement de la tranche {tranche.order} enregistré.")
+    return _back(tranche.agreement.dossier_id, "convention")
+
+
+@login_required
+def report_edit(request: HttpRequest, pk: int, year: int, final: bool = False) -> HttpResponse:
+    access = Access(request.user)
+    dossier = access.dossier_or_404(pk)
+    if not access.carries(dossier):
+        raise PermissionDenied("Seul le bailleur porteur remet les bilans de son dossier.")
+    report = dossier.reports.filter(year=year, is_final=final).prefetch_related("households", "spend").first()
+    strands = list(dossier.strands.values_list("strand", flat=True).distinct().order_by("strand"))
+    initial = {}
+    if report:
+        initial = {
+            name: getattr(report, name)
+            for name in ("entries_into_housing", "evictions_avoided", "transfers", "comment")
+        }
+        initial |= {f"households_{h.strand}": h.households for h in report.households.all()}
+        initial |= {f"spend_{s.funder}": s.amount for s in report.spend.all()}
+    form = ReportForm(request.POST or None, initial=initial, strands=strands)
+    if request.method == "POST" and form.is_valid():
+        values, households, spend = form.split()
+        try:
+            report_save(
+                dossier=dossier,
+                year=year,
+                is_final=final,
+                values=values,
+                households=households,
+                spend=spend,
+                submit="transmettre" in request.POST,
+                by=request.user,
+            )
+        except FollowupRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request, "Bilan transmis au secrétariat." if "transmettre" in request.POST else "Bilan enregistré."
+            )
+            return _back(dossier.pk, "bilans")
+    kind = "Évaluation finale" if final else f"Bilan de l'année {year}"
+    return render(
+        request,
+        "front/report_form.html",
+        {"title": f"{kind} — {dossier.title}", "kind": kind, "dossier": dossier, "form": form, "report": report},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@login_required
+def report_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    secretariat(request)
+    report = Report.objects.filter(pk=pk).first()
+    if report is None:
+        raise Http404("Bilan introuvable.")
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        raise Http404("Décision inconnue.")
+    try:
+        report_review(
+            report=report,
+            validate=form.cleaned_data["decision"] == "valider",
+            message=form.cleaned_data["message"],
+            by=request.user,
+        )
+    except FollowupRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Bilan examiné.")
+    return _back(report.dossier_id, "bilans")
