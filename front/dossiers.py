@@ -70,6 +70,24 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _renewed(access: Access, dossier: Dossier) -> dict | None:
+    """The dossier this one renews, with its opinion, decision and reports as this user may see them."""
+    if dossier.renews_id is None:
+        return None
+    earlier = with_relations(access.dossiers().filter(pk=dossier.renews_id)).prefetch_related("reports").first()
+    if earlier is None:
+        return {"dossier": dossier.renews, "readable": False}
+    opinion, _ = shown_opinion(access, earlier, published_projects([earlier.committee_id]))
+    decision = getattr(earlier, "decision", None)
+    return {
+        "dossier": earlier,
+        "readable": True,
+        "opinion": opinion,
+        "decision": decision if decision and (decision.notified_at or access.is_secretariat) else None,
+        "reports": earlier.reports.all(),
+    }
+
+
 # States in which a dossier has, or has had, reports.
 REPORT_STATES = {Dossier.State.UNDER_AGREEMENT, Dossier.State.REPORTING, Dossier.State.CLOSED}
 
@@ -146,8 +164,7 @@ def render_dossier(
         "decision": decision if decision and (decision.notified_at or access.is_secretariat) else None,
         "timeline": dossier_timeline(dossier, with_opinion=reads_drafts),
         "user_is_secretariat": access.is_secretariat,
-        "renewed": dossier.renews,
-        "renewed_readable": dossier.renews_id and access.dossiers().filter(pk=dossier.renews_id).exists(),
+        "renewed": _renewed(access, dossier),
         "agreement": agreement if follows else None,
         "remaining": remaining(agreement) if agreement else None,
         "can_make_agreement": access.is_secretariat and dossier.state == Dossier.State.RETAINED,

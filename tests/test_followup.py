@@ -167,3 +167,19 @@ def test_agreement_and_reports_are_shown_to_the_landlord_not_to_others(retained,
     assert "Bilan de l'année 1 : Transmis" in landlord_page
     member_page = text(login(retained.users["member"]).get(url))
     assert "Convention et versements" not in member_page
+
+
+def test_a_renewal_shows_the_earlier_dossiers_opinion_decision_and_reports(retained, login):
+    from tests.factories import DossierFactory
+
+    agree(retained)
+    report(retained)
+    renewal = DossierFactory(
+        lead_landlord=retained.dossier.lead_landlord, renews=retained.dossier, title="Projet renouvelé"
+    )
+    landlord_page = text(login(retained.users["landlord"]).get(reverse("dossier_detail", args=[renewal.pk])))
+    assert "renouvelle le projet N°" in landlord_page and A_TITLE in landlord_page
+    assert "Retenu, 100" in landlord_page  # the notified decision and its amount
+    assert "année 1 (transmis, 4 entrées dans le logement)" in landlord_page
+    # The earlier opinion is not published: the landlord may not read it.
+    assert "Avis du comité : non consultable" in landlord_page
