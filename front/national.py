@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from core.models import Call, Committee, Dossier
 from core.permissions import Access
 from core.services.calls import NEXT_STATUS, SetupRefused, call_advance, committee_create, committee_member_add
+from core.services.dashboards import dashboard
 from core.services.decisions import DECIDABLE_STATES, DecisionRefused, decision_record, decisions_notify, selection
 from front.call_forms import CallForm, CommitteeForm, DecisionForm, MemberForm
 
@@ -205,3 +206,24 @@ def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
         "Décisions notifiées : les porteurs en sont avertis.",
     )
     return redirect("call_selection", pk=call.pk)
+
+
+@login_required
+def dashboard_national(request: HttpRequest) -> HttpResponse:
+    access = _national(request)
+    dossiers = access.dossiers().exclude(state=Dossier.State.DRAFT)
+    return _dashboard(request, "Tableau de bord national", dossiers)
+
+
+@login_required
+def dashboard_committee(request: HttpRequest, pk: int) -> HttpResponse:
+    access = Access(request.user)
+    committee = access.committee_or_404(pk)
+    dossiers = access.dossiers().filter(committee=committee).exclude(state=Dossier.State.DRAFT)
+    return _dashboard(request, f"Tableau de bord — {committee.name}", dossiers)
+
+
+def _dashboard(request: HttpRequest, title: str, dossiers) -> HttpResponse:
+    return render(
+        request, "front/dashboard.html", {"title": title, "charts": dashboard(dossiers), "count": dossiers.count()}
+    )

@@ -59,6 +59,8 @@ urlpatterns = [
         name="final_report_edit",
     ),
     path("bilans/<int:pk>/examen/", followup.report_review_view, name="report_review"),
+    path("tableau-de-bord/", national.dashboard_national, name="dashboard_national"),
+    path("comites/<int:pk>/tableau-de-bord/", national.dashboard_committee, name="dashboard_committee"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,0 +1,63 @@
+"""Figures for the dashboards: a few aggregate queries over the dossiers a reader may see."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+
+from core.models import BudgetLine, Decision, Dossier, DossierStrand, PaymentTranche, Public, ReportHouseholds, Strand
+
+
+@dataclass
+class Chart:
+    title: str
+    rows: list[tuple[str, float]]
+    unit: str = ""
+
+    @property
+    def bars(self) -> list[dict]:
+        """Where the SVG draws each row: labels on the left 40 %, bars on the next 45 %, scaled to the largest."""
+        top = max((value for _, value in self.rows), default=0) or 1
+        bars = []
+        for index, (label, value) in enumerate(self.rows):
+            width = round(45 * value / top, 1)
+            bars.append({"label": label, "value": value, "y": 28 * index + 4, "width": width, "end": 41 + width})
+        return bars
+
+    @property
+    def height(self) -> int:
+        return 28 * len(self.rows) + 8
+
+
+def dashboard(dossiers: QuerySet[Dossier]) -> list[Chart]:
+    states = dict(Dossier.State.choices)
+    by_state = dossiers.values("state").annotate(n=Count("pk")).order_by("state")
+    by_public = Public.objects.filter(dossiers__in=dossiers).annotate(n=Count("dossiers")).order_by("-n", "name")[:12]
+    promised = dict(
+        DossierStrand.objects.filter(dossier__in=dossiers).values_list("strand").annotate(n=Sum("households"))
+    )
+    reported = dict(
+        ReportHouseholds.objects.filter(report__dossier__in=dossiers, report__is_final=False)
+        .values_list("strand")
+        .annotate(n=Sum("households"))
+    )
+    requested = BudgetLine.objects.filter(dossier__in=dossiers, funder__in=BudgetLine.PROGRAMME_FUNDERS).aggregate(
+        total=Sum("amount")
+    )["total"]
+    granted = Decision.objects.filter(dossier__in=dossiers, notified_at__isnull=False).aggregate(
+        total=Sum("amount_granted")
+    )["total"]
+    paid = PaymentTranche.objects.filter(agreement__dossier__in=dossiers, paid_on__isnull=False).aggregate(
+        total=Sum("amount")
+    )["total"]
+    money = (("Demandé", requested), ("Accordé", granted), ("Versé", paid))
+    return [
+        Chart("Dossiers par état", [(states[row["state"]], row["n"]) for row in by_state]),
+        Chart("Dossiers par public", [(public.name, public.n) for public in by_public]),
+        Chart("Ménages promis par volet", [(label, promised.get(value, 0)) for value, label in Strand.choices]),
+        Chart(
+            "Ménages accompagnés (bilans) par volet",
+            [(label, reported.get(value, 0)) for value, label in Strand.choices],
+        ),
+        Chart("Montants (€)", [(label, float(total or Decimal(0))) for label, total in money], unit="€"),
+    ]

@@ -1,0 +1,56 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from core.models import BudgetLine, Decision, Dossier, DossierStrand, Public
+from core.services.dashboards import dashboard
+from tests.access import LOGIN, check_refusal, text
+
+ROLES = [
+    "anonymous", "landlord", "other_landlord", "member", "member_in_conflict", "other_committee_member",
+    "secretariat", "observer", "other_committee_observer",
+]  # fmt: skip
+NATIONAL = {role: 403 for role in ROLES} | {"anonymous": LOGIN, "secretariat": 200, "observer": 200}
+COMMITTEE = {role: 404 for role in ROLES} | {
+    "anonymous": LOGIN, "member": 200, "member_in_conflict": 200, "secretariat": 200, "observer": 200,
+}  # fmt: skip
+
+
+@pytest.fixture
+def figures(cast):
+    dossier = cast.dossier
+    dossier.publics.add(Public.objects.create(name="sortants de prison"))
+    DossierStrand.objects.create(dossier=dossier, strand="acces", year=1, households=5)
+    DossierStrand.objects.create(dossier=cast.other_dossier, strand="acces", year=1, households=7)
+    BudgetLine.objects.create(dossier=dossier, year=1, funder="fsi", amount=Decimal("1000.25"))
+    BudgetLine.objects.create(dossier=dossier, year=1, funder="fonds_propres", amount=Decimal("99"))
+    Decision.objects.create(
+        dossier=dossier, outcome="retenu", amount_granted=Decimal("800"), notified_at="2019-01-01T00:00Z"
+    )
+    Decision.objects.create(dossier=cast.other_dossier, outcome="retenu", amount_granted=Decimal("5"))
+    return cast
+
+
+def test_figures_are_exact(figures):
+    charts = {chart.title: dict(chart.rows) for chart in dashboard(Dossier.objects.all())}
+    assert charts["Dossiers par état"] == {"En instruction": 2}
+    assert charts["Dossiers par public"] == {"sortants de prison": 1}
+    assert charts["Ménages promis par volet"] == {"Accès": 12, "Maintien": 0, "Mutation": 0}
+    # Only notified decisions count as granted; own funds are not asked of the programme.
+    assert charts["Montants (€)"] == {"Demandé": 1000.25, "Accordé": 800.0, "Versé": 0.0}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_reads_the_dashboards(figures, login, role):
+    client = login(figures.users[role])
+    for url, expected in (
+        (reverse("dashboard_national"), NATIONAL[role]),
+        (reverse("dashboard_committee", args=[figures.committee.pk]), COMMITTEE[role]),
+    ):
+        response = client.get(url)
+        if expected == 200:
+            assert "Dossiers par état" in text(response)
+            assert "<table" in response.content.decode()  # each chart's data for screen readers
+        else:
+            check_refusal(response, expected, secrets=())
