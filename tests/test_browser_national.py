@@ -1,0 +1,81 @@
+"""The national path in a real browser, on the demo's PACA 2018 call: decision, agreement, payment, report."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from core.models import Dossier, Report
+from tests.test_browser_workflow import SCREENSHOTS, log_in, log_out, shot
+
+
+@pytest.fixture
+def server(transactional_db):
+    live = LiveServer("localhost")
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def demo(transactional_db, settings):
+    settings.DEMO = True
+    call_command("demo", stdout=io.StringIO())
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+
+def test_secretariat_decides_funds_and_follows_a_paca_project(server, demo, page: Page):
+    base = server.url
+    dossier = Dossier.objects.get(call__edition=4, number=1)
+
+    log_in(page, base, "secretariat")
+    page.get_by_role("link", name="Appels à projets et sélection nationale").click()
+    page.get_by_role("link", name=dossier.call.title, exact=True).click()
+    page.get_by_role("link", name="Vue nationale et décisions").click()
+    expect(page.get_by_text("au-delà du plafond")).to_be_visible()  # project 5 asks more than the cap
+    page.locator(f"a[href='/dossiers/{dossier.pk}/decision/']").click()
+    page.get_by_text("Retenu", exact=True).click()
+    page.get_by_label("Montant accordé (€)").fill("150 000")
+    page.get_by_label("Conditions").fill("Bilan annuel avant le second versement.")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    page.get_by_role("button", name="Notifier les décisions enregistrées").click()
+    expect(page.get_by_text("Décisions notifiées")).to_be_visible()
+    shot(page, "11-national-decided")
+
+    page.goto(f"{base}/dossiers/{dossier.pk}/")
+    page.get_by_role("link", name="Établir la convention").click()
+    page.get_by_label("Début").fill("2019-03-01")
+    page.get_by_label("Fin").fill("2022-02-28")
+    page.locator("#id_tranches-0-amount").fill("75 000")
+    page.locator("#id_tranches-0-condition").fill("À la signature")
+    page.locator("#id_tranches-1-amount").fill("75 000")
+    page.locator("#id_tranches-1-condition").fill("Sur bilan de la première année")
+    page.get_by_role("button", name="Enregistrer la convention").click()
+    page.get_by_label("Date du versement de la tranche 1").fill("2019-03-15")
+    page.get_by_role("button", name="Enregistrer le versement").first.click()
+    expect(page.get_by_text("Reste à verser : 75 000 €")).to_be_visible()
+    shot(page, "12-national-paid")
+    log_out(page)
+
+    log_in(page, base, "logirem")
+    page.goto(f"{base}/dossiers/{dossier.pk}/")
+    expect(page.get_by_text("Retenu — 150 000 € accordés")).to_be_visible()
+    page.get_by_role("link", name="le bilan de l'année 1").click()
+    page.get_by_label("Entrées dans le logement").fill("4")
+    page.get_by_label("Expulsions évitées").fill("2")
+    page.get_by_label("Mutations réalisées").fill("1")
+    page.get_by_label("Ménages accompagnés — Maintien").fill("7")
+    page.get_by_label("Ménages accompagnés — Mutation").fill("2")
+    page.get_by_label("Dépense — FNAVDL (€)").fill("55 000,50")
+    page.get_by_role("button", name="Transmettre au secrétariat").click()
+    expect(page.get_by_text("Bilan transmis au secrétariat.")).to_be_visible()
+    log_out(page)
+
+    log_in(page, base, "secretariat")
+    page.goto(f"{base}/dossiers/{dossier.pk}/")
+    page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_text("Bilan de l'année 1 : Validé")).to_be_visible()
+    shot(page, "13-national-report-validated")
+    assert Report.objects.get(dossier=dossier).spend.get().amount == 55000.50
+    assert Dossier.objects.get(pk=dossier.pk).state == Dossier.State.REPORTING
