@@ -25,8 +25,16 @@ def remaining(agreement: Agreement) -> Decimal:
 
 
 @transaction.atomic
-def agreement_create(*, dossier: Dossier, amount: Decimal, signed_on: date | None, starts_on: date, ends_on: date,
-                     tranches: list[dict], by) -> Agreement:
+def agreement_create(
+    *,
+    dossier: Dossier,
+    amount: Decimal,
+    signed_on: date | None,
+    starts_on: date,
+    ends_on: date,
+    tranches: list[dict],
+    by,
+) -> Agreement:
     """The agreement of a retained dossier, with its payment tranches adding up to its amount."""
     dossier = Dossier.objects.select_for_update(of=("self",)).select_related("decision").get(pk=dossier.pk)
     if dossier.state != State.RETAINED:
@@ -36,8 +44,9 @@ def agreement_create(*, dossier: Dossier, amount: Decimal, signed_on: date | Non
         raise FollowupRefused(f"La convention ({euros(amount)}) dépasse le montant accordé ({euros(granted)}).")
     total = sum((t["amount"] for t in tranches), start=Decimal(0))
     if total != amount:
-        raise FollowupRefused(f"Les tranches ({euros(total)}) doivent faire le montant de la convention "
-                              f"({euros(amount)}).")
+        raise FollowupRefused(
+            f"Les tranches ({euros(total)}) doivent faire le montant de la convention ({euros(amount)})."
+        )
     agreement = Agreement(dossier=dossier, amount=amount, signed_on=signed_on, starts_on=starts_on, ends_on=ends_on)
     agreement.full_clean()
     agreement.save()
@@ -64,8 +73,17 @@ REPORTING_STATES = {State.UNDER_AGREEMENT, State.REPORTING}
 
 
 @transaction.atomic
-def report_save(*, dossier: Dossier, year: int, is_final: bool, values: dict, households: dict[str, int],
-                spend: dict[str, Decimal], submit: bool, by) -> Report:
+def report_save(
+    *,
+    dossier: Dossier,
+    year: int,
+    is_final: bool,
+    values: dict,
+    households: dict[str, int],
+    spend: dict[str, Decimal],
+    submit: bool,
+    by,
+) -> Report:
     """Save the landlord's report for a year (or the final evaluation); submitting sends it to the secretariat."""
     dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
     if dossier.state not in REPORTING_STATES:
@@ -110,6 +128,7 @@ def report_review(*, report: Report, validate: bool, message: str, by) -> Report
         report.comment = f"{report.comment}\n\nRenvoyé par le secrétariat : {message.strip()}".strip()
     report.save(update_fields=["state", "comment"])
     if validate and report.is_final and report.dossier.state == State.REPORTING:
-        dossier_transition(dossier=report.dossier, to_state=State.CLOSED, by=by,
-                           message="Évaluation finale validée : dossier clos.")
+        dossier_transition(
+            dossier=report.dossier, to_state=State.CLOSED, by=by, message="Évaluation finale validée : dossier clos."
+        )
     return report
