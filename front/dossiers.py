@@ -92,6 +92,69 @@ def _renewed(access: Access, dossier: Dossier) -> dict | None:
 REPORT_STATES = {Dossier.State.UNDER_AGREEMENT, Dossier.State.REPORTING, Dossier.State.CLOSED}
 
 
+def _opinion_context(access: Access, dossier: Dossier, form, conflict) -> dict:
+    """The opinion as this user may read it, and the form and signature to act on it."""
+    shown, hidden_reason = shown_opinion(access, dossier, published_projects([dossier.committee_id]))
+    opinion = getattr(dossier, "opinion", None)
+    can_act = access.can_act_on_opinion(dossier) and dossier.state in OPEN_STATES
+    if can_act and form is None:
+        initial = {name: getattr(opinion, name) for name in FIELDS} if opinion else {}
+        form = OpinionForm(initial={**initial, "version": opinion.version if opinion else 0})
+    institution = access.institution_in(dossier.committee)
+    signed = {s.institution_id: s for s in opinion.signatures.all()} if opinion and shown else {}
+    return {
+        "opinion": shown,
+        "hidden_reason": hidden_reason,
+        "form": form if can_act else None,
+        "conflict": conflict,
+        "signatures": [(org, signed.get(org.pk)) for org in dossier.committee.institutions]
+        if signed or can_act
+        else [],
+        "can_sign": bool(can_act and institution and opinion and opinion.verdict and institution.pk not in signed),
+        "institution": institution,
+    }
+
+
+def _exchanges_context(request: HttpRequest, access: Access, dossier: Dossier) -> dict:
+    """The thread with the landlord, the committee's notes, the experts' advice: each for its readers."""
+    reads_drafts = access.can_read_opinion_draft(dossier)
+    can_act = access.can_act_on_opinion(dossier) and dossier.state in OPEN_STATES
+    talks = access.can_talk_about(dossier)
+    return {
+        "thread": dossier.messages.select_related("author").prefetch_related("attachments")
+        if talks or access.is_secretariat
+        else None,
+        "message_form": MessageForm() if talks else None,
+        "notes": dossier.notes.select_related("author") if reads_drafts else None,
+        "note_form": NoteForm() if can_act else None,
+        "expert_requests": dossier.expert_requests.select_related("expert", "requested_by")
+        if reads_drafts
+        else dossier.expert_requests.filter(expert=request.user),
+        "expert_request_form": ExpertRequestForm() if can_act else None,
+        "advice_form": AdviceForm() if access.is_expert else None,
+    }
+
+
+def _followup_context(access: Access, dossier: Dossier, carries: bool) -> dict:
+    """The decision, the agreement and the reports, for the landlord and the secretariat; the renewed dossier."""
+    decision = getattr(dossier, "decision", None)
+    follows = carries or access.is_secretariat
+    agreement = Agreement.objects.filter(dossier=dossier).prefetch_related("tranches").first() if follows else None
+    return {
+        # The landlord learns the decision once notified; the secretariat sees it as it is recorded.
+        "decision": decision if decision and (decision.notified_at or access.is_secretariat) else None,
+        "user_is_secretariat": access.is_secretariat,
+        "renewed": _renewed(access, dossier),
+        "agreement": agreement,
+        "remaining": remaining(agreement) if agreement else None,
+        "can_make_agreement": access.is_secretariat and dossier.state == Dossier.State.RETAINED,
+        "reports": dossier.reports.all() if follows and dossier.state in REPORT_STATES else None,
+        "report_years": range(1, (dossier.duration_years or 1) + 1)
+        if carries and dossier.state in REPORTING_STATES
+        else None,
+    }
+
+
 def render_dossier(
     request: HttpRequest,
     access: Access,
@@ -116,62 +179,13 @@ def render_dossier(
         )
         .get()
     )
-    shown, hidden_reason = shown_opinion(access, dossier, published_projects([dossier.committee_id]))
-    opinion = getattr(dossier, "opinion", None)
-    can_act = access.can_act_on_opinion(dossier) and dossier.state in OPEN_STATES
-    if can_act and form is None:
-        initial = {name: getattr(opinion, name) for name in FIELDS} if opinion else {}
-        form = OpinionForm(initial={**initial, "version": opinion.version if opinion else 0})
-    institution = access.institution_in(dossier.committee)
-    signed = {s.institution_id: s for s in opinion.signatures.all()} if opinion and shown else {}
-    budget = list(dossier.budget_lines.all())
-    decision = getattr(dossier, "decision", None)
     carries = access.carries(dossier)
     editable = carries and dossier.state in EDITABLE_STATES
-    reads_drafts = access.can_read_opinion_draft(dossier)
-    agreement = Agreement.objects.filter(dossier=dossier).prefetch_related("tranches").first()
-    follows = carries or access.is_secretariat
-    talks = access.can_talk_about(dossier)
+    budget = list(dossier.budget_lines.all())
     context = {
         "title": f"Dossier N°{dossier.number} — {dossier.title}",
-        "thread": dossier.messages.select_related("author").prefetch_related("attachments")
-        if talks or access.is_secretariat
-        else None,
-        "message_form": MessageForm() if talks else None,
-        "notes": dossier.notes.select_related("author") if reads_drafts else None,
-        "note_form": NoteForm() if can_act else None,
-        "expert_requests": dossier.expert_requests.select_related("expert", "requested_by")
-        if reads_drafts
-        else dossier.expert_requests.filter(expert=request.user),
-        "expert_request_form": ExpertRequestForm() if can_act else None,
-        "advice_form": AdviceForm() if access.is_expert else None,
         "dossier": dossier,
-        "opinion": shown,
-        "hidden_reason": hidden_reason,
-        "form": form if can_act else None,
-        "conflict": conflict,
-        "signatures": [(org, signed.get(org.pk)) for org in dossier.committee.institutions]
-        if signed or can_act
-        else [],
-        "can_sign": can_act
-        and institution is not None
-        and opinion
-        and opinion.verdict
-        and institution.pk not in signed,
-        "institution": institution,
         "editable": editable,
-        # The landlord learns the decision once notified; the secretariat sees it as it is recorded.
-        "decision": decision if decision and (decision.notified_at or access.is_secretariat) else None,
-        "timeline": dossier_timeline(dossier, with_opinion=reads_drafts),
-        "user_is_secretariat": access.is_secretariat,
-        "renewed": _renewed(access, dossier),
-        "agreement": agreement if follows else None,
-        "remaining": remaining(agreement) if agreement else None,
-        "can_make_agreement": access.is_secretariat and dossier.state == Dossier.State.RETAINED,
-        "reports": dossier.reports.all() if follows and dossier.state in REPORT_STATES else None,
-        "report_years": range(1, (dossier.duration_years or 1) + 1)
-        if carries and dossier.state in REPORTING_STATES
-        else None,
         "problems": problems,
         "attachment_form": AttachmentForm() if editable else None,
         "can_withdraw": carries and dossier.state in WITHDRAWABLE_STATES,
@@ -183,6 +197,10 @@ def render_dossier(
         "requested_total": sum(
             (line.amount for line in budget if line.funder in BudgetLine.PROGRAMME_FUNDERS), start=0
         ),
+        "timeline": dossier_timeline(dossier, with_opinion=access.can_read_opinion_draft(dossier)),
+        **_opinion_context(access, dossier, form, conflict),
+        **_exchanges_context(request, access, dossier),
+        **_followup_context(access, dossier, carries),
     }
     return render(request, "front/dossier_detail.html", context, status=status)
 
