@@ -39,10 +39,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "dsfr",
+    # ninja serves its docs page's Swagger UI from its bundled static files only when it is installed.
+    "ninja",
     "core",
     "documents",
     "front",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -122,6 +122,10 @@ class Access:
         """The thread between the committee and the landlord: both sides write in it."""
         return self.carries(dossier) or self.can_act_on_opinion(dossier)
 
+    def can_read_decision(self, decision) -> bool:
+        """The national decision is the secretariat's until notified; then everyone who sees the dossier reads it."""
+        return decision.notified_at is not None or self.is_secretariat
+
     def can_read_opinion_draft(self, dossier: Dossier) -> bool:
         """The opinion as the committee works on it: the secretariat, and members not in conflict."""
         return self.is_secretariat or self.can_act_on_opinion(dossier)

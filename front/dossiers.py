@@ -83,7 +83,7 @@ def _renewed(access: Access, dossier: Dossier) -> dict | None:
         "dossier": earlier,
         "readable": True,
         "opinion": opinion,
-        "decision": decision if decision and (decision.notified_at or access.is_secretariat) else None,
+        "decision": decision if decision and access.can_read_decision(decision) else None,
         "reports": earlier.reports.all(),
     }
 
@@ -141,8 +141,7 @@ def _followup_context(access: Access, dossier: Dossier, carries: bool) -> dict:
     follows = carries or access.is_secretariat
     agreement = Agreement.objects.filter(dossier=dossier).prefetch_related("tranches").first() if follows else None
     return {
-        # The landlord learns the decision once notified; the secretariat sees it as it is recorded.
-        "decision": decision if decision and (decision.notified_at or access.is_secretariat) else None,
+        "decision": decision if decision and access.can_read_decision(decision) else None,
         "user_is_secretariat": access.is_secretariat,
         "renewed": _renewed(access, dossier),
         "agreement": agreement,
