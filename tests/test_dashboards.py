@@ -38,7 +38,7 @@ def test_figures_are_exact(figures):
     assert charts["Dossiers par public"] == {"sortants de prison": 1}
     assert charts["Ménages promis par volet"] == {"Accès": 12, "Maintien": 0, "Mutation": 0}
     # Only notified decisions count as granted; own funds are not asked of the programme.
-    assert charts["Montants (€)"] == {"Demandé": 1000.25, "Accordé": 800.0, "Versé": 0.0}
+    assert charts["Montants (€)"] == {"Demandé": Decimal("1000.25"), "Accordé": Decimal("800"), "Versé": Decimal(0)}
 
 
 @pytest.mark.parametrize("role", ROLES)

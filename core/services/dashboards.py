@@ -11,7 +11,7 @@ from core.models import BudgetLine, Decision, Dossier, DossierStrand, PaymentTra
 @dataclass
 class Chart:
     title: str
-    rows: list[tuple[str, float]]
+    rows: list[tuple[str, int | Decimal]]
     unit: str = ""
 
     @property
@@ -20,7 +20,7 @@ class Chart:
         top = max((value for _, value in self.rows), default=0) or 1
         bars = []
         for index, (label, value) in enumerate(self.rows):
-            width = round(45 * value / top, 1)
+            width = round(45 * float(value) / float(top), 1)  # a drawing: floats are fine here, not in totals
             bars.append({"label": label, "value": value, "y": 28 * index + 4, "width": width, "end": 41 + width})
         return bars
 
@@ -59,5 +59,5 @@ def dashboard(dossiers: QuerySet[Dossier]) -> list[Chart]:
             "Ménages accompagnés (bilans) par volet",
             [(label, reported.get(value, 0)) for value, label in Strand.choices],
         ),
-        Chart("Montants (€)", [(label, float(total or Decimal(0))) for label, total in money], unit="€"),
+        Chart("Montants (€)", [(label, total or Decimal(0)) for label, total in money], unit="€"),
     ]
