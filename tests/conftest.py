@@ -8,6 +8,9 @@ import pytest
 # browser tests and of their database teardown are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# The browser tests' fixtures (a live server of their own, the demo).
+pytest_plugins = ["tests.browser"]
+
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo" / "data"
 
 

@@ -1,28 +1,9 @@
 """The national path in a real browser, on the demo's PACA 2018 call: decision, agreement, payment, report."""
 
-import io
-
-import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
-from pytest_django.live_server_helper import LiveServer
 
 from core.models import Dossier, Report
-from tests.test_browser_workflow import SCREENSHOTS, log_in, log_out, shot
-
-
-@pytest.fixture
-def server(transactional_db):
-    live = LiveServer("localhost")
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-def demo(transactional_db, settings):
-    settings.DEMO = True
-    call_command("demo", stdout=io.StringIO())
-    SCREENSHOTS.mkdir(exist_ok=True)
+from tests.browser import log_in, log_out, shot
 
 
 def test_secretariat_decides_funds_and_follows_a_paca_project(server, demo, page: Page):

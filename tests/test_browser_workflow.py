@@ -1,47 +1,9 @@
 """The whole regional workflow in a real browser, through the demo's pages, as its users would do it."""
 
-import io
-from pathlib import Path
-
-import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
-from pytest_django.live_server_helper import LiveServer
 
 from core.models import Committee, Dossier, JointOpinion
-
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-
-
-@pytest.fixture
-def server(transactional_db):
-    """A live server for this test only: stopped, its connections closed, before the test database goes."""
-    live = LiveServer("localhost")
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-def demo(transactional_db, settings):
-    settings.DEMO = True
-    call_command("demo", stdout=io.StringIO())
-    SCREENSHOTS.mkdir(exist_ok=True)
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/connexion/")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill("demo-aap-2018")
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", name="Dossiers")).to_be_visible()
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Se déconnecter").click()
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+from tests.browser import log_in, log_out, shot
 
 
 def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server, demo, page: Page):
