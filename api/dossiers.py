@@ -17,9 +17,9 @@ from api.pagination import MAX_ID, PageQuery, page
 from api.schemas import DecisionOut, DossierDetailOut, DossierPage, Error, OpinionOut, ReportPage
 from core.models import Dossier, Priority, Report
 from core.permissions import Access
+from core.reading import shown_opinion
 from core.regions import Region
 from core.services.joint_opinions import published_projects
-from front.dossiers import shown_opinion
 
 router = Router()
 ERRORS = {401: Error, 404: Error, 422: Error}

@@ -6,42 +6,9 @@ from datetime import date
 
 from django.utils.text import slugify
 
-from core.models import SMILEYS, Committee, Verdict
+from core.models import Committee
+from core.reading import ShownOpinion
 from core.regions import SHORT_NAMES
-from core.richtext import render_markdown
-
-
-@dataclass
-class ShownOpinion:
-    """An opinion as a reader sees it: the committee's working copy, or a project of a published version."""
-
-    verdict: str
-    priority: str | None
-    questions: str
-    remarks: str
-    published_version: int | None
-
-    @classmethod
-    def from_project(cls, project: dict) -> "ShownOpinion":
-        return cls(
-            project["verdict"], project["priority"], project["questions"], project["remarks"], project.get("version")
-        )
-
-    @property
-    def smiley(self) -> str:
-        return SMILEYS.get(self.verdict, "")
-
-    @property
-    def verdict_label(self) -> str:
-        return Verdict(self.verdict).label if self.verdict else "Avis non rendu"
-
-    @property
-    def questions_html(self) -> str:
-        return render_markdown(self.questions)
-
-    @property
-    def remarks_html(self) -> str:
-        return render_markdown(self.remarks)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.shared import Mm, Pt, RGBColor
 
-from documents.avis_content import ShownOpinion
+from core.reading import ShownOpinion
 
 FONT = "Arial"
 LISTS = ["ul", "ol"]

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from core.models import Dossier, Organisation, Priority, Verdict
 from core.permissions import Access
+from core.reading import ShownOpinion, shown_opinion
 from core.services.joint_opinions import (
     Check,
     PublicationRefused,
@@ -15,8 +16,8 @@ from core.services.joint_opinions import (
     publication_checks,
     published_projects,
 )
-from documents.avis_content import ShownOpinion, avis_context
-from front.dossiers import shown_opinion, with_relations
+from documents.avis_content import avis_context
+from front.dossiers import with_relations
 from front.downloads import readable_joint_opinion
 
 SORTS = {

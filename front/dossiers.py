@@ -5,12 +5,12 @@ from django.shortcuts import render
 
 from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand
 from core.permissions import Access
+from core.reading import shown_opinion
 from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
 from core.services.followup import REPORTING_STATES, remaining
 from core.services.joint_opinions import published_projects
 from core.services.opinions import FIELDS, OPEN_STATES
 from core.services.timeline import dossier_timeline
-from documents.avis_content import ShownOpinion
 from front.forms import (
     AdviceForm,
     AttachmentForm,
@@ -20,24 +20,6 @@ from front.forms import (
     OpinionForm,
     ReturnForm,
 )
-
-
-def shown_opinion(access: Access, dossier: Dossier, published: dict) -> tuple[ShownOpinion | None, str]:
-    """The opinion to show, or None and the reason why not."""
-    if access.can_read_opinion_draft(dossier):
-        opinion = getattr(dossier, "opinion", None)
-        if opinion is None:
-            return None, "Le comité n'a pas encore rédigé d'avis."
-        return ShownOpinion(opinion.verdict, opinion.priority, opinion.questions, opinion.remarks, None), ""
-    project = published.get((dossier.committee_id, dossier.number))
-    if project is not None:
-        return ShownOpinion.from_project(project), ""
-    if dossier.committee_id in access.member_committee_ids:
-        return None, (
-            "Votre organisme porte ce dossier ou en est partenaire : en raison de ce conflit d'intérêts, "
-            "vous ne pouvez ni consulter ni modifier l'avis du comité avant sa publication."
-        )
-    return None, "L'avis du comité régional n'est pas encore publié."
 
 
 def with_relations(dossiers):

@@ -7,8 +7,9 @@ from django.shortcuts import render
 
 from core.models import Call, JointOpinion
 from core.permissions import Access
+from core.reading import ShownOpinion
 from core.services.joint_opinions import committee_snapshot, published_projects
-from documents.avis_content import ShownOpinion, avis_context, avis_filename
+from documents.avis_content import avis_context, avis_filename
 from documents.avis_docx import avis_docx
 from documents.avis_pdf import avis_pdf
 from documents.exports import csv_lines, dossier_rows, write_xlsx
