@@ -1,9 +1,11 @@
 """Settings read from the environment; the defaults run the demo on SQLite under var/."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -15,6 +17,11 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -38,6 +45,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "axes",
+    # Its system checks catch settings left in django-csp 3's format.
+    "csp",
     "dsfr",
     # ninja serves its docs page's Swagger UI from its bundled static files only when it is installed.
     "ninja",
@@ -46,10 +56,12 @@ INSTALLED_APPS = [
     "front",
     "demo",
     "api",
+    "search",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -57,9 +69,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "front.accounts.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aap.urls"
@@ -107,7 +122,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["demo.auth.DemoAwareBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out client is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "demo.auth.DemoAwareBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -130,16 +149,63 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aap@localhost")
 
-SESSION_COOKIE_AGE = 8 * 3600
+# Login throttling (django-axes): a username is locked out from one address after AXES_FAILURE_LIMIT
+# failures in a row, for the cool-off. Keyed on the pair, so that a typo-prone colleague behind the same
+# address, or an attacker elsewhere guessing a name, locks out no one else.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "front.accounts.lockout_response"
+# Behind a load balancer every request comes from its address: AXES_PROXY_COUNT (the number of proxies
+# that append to X-Forwarded-For) makes axes read the client's own address there instead.
+if os.environ.get("AXES_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 1)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# Sessions end after SESSION_IDLE_MINUTES without a request (the cookie and the stored session are
+# renewed on every request, so their age is an idle timeout), and SESSION_MAX_HOURS after logging in
+# whatever the activity (front.accounts.SessionLifetimeMiddleware).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 120) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_MAX_AGE = env_int("SESSION_MAX_HOURS", 10) * 3600
+SESSION_COOKIE_HTTPONLY = True
+# Lax, not Strict: a link in a notification e-mail must open the page already logged in.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not (DEBUG or DEMO)
 CSRF_COOKIE_SECURE = not (DEBUG or DEMO)
+# A reset link is valid for an hour: it travels by e-mail.
+PASSWORD_RESET_TIMEOUT = 3600
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not (DEBUG or DEMO))
 SECURE_HSTS_SECONDS = 0 if (DEBUG or DEMO) else 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy (django-csp): only the app's own files, no inline script or style, no eval.
+# The pages load DSFR and htmx from static files; htmx is told not to inject its indicator <style>
+# (meta htmx-config in templates/base.html). ninja's Swagger UI (/api/v1/docs) needs no exception.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # The letterheads' logos are inlined as data: URIs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

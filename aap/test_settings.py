@@ -16,3 +16,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Login throttling is off here because the client's login() authenticates without a request, which
+# django-axes refuses; tests/test_accounts.py turns it on to test it, and tests/test_settings.py checks
+# that production has it on.
+AXES_ENABLED = False

@@ -67,9 +67,7 @@ def _aware(moment: datetime) -> datetime:
 def _with_priority(access: Access, dossiers: QuerySet[Dossier], priority: str) -> QuerySet[Dossier]:
     """Filter on the rank the user may read, so that the filter reveals no unpublished opinion: the draft
     for who reads drafts (as Access.can_read_opinion_draft), the latest published version for the others."""
-    if access.is_secretariat:
-        return dossiers.filter(opinion__priority=priority)
-    drafts = Q(committee_id__in=access.member_committee_ids) & ~Q(pk__in=access.conflicted_ids(dossiers))
+    drafts = access.opinion_drafts()
     published = published_projects(dossiers.values("committee_id").distinct())
     shown = [Q(committee_id=c, number=n) for (c, n), project in published.items() if project["priority"] == priority]
     return dossiers.filter(
@@ -134,7 +132,7 @@ def dossier_reports(request, query: Query[PageQuery], dossier_id: int = Path(...
     access = Access(request.auth)
     dossier = access.dossier_or_404(dossier_id)
     reports = dossier.reports.prefetch_related("households", "spend")
-    if not (access.is_secretariat or access.carries(dossier)):
+    if not access.can_follow(dossier):
         # A report being written belongs to its landlord until it is sent, like a draft dossier.
         reports = reports.exclude(state=Report.State.DRAFT)
     return page(reports, query)

@@ -1,11 +1,12 @@
 """Who may see what (DESIGN §2). Pages, downloads, exports and the API all ask these functions."""
 
 from functools import cached_property
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.models import Committee, Dossier, Membership, Organisation
+from core.models import Committee, Dossier, JointOpinion, Membership, Organisation
 
 
 class Access:
@@ -32,6 +33,11 @@ class Access:
         """An invited expert sees only the dossiers sent to them."""
         return bool(self._with(Membership.Role.EXPERT))
 
+    @property
+    def is_national(self) -> bool:
+        """Reads the whole programme: the secretariat, and observers of every committee."""
+        return self.is_secretariat or None in self.observer_scope
+
     @cached_property
     def member_committee_ids(self) -> set[int]:
         return {m.committee_id for m in self._with(Membership.Role.COMMITTEE_MEMBER)}
@@ -39,6 +45,11 @@ class Access:
     @cached_property
     def landlord_ids(self) -> set[int]:
         return {m.organisation_id for m in self._with(Membership.Role.LANDLORD_STAFF)}
+
+    @property
+    def can_create_dossiers(self) -> bool:
+        """Only a landlord's staff start a dossier, for their organisation."""
+        return bool(self.landlord_ids)
 
     @cached_property
     def organisation_ids(self) -> set[int]:
@@ -53,7 +64,7 @@ class Access:
         """The dossiers this user may see; a draft belongs to its landlord until it is submitted."""
         if self.is_secretariat:
             return Dossier.objects.all()
-        if None in self.observer_scope:
+        if self.is_national:
             return Dossier.objects.exclude(state=Dossier.State.DRAFT)
         visible = Q(committee_id__in=self.member_committee_ids | self.observer_scope) & ~Q(state=Dossier.State.DRAFT)
         visible |= Q(lead_landlord_id__in=self.landlord_ids) | Q(co_landlords__in=self.landlord_ids)
@@ -77,17 +88,12 @@ class Access:
         carriers |= {org.pk for org in dossier.co_landlords.all()} | {org.pk for org in dossier.partners.all()}
         return bool(self.organisation_ids & carriers)
 
-    def conflicted_ids(self, dossiers: QuerySet[Dossier]) -> set[int]:
-        """Among these dossiers, those the user's organisations carry or partner, in one query."""
-        organisations = self.organisation_ids
-        if not organisations:
-            return set()
-        carried = Q(lead_landlord_id__in=organisations) | Q(co_landlords__in=organisations)
-        return set(dossiers.filter(carried | Q(partners__in=organisations)).values_list("pk", flat=True))
-
     def carries(self, dossier: Dossier) -> bool:
-        """Whether the user works for the dossier's lead landlord or one of its co-landlords."""
-        carriers = {dossier.lead_landlord_id} | set(dossier.co_landlords.values_list("pk", flat=True))
+        """Whether the user works for the dossier's lead landlord or one of its co-landlords (uses prefetched
+        relations)."""
+        if not self.landlord_ids:
+            return False
+        carriers = {dossier.lead_landlord_id} | {org.pk for org in dossier.co_landlords.all()}
         return bool(self.landlord_ids & carriers)
 
     def can_act_on_opinion(self, dossier: Dossier) -> bool:
@@ -112,15 +118,61 @@ class Access:
             or bool(self.observer_scope & {None, committee.pk})
         )
 
-    def committee_or_404(self, pk: int) -> Committee:
-        committee = Committee.objects.select_related("call", "ar_hlm", "state_service").filter(pk=pk).first()
+    def committees(self) -> QuerySet[Committee]:
+        """The committees whose pages the user reads, and those of the dossiers it sees (a landlord's, an expert's)."""
+        if self.is_national:
+            return Committee.objects.all()
+        ids = self.member_committee_ids | self.observer_scope
+        return Committee.objects.filter(Q(pk__in=ids) | Q(pk__in=self.dossiers().values("committee_id")))
+
+    def committee_or_404(self, pk: int | None = None, *, uuid: UUID | None = None) -> Committee:
+        """By its id (pages) or its uuid (files); 404 to whoever may not read it."""
+        lookup = {"pk": pk} if uuid is None else {"uuid": uuid}
+        committee = Committee.objects.select_related("call", "ar_hlm", "state_service").filter(**lookup).first()
         if committee is None or not self.can_read_committee(committee):
             raise Http404("Comité introuvable.")
         return committee
 
+    def can_read_committee_drafts(self, committee: Committee) -> bool:
+        """The committee's working opinions as a whole (PROJET draft, publication checks): its members and the
+        secretariat; a member in conflict still gets them without the dossiers it is in conflict on."""
+        return self.is_secretariat or committee.pk in self.member_committee_ids
+
+    def can_publish(self, committee: Committee) -> bool:
+        """Publishing the avis conjoint is the committee's own act, not the secretariat's."""
+        return committee.pk in self.member_committee_ids
+
+    def joint_opinion_sections(self, committee: Committee) -> set[int] | None:
+        """The dossier numbers whose sections of the committee's published avis conjoint this user reads: None
+        for all of them (the committee's readers), else the numbers of the dossiers it sees (a landlord's own)."""
+        if self.can_read_committee(committee):
+            return None
+        return set(self.dossiers().filter(committee=committee).values_list("number", flat=True))
+
+    def joint_opinion_or_404(self, uuid: UUID) -> tuple[JointOpinion, list[dict]]:
+        """A published version and the projects this user reads in it; 404 if it reads none."""
+        joint_opinion = JointOpinion.objects.select_related("committee__call").filter(uuid=uuid).first()
+        if joint_opinion is None:
+            raise Http404("Avis conjoint introuvable.")
+        projects = joint_opinion.content["projects"]
+        numbers = self.joint_opinion_sections(joint_opinion.committee)
+        if numbers is not None:
+            projects = [p for p in projects if p["number"] in numbers]
+            if not projects:
+                raise Http404("Avis conjoint introuvable.")
+        return joint_opinion, projects
+
     def can_talk_about(self, dossier: Dossier) -> bool:
         """The thread between the committee and the landlord: both sides write in it."""
         return self.carries(dossier) or self.can_act_on_opinion(dossier)
+
+    def can_read_thread(self, dossier: Dossier) -> bool:
+        """The thread and its attachments: its two sides, and the secretariat, which reads without writing."""
+        return self.can_talk_about(dossier) or self.is_secretariat
+
+    def can_follow(self, dossier: Dossier) -> bool:
+        """The agreement, its payments and the reports still being written: the landlord's and the secretariat's."""
+        return self.carries(dossier) or self.is_secretariat
 
     def can_read_decision(self, decision) -> bool:
         """The national decision is the secretariat's until notified; then everyone who sees the dossier reads it."""
@@ -129,3 +181,16 @@ class Access:
     def can_read_opinion_draft(self, dossier: Dossier) -> bool:
         """The opinion as the committee works on it: the secretariat, and members not in conflict."""
         return self.is_secretariat or self.can_act_on_opinion(dossier)
+
+    def opinion_drafts(self) -> Q:
+        """can_read_opinion_draft as a filter on dossiers, for lists and exports: no query of its own."""
+        if self.is_secretariat:
+            return Q(pk__isnull=False)
+        members = Q(committee_id__in=self.member_committee_ids)
+        organisations = self.organisation_ids
+        if not organisations:
+            return members
+        # in_conflict for many dossiers at once: the user's organisations carry or partner them.
+        carried = Q(lead_landlord_id__in=organisations) | Q(co_landlords__in=organisations)
+        conflicted = Dossier.objects.filter(carried | Q(partners__in=organisations)).values("pk")
+        return members & ~Q(pk__in=conflicted)

@@ -4,6 +4,7 @@ Pages, documents, exports and the API all show opinions through this module.
 """
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from core.models import SMILEYS, Dossier, Verdict
 from core.permissions import Access
@@ -19,11 +20,18 @@ class ShownOpinion:
     questions: str
     remarks: str
     published_version: int | None
+    # Where the published version is read (its URL); None for the working copy.
+    published_uuid: UUID | None = None
 
     @classmethod
     def from_project(cls, project: dict) -> "ShownOpinion":
         return cls(
-            project["verdict"], project["priority"], project["questions"], project["remarks"], project.get("version")
+            project["verdict"],
+            project["priority"],
+            project["questions"],
+            project["remarks"],
+            project.get("version"),
+            project.get("uuid"),
         )
 
     @property

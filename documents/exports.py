@@ -11,11 +11,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import xlsxwriter
-from django.db.models import DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import DecimalField, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import BudgetLine, Dossier, DossierStrand, Verdict
+from core.permissions import Access
+from core.reading import ShownOpinion
+from core.services.joint_opinions import published_projects
 
 HEADER = [
     "Appel", "Année", "Région", "Comité", "N°", "Projet", "Bailleur social", "État", "Déposé le", "Durée (années)",
@@ -51,11 +54,28 @@ def export_queryset(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
     )
 
 
-def dossier_rows(dossiers: QuerySet[Dossier], opinion_for: Callable) -> Iterator[list]:
-    """The header, then one typed row per dossier; `opinion_for(dossier)` gives what the reader may see."""
+def _published_reader() -> Callable:
+    """The last published version of a dossier's project; the rows come committee by committee, so only the
+    current committee's versions are held."""
+    held: dict = {"committee": None, "projects": {}}
+
+    def published_for(dossier: Dossier) -> ShownOpinion | None:
+        if held["committee"] != dossier.committee_id:
+            held.update(committee=dossier.committee_id, projects=published_projects([dossier.committee_id]))
+        project = held["projects"].get((dossier.committee_id, dossier.number))
+        return ShownOpinion.from_project(project) if project else None
+
+    return published_for
+
+
+def dossier_rows(dossiers: QuerySet[Dossier], access: Access) -> Iterator[list]:
+    """The header, then one typed row per dossier, with the opinion as this reader may read it: the committee's
+    working copy, or else the last published version."""
+    reads_draft = Exists(Dossier.objects.filter(access.opinion_drafts(), pk=OuterRef("pk")))
+    published_for = _published_reader()
     yield HEADER
-    for dossier in export_queryset(dossiers).iterator(chunk_size=CHUNK):
-        opinion = opinion_for(dossier)
+    for dossier in export_queryset(dossiers.annotate(reads_draft=reads_draft)).iterator(chunk_size=CHUNK):
+        opinion = getattr(dossier, "opinion", None) if dossier.reads_draft else published_for(dossier)
         submitted = timezone.localtime(dossier.submitted_at).date() if dossier.submitted_at else None
         yield [
             dossier.call.title, dossier.call.year, dossier.committee.get_region_display(), dossier.committee.name,

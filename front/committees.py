@@ -1,3 +1,5 @@
+from uuid import UUID
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +20,6 @@ from core.services.joint_opinions import (
 )
 from documents.avis_content import avis_context
 from front.dossiers import with_relations
-from front.downloads import readable_joint_opinion
 
 SORTS = {
     "numero": lambda d: d.number,
@@ -74,7 +75,6 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = filters.cleaned_data if filters.is_valid() else {}
     listed = sorted((d for d in dossiers if _matches(d, chosen)), key=SORTS[chosen.get("tri") or "numero"])
 
-    is_member = committee.pk in access.member_committee_ids
     return render(
         request,
         "front/committee_detail.html",
@@ -87,9 +87,9 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "by_state": _count(d.get_state_display() for d in dossiers),
             "by_verdict": _count(d.shown_opinion.verdict_label for d in dossiers if d.shown_opinion),
             "checks": readable_checks(access, publication_checks(committee))
-            if is_member or access.is_secretariat
+            if access.can_read_committee_drafts(committee)
             else None,
-            "can_publish": is_member,
+            "can_publish": access.can_publish(committee),
             "versions": committee.joint_opinions.select_related("published_by").order_by("-version"),
         },
     )
@@ -121,7 +121,7 @@ def _count(labels) -> list[tuple[str, int]]:
 def committee_publish(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
     committee = access.committee_or_404(pk)
-    if committee.pk not in access.member_committee_ids:
+    if not access.can_publish(committee):
         raise PermissionDenied("Seuls les membres du comité publient son avis conjoint.")
     try:
         joint_opinion = joint_opinion_publish(committee=committee, by=request.user)
@@ -130,12 +130,12 @@ def committee_publish(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, check.message)
         return redirect("committee_detail", pk=committee.pk)
     messages.success(request, f"Avis conjoint publié : version {joint_opinion.version}.")
-    return redirect("joint_opinion", pk=committee.pk, version=joint_opinion.version)
+    return redirect("joint_opinion", uuid=joint_opinion.uuid)
 
 
 @login_required
-def joint_opinion_detail(request: HttpRequest, pk: int, version: int) -> HttpResponse:
-    joint_opinion, projects = readable_joint_opinion(Access(request.user), pk, version)
+def joint_opinion_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    joint_opinion, projects = Access(request.user).joint_opinion_or_404(uuid)
     content = joint_opinion.content
     return render(
         request,

@@ -3,7 +3,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand
+from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand, OpinionSignature
 from core.permissions import Access
 from core.reading import shown_opinion
 from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
@@ -46,8 +46,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "title": "Dossiers",
             "committees": committees.items(),
             "count": len(dossiers),
-            "can_create": bool(access.landlord_ids),
-            "is_national": access.is_secretariat or None in access.observer_scope,
+            "can_create": access.can_create_dossiers,
+            "is_national": access.is_national,
         },
     )
 
@@ -104,7 +104,7 @@ def _exchanges_context(request: HttpRequest, access: Access, dossier: Dossier) -
     talks = access.can_talk_about(dossier)
     return {
         "thread": dossier.messages.select_related("author").prefetch_related("attachments")
-        if talks or access.is_secretariat
+        if access.can_read_thread(dossier)
         else None,
         "message_form": MessageForm() if talks else None,
         "notes": dossier.notes.select_related("author") if reads_drafts else None,
@@ -120,7 +120,7 @@ def _exchanges_context(request: HttpRequest, access: Access, dossier: Dossier) -
 def _followup_context(access: Access, dossier: Dossier, carries: bool) -> dict:
     """The decision, the agreement and the reports, for the landlord and the secretariat; the renewed dossier."""
     decision = getattr(dossier, "decision", None)
-    follows = carries or access.is_secretariat
+    follows = access.can_follow(dossier)
     agreement = Agreement.objects.filter(dossier=dossier).prefetch_related("tranches").first() if follows else None
     return {
         "decision": decision if decision and access.can_read_decision(decision) else None,
@@ -150,10 +150,13 @@ def render_dossier(
     """The dossier page; the opinion views render it again with their bound form or conflict."""
     dossier = (
         with_relations(Dossier.objects.filter(pk=pk))
+        .select_related("committee__ar_hlm", "committee__state_service")
         .prefetch_related(
             "publics",
             "territories",
-            "opinion__signatures__institution",
+            Prefetch(
+                "opinion__signatures", queryset=OpinionSignature.objects.select_related("institution", "signed_by")
+            ),
             Prefetch("attachments", queryset=Attachment.objects.filter(message=None)),
             Prefetch("strands", queryset=DossierStrand.objects.order_by("strand", "year")),
             Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("year", "funder")),

@@ -16,10 +16,9 @@ from front.forms import AttachmentForm, BudgetFormSet, DossierCreateForm, Dossie
 
 
 def _landlords(access: Access):
-    landlords = Organisation.objects.filter(pk__in=access.landlord_ids)
-    if not landlords.exists():
+    if not access.can_create_dossiers:
         raise PermissionDenied("Seuls les porteurs de projet (bailleurs) créent des dossiers.")
-    return landlords
+    return Organisation.objects.filter(pk__in=access.landlord_ids)
 
 
 def editable_dossier(access: Access, pk: int) -> Dossier:
@@ -119,6 +118,6 @@ def attachment_download(request: HttpRequest, uuid) -> FileResponse:
     access = Access(request.user)
     dossier = access.dossier_or_404(attachment.dossier_id)
     # A message's attachment belongs to the thread, read by its two sides and the secretariat only.
-    if attachment.message_id and not (access.can_talk_about(dossier) or access.is_secretariat):
+    if attachment.message_id and not access.can_read_thread(dossier):
         raise Http404("Pièce jointe introuvable.")
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)

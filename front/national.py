@@ -25,7 +25,7 @@ def secretariat(request: HttpRequest) -> Access:
 def _national(request: HttpRequest) -> Access:
     """The secretariat, and observers of the whole programme, read the national pages."""
     access = Access(request.user)
-    if not (access.is_secretariat or None in access.observer_scope):
+    if not access.is_national:
         raise PermissionDenied("Réservé au secrétariat national et aux observateurs nationaux.")
     return access
 

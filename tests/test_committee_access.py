@@ -5,6 +5,7 @@ LOGIN (anonymous: redirected to the login page), 200, or the status of the refus
 """
 
 import re
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -192,8 +193,8 @@ def test_committee_publish(signed, login, role):
     expected, committee = PUBLISH[role], signed.committee
     response = login(signed.users[role]).post(reverse("committee_publish", args=[committee.pk]))
     if expected == DONE:
-        check_redirect(response, reverse("joint_opinion", args=[committee.pk, 1]))
         joint_opinion = JointOpinion.objects.get(committee=committee)
+        check_redirect(response, reverse("joint_opinion", args=[joint_opinion.uuid]))
         assert (joint_opinion.version, joint_opinion.published_by) == (1, signed.users[role])
         assert joint_opinion.sha256 == snapshot_digest(joint_opinion.content)
         assert re.fullmatch(r"[0-9a-f]{64}", joint_opinion.sha256)
@@ -230,7 +231,8 @@ JOINT_OPINION = {
 @pytest.mark.parametrize("role", JOINT_OPINION)
 def test_joint_opinion(published, login, role):
     status, shown = JOINT_OPINION[role]
-    response = login(published.users[role]).get(reverse("joint_opinion", args=[published.committee.pk, 1]))
+    version = published.committee.joint_opinions.get(version=1)
+    response = login(published.users[role]).get(reverse("joint_opinion", args=[version.uuid]))
     if status != 200:
         check_refusal(response, status)
         return
@@ -240,16 +242,6 @@ def test_joint_opinion(published, login, role):
     assert {title for title, remarks in PROJECTS.items() if remarks in body} == shown
 
 
-def test_unpublished_version_is_not_found(published, login):
-    response = login(published.users["member"]).get(reverse("joint_opinion", args=[published.committee.pk, 2]))
+def test_an_unknown_joint_opinion_is_not_found(published, login):
+    response = login(published.users["member"]).get(reverse("joint_opinion", args=[uuid.uuid4()]))
     assert response.status_code == 404
-
-
-# POST-only URL -> the cast's attribute its pk comes from
-POST_ONLY = {"opinion_edit": "dossier", "opinion_sign": "dossier", "committee_publish": "committee"}
-
-
-@pytest.mark.parametrize("name", POST_ONLY)
-def test_post_only_urls_refuse_get(cast, login, name):
-    response = login(cast.users["member"]).get(reverse(name, args=[getattr(cast, POST_ONLY[name]).pk]))
-    assert response.status_code == 405

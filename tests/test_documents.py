@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from docx import Document
 from docx.shared import Pt
@@ -23,6 +24,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from core.models import BudgetLine, Committee, Dossier, JointOpinion, Organisation
+from core.permissions import Access
 from demo.setup import demo_setup
 from documents.avis_content import avis_context
 from documents.avis_docx import avis_docx
@@ -569,7 +571,8 @@ def exported(demo):
             sum((line.amount for line in lines), start=Decimal(0)),
         )
     assert expected[1][1:] == (Decimal("120000.30"), Decimal("121234.35"))
-    return SimpleNamespace(rows=lambda: dossier_rows(dossiers, lambda d: d.opinion), expected=expected)
+    secretariat = Access(User.objects.get(username="secretariat"))
+    return SimpleNamespace(rows=lambda: dossier_rows(dossiers, secretariat), expected=expected)
 
 
 def test_xlsx_export(exported):

@@ -7,6 +7,7 @@ page), the status of a refusal, or what the document holds: the projects by titl
 import csv
 import html
 import io
+import uuid
 
 import pytest
 from django.test import Client
@@ -16,7 +17,7 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from core.models import Opinion
+from core.models import JointOpinion, Opinion
 from tests import access
 from tests.access import A_DRAFT, A_TITLE, B_DRAFT, B_TITLE, LOGIN
 from tests.factories import DossierFactory
@@ -90,10 +91,12 @@ JOINT_OPINION = {
 }
 
 
-def joint_opinion_url(cast, kind: str, version: int = 1) -> str:
+def joint_opinion_url(cast, kind: str, key: uuid.UUID | None = None) -> str:
+    """The URL of version 1 of the cast's avis conjoint, or of the document named `key`."""
+    key = key or JointOpinion.objects.get(committee=cast.committee, version=1).uuid
     if kind == "print":
-        return reverse("joint_opinion_print", args=[cast.committee.pk, version])
-    return reverse("joint_opinion_download", args=[cast.committee.pk, version, kind])
+        return reverse("joint_opinion_print", args=[key])
+    return reverse("joint_opinion_download", args=[key, kind])
 
 
 @pytest.mark.parametrize("kind", ["print", "pdf", "docx"])
@@ -124,9 +127,23 @@ def test_a_landlords_docx_holds_its_own_project_only(published, login):
 
 
 @pytest.mark.parametrize("kind", ["print", "pdf", "docx"])
-def test_an_unpublished_version_is_not_found(published, login, kind):
-    response = login(published.users["secretariat"]).get(joint_opinion_url(published, kind, version=2))
+def test_an_unknown_document_is_not_found(published, login, kind):
+    response = login(published.users["secretariat"]).get(joint_opinion_url(published, kind, key=uuid.uuid4()))
     assert response.status_code == 404
+
+
+def test_documents_are_not_found_by_counting(published, login):
+    """The committee's id and the version number no longer name a document: the old addresses are gone."""
+    client = login(published.users["secretariat"])
+    committee, call = published.committee, published.committee.call
+    for path in (
+        f"/comites/{committee.pk}/avis-conjoint/v1/",
+        f"/comites/{committee.pk}/avis-conjoint/v1.pdf",
+        f"/comites/{committee.pk}/avis-conjoint/projet.pdf",
+        f"/comites/{committee.pk}/dossiers.csv",
+        f"/appels/{call.pk}/dossiers.csv",
+    ):
+        assert client.get(path).status_code == 404, path
 
 
 # --- The PROJET draft -----------------------------------------------------------------------------
@@ -156,7 +173,7 @@ DRAFT_MARKED = {
 @pytest.mark.parametrize("role", DRAFT)
 def test_draft_document(cast, login, role, kind):
     status, shown = DRAFT[role]
-    response = login(cast.users[role]).get(reverse("committee_draft_download", args=[cast.committee.pk, kind]))
+    response = login(cast.users[role]).get(reverse("committee_draft_download", args=[cast.committee.uuid, kind]))
     if status != 200:
         check_refusal(response, status)
         return
@@ -170,7 +187,7 @@ def test_draft_document(cast, login, role, kind):
 @pytest.mark.parametrize("kind", DRAFT_MARKED)
 def test_draft_document_with_a_dossier_awaiting_its_opinion(cast, login, kind):
     DossierFactory(committee=cast.committee, title=PENDING_TITLE)
-    response = login(cast.users["member"]).get(reverse("committee_draft_download", args=[cast.committee.pk, kind]))
+    response = login(cast.users["member"]).get(reverse("committee_draft_download", args=[cast.committee.uuid, kind]))
     assert response.status_code == 200
     assert PENDING_TITLE in document_text(response, kind)
 
@@ -230,11 +247,11 @@ def shown_opinions(rows: list[list]) -> dict[str, tuple]:
 
 
 EXPORTS = {
-    "committee": (COMMITTEE_EXPORT, "committee_export", lambda cast: cast.committee.pk, committee_slug),
+    "committee": (COMMITTEE_EXPORT, "committee_export", lambda cast: cast.committee.uuid, committee_slug),
     "call": (
         CALL_EXPORT,
         "call_export",
-        lambda cast: cast.committee.call.pk,
+        lambda cast: cast.committee.call.uuid,
         lambda cast: f"appel-{cast.committee.call.year}",
     ),
 }
@@ -244,9 +261,9 @@ EXPORTS = {
 @pytest.mark.parametrize("export", EXPORTS)
 @pytest.mark.parametrize("role", COMMITTEE_EXPORT)
 def test_export(working, login, role, export, extension):
-    table, name, pk, slug = EXPORTS[export]
+    table, name, key, slug = EXPORTS[export]
     expected = table[role]
-    response = login(working.users[role]).get(reverse(name, args=[pk(working), extension]))
+    response = login(working.users[role]).get(reverse(name, args=[key(working), extension]))
     if not isinstance(expected, dict):
         check_refusal(response, expected)
         return
@@ -258,7 +275,7 @@ def test_export(working, login, role, export, extension):
 @pytest.mark.parametrize("extension", ["xlsx", "csv"])
 def test_export_of_a_dossier_awaiting_its_opinion(cast, login, extension):
     DossierFactory(committee=cast.committee, title=PENDING_TITLE)
-    response = login(cast.users["member"]).get(reverse("committee_export", args=[cast.committee.pk, extension]))
+    response = login(cast.users["member"]).get(reverse("committee_export", args=[cast.committee.uuid, extension]))
     opinions = shown_opinions(export_rows(response, extension))
     assert opinions[PENDING_TITLE] == HIDDEN
     assert set(opinions) == {*BOTH, PENDING_TITLE}
@@ -266,12 +283,12 @@ def test_export_of_a_dossier_awaiting_its_opinion(cast, login, extension):
 
 # --- Unknown formats ------------------------------------------------------------------------------
 
-# URL name -> its arguments after the pk; the formats of the other downloads are unknown to it.
+# URL name -> the uuid that names the document; the formats of the other downloads are unknown to it.
 DOWNLOADS = {
-    "joint_opinion_download": ([1], ["txt", "PDF", "xlsx", "html"]),
-    "committee_draft_download": ([], ["txt", "DOCX", "csv", "pdf.zip"]),
-    "committee_export": ([], ["txt", "XLSX", "pdf", "docx"]),
-    "call_export": ([], ["txt", "CSV", "pdf", "json"]),
+    "joint_opinion_download": (lambda cast: cast.committee.joint_opinions.get().uuid, ["txt", "PDF", "xlsx", "html"]),
+    "committee_draft_download": (lambda cast: cast.committee.uuid, ["txt", "DOCX", "csv", "pdf.zip"]),
+    "committee_export": (lambda cast: cast.committee.uuid, ["txt", "XLSX", "pdf", "docx"]),
+    "call_export": (lambda cast: cast.committee.call.uuid, ["txt", "CSV", "pdf", "json"]),
 }
 
 
@@ -280,6 +297,6 @@ DOWNLOADS = {
     [(name, extension) for name, (_, extensions) in DOWNLOADS.items() for extension in extensions],
 )
 def test_an_unknown_format_is_not_found(published, login, name, extension):
-    pk = published.committee.call.pk if name == "call_export" else published.committee.pk
-    response = login(published.users["secretariat"]).get(reverse(name, args=[pk, *DOWNLOADS[name][0], extension]))
+    key = DOWNLOADS[name][0](published)
+    response = login(published.users["secretariat"]).get(reverse(name, args=[key, extension]))
     check_refusal(response, 404)

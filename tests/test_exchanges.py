@@ -412,22 +412,6 @@ def test_message_attachment_download(exchanges, login, role):
         check_refusal(response, expected)
 
 
-# POST-only URL -> the role who may post to it, and the attribute of the expert request its pk comes from
-POST_ONLY = {
-    "message_new": ("member", "dossier_id"),
-    "note_new": ("member", "dossier_id"),
-    "expert_request_new": ("member", "dossier_id"),
-    "expert_advice": ("expert", "pk"),
-}
-
-
-@pytest.mark.parametrize("name", POST_ONLY)
-def test_post_only_urls_refuse_get(cast, asked, login, name):
-    role, pk = POST_ONLY[name]
-    response = login(cast.users[role]).get(reverse(name, args=[getattr(asked, pk)]))
-    assert response.status_code == 405
-
-
 def test_advice_once_given_is_not_replaced(cast, asked):
     expert_advise(request=asked, by=cast.users["expert"], advice=ADVICE)
     with pytest.raises(ExchangeRefused, match="déjà rendu votre avis"):

@@ -15,9 +15,8 @@ ROLES = [
     "anonymous", "landlord", "other_landlord", "member", "member_in_conflict", "other_committee_member",
     "secretariat", "observer", "other_committee_observer",
 ]  # fmt: skip
-# The national pages: the secretariat acts, observers of the whole programme read, everyone else is refused.
-READ = {role: 403 for role in ROLES} | {"anonymous": LOGIN, "secretariat": 200, "observer": 200}
-WRITE = READ | {"observer": 403}
+# The secretariat acts, everyone else is refused (who reads the national pages: test_url_matrix.py).
+WRITE = {role: 403 for role in ROLES} | {"anonymous": LOGIN, "secretariat": 200}
 
 
 @pytest.fixture
@@ -30,17 +29,6 @@ def signed(cast):
         BudgetLine.objects.create(dossier=dossier, year=1, funder="fnavdl", amount=Decimal(amount))
     Dossier.objects.filter(pk__in=[cast.dossier.pk, cast.other_dossier.pk]).update(state=State.OPINION_SIGNED)
     return cast
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", ["call_list", "call_detail", "call_selection"])
-def test_who_reads_the_national_pages(signed, login, role, name):
-    args = [] if name == "call_list" else [signed.committee.call_id]
-    response = login(signed.users[role]).get(reverse(name, args=args))
-    if READ[role] == 200:
-        assert response.status_code == 200
-    else:
-        check_refusal(response, READ[role], secrets=(A_TITLE,))
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,5 +1,6 @@
 """Production settings come from the environment; these run manage.py as an operator would."""
 
+import json
 import os
 import subprocess
 import sys
@@ -45,3 +46,66 @@ def test_production_hashes_passwords_with_argon2_and_sqlite_runs_in_wal_mode(tmp
     )
     result = manage("shell", "--no-imports", "-c", script, AAP_VAR_DIR=str(tmp_path), **PRODUCTION)
     assert result.stdout.split() == ["django.contrib.auth.hashers.Argon2PasswordHasher", "wal"], result.stderr
+
+
+def test_production_throttles_logins_and_bounds_sessions(tmp_path):
+    script = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps([settings.AXES_ENABLED, settings.AXES_FAILURE_LIMIT, "
+        "settings.AXES_COOLOFF_TIME.total_seconds(), settings.AXES_LOCKOUT_PARAMETERS, "
+        "settings.AUTHENTICATION_BACKENDS, settings.SESSION_COOKIE_AGE, settings.SESSION_SAVE_EVERY_REQUEST, "
+        "settings.SESSION_MAX_AGE, settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY, "
+        "settings.SESSION_COOKIE_SAMESITE, settings.CSRF_COOKIE_SECURE]))"
+    )
+    result = manage("shell", "--no-imports", "-c", script, AAP_VAR_DIR=str(tmp_path), **PRODUCTION)
+    assert json.loads(result.stdout) == [
+        True,
+        5,
+        15 * 60,
+        [["username", "ip_address"]],
+        ["axes.backends.AxesStandaloneBackend", "demo.auth.DemoAwareBackend"],
+        2 * 3600,
+        True,
+        10 * 3600,
+        True,
+        True,
+        "Lax",
+        True,
+    ], result.stderr
+
+
+def test_throttling_and_session_lengths_come_from_the_environment(tmp_path):
+    script = (
+        "from django.conf import settings; "
+        "print(settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME.total_seconds(), "
+        "settings.SESSION_COOKIE_AGE, settings.SESSION_MAX_AGE)"
+    )
+    env = {
+        "AXES_FAILURE_LIMIT": "3",
+        "AXES_COOLOFF_MINUTES": "60",
+        "SESSION_IDLE_MINUTES": "30",
+        "SESSION_MAX_HOURS": "8",
+    }
+    result = manage("shell", "--no-imports", "-c", script, AAP_VAR_DIR=str(tmp_path), **PRODUCTION, **env)
+    assert result.stdout.split() == ["3", "3600.0", "1800", "28800"], result.stderr
+
+
+def test_production_sends_the_security_headers_over_https(tmp_path):
+    script = (
+        "from django.test import Client; "
+        "r = Client().get('/connexion/', secure=True, headers={'host': 'aap.example.gouv.fr'}); "
+        "print(r.status_code); [print(f'{k}: {r[k]}') for k in ("
+        "'Strict-Transport-Security', 'Content-Security-Policy', 'X-Frame-Options', 'X-Content-Type-Options', "
+        "'Referrer-Policy', 'Cross-Origin-Opener-Policy')]"
+    )
+    result = manage("shell", "--no-imports", "-c", script, AAP_VAR_DIR=str(tmp_path), **PRODUCTION)
+    status, *headers = result.stdout.splitlines()
+    assert status == "200", result.stderr
+    headers = dict(line.split(": ", 1) for line in headers)
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert "script-src 'self';" in headers["Content-Security-Policy"] + ";"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"

@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.db.models import Q
 
@@ -48,6 +50,8 @@ class Call(models.Model):
     max_duration_years = models.PositiveSmallIntegerField("durée maximale (années)", default=3)
     publics = models.ManyToManyField(Public, blank=True, verbose_name="publics proposés")
     strands = models.JSONField("volets proposés", default=list, blank=True)
+    # Only the call's export URL carries it: a file of every dossier is not found by counting ids.
+    uuid = models.UUIDField("identifiant des exports", default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
         verbose_name = "appel à projets"
@@ -84,6 +88,8 @@ class Committee(models.Model):
     dossiers_received = models.PositiveIntegerField(
         "nombre de dossiers reçus", null=True, blank=True, help_text="Tel qu'annoncé par l'avis conjoint importé."
     )
+    # Only the URLs of the committee's files (PROJET draft, exports) carry it; its pages keep the integer id.
+    uuid = models.UUIDField("identifiant des documents", default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
         verbose_name = "comité régional"

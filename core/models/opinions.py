@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -88,6 +90,8 @@ class JointOpinion(models.Model):
         "core.Committee", on_delete=models.PROTECT, related_name="joint_opinions", verbose_name="comité"
     )
     version = models.PositiveIntegerField("version")
+    # The published document's URLs carry this id, not (committee, version), which anyone could count through.
+    uuid = models.UUIDField("identifiant", default=uuid.uuid4, unique=True, editable=False)
     source = models.CharField("origine", max_length=20, choices=Source.choices)
     # The document's data as published (call, region, projects with their opinions), rendered by the
     # page and the DOCX/PDF exports; never modified once written.

@@ -25,7 +25,7 @@ def published_projects(committee_ids) -> dict[tuple[int, int], dict]:
     for joint_opinion in JointOpinion.objects.filter(committee_id__in=committee_ids).order_by("-version"):
         latest.setdefault(joint_opinion.committee_id, joint_opinion)
     return {
-        (committee_id, project["number"]): {**project, "version": joint_opinion.version}
+        (committee_id, project["number"]): {**project, "version": joint_opinion.version, "uuid": joint_opinion.uuid}
         for committee_id, joint_opinion in latest.items()
         for project in joint_opinion.content["projects"]
     }

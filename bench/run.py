@@ -1,0 +1,298 @@
+"""The national-scale benchmark: the same measures at two database sizes, on SQLite and PostgreSQL, in one run.
+
+    uv run python bench/run.py [--quick] [--sizes 1000 100000] [--trials 15] [--rebuild]
+
+For each database and size it builds (once: databases are kept under bench/var/ and as PostgreSQL
+databases `aap_bench_<size>`, rebuilt with --rebuild) a synthetic national history with
+`manage.py generate_synthetic`, then measures in a fresh process, median of repeated trials:
+
+- the committee's dossier list, the national selection, a dossier page, the search, the API list:
+  server time per request (Django's test client, production settings), SQL queries per request, and the
+  floor: the time of the very SQL statements the request ran, executed raw (ratio request / floor);
+- the avis conjoint of a 50-dossier committee as DOCX and PDF;
+- the XLSX export of every dossier: seconds and peak memory (tracemalloc).
+
+Then the growth ratios (largest size / smallest) are computed; it prints a table and writes
+bench/results.json. --quick uses 1 000 and 10 000 dossiers and fewer trials.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "bench" / "var"
+RESULTS = ROOT / "bench" / "results.json"
+PG = "postgres://postgres@127.0.0.1:5432"
+SEED = 2014
+PAGES = ("committee_list", "national_selection", "dossier_page", "search", "api_list")
+
+
+# The orchestrator ---------------------------------------------------------------------------------
+
+
+def _environment(backend: str, size: int) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "aap.settings",
+        "SECRET_KEY": "bench-only-key-not-a-secret-used-on-a-throwaway-database",
+        "DEBUG": "",
+        "AAP_DEMO": "",
+        "ALLOWED_HOSTS": "testserver",
+        "AAP_VAR_DIR": str(VAR / f"sqlite-{size}"),
+        # WhiteNoise warns that static files were not collected: the pages' own time is what is measured.
+        "PYTHONWARNINGS": "ignore::UserWarning",
+    }
+    env.pop("DATABASE_URL", None)
+    if backend == "postgresql":
+        env["DATABASE_URL"] = f"{PG}/aap_bench_{size}"
+    return env
+
+
+def _postgresql_reachable() -> bool:
+    return subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", "5432"], capture_output=True).returncode == 0
+
+
+def _worker(step: str, backend: str, size: int, trials: int, rebuild: bool = False) -> dict:
+    command = [sys.executable, __file__, "--worker", step, "--size", str(size), "--trials", str(trials)]
+    if rebuild:
+        command.append("--rebuild")
+    if rebuild and backend == "postgresql":
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", f"aap_bench_{size}"], check=True)
+    if backend == "postgresql":
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", f"aap_bench_{size}"], capture_output=True)
+    if rebuild and backend == "sqlite":
+        shutil.rmtree(VAR / f"sqlite-{size}", ignore_errors=True)
+    print(f"{step}: {backend}, {size} dossiers", file=sys.stderr)
+    done = subprocess.run(command, env=_environment(backend, size), capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"{step} failed on {backend} at {size} dossiers")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _table(results: dict) -> None:
+    print(f"{'measure':<58}{'value':>12}")
+    for key, value in sorted(results.items()):
+        print(f"{key:<58}{value:>12}")
+
+
+def orchestrate(args) -> None:
+    sizes = args.sizes or ([1000, 10_000] if args.quick else [1000, 100_000])
+    trials = args.trials or (5 if args.quick else 15)
+    backends = ["sqlite"] + (["postgresql"] if _postgresql_reachable() else [])
+    results = {}
+    for backend in backends:
+        for size in sizes:
+            built = _worker("build", backend, size, trials, args.rebuild)
+            results[f"{backend}_build_seconds_{size}"] = built["seconds"]
+            for key, value in _worker("measure", backend, size, trials).items():
+                results[f"{backend}_{key}_{size}"] = value
+        small, large = min(sizes), max(sizes)
+        for page in PAGES:
+            results[f"{backend}_{page}_growth_ratio"] = round(
+                results[f"{backend}_{page}_ms_{large}"] / results[f"{backend}_{page}_ms_{small}"], 2
+            )
+        results[f"{backend}_export_xlsx_peak_ratio"] = round(
+            results[f"{backend}_export_xlsx_peak_mib_{large}"] / results[f"{backend}_export_xlsx_peak_mib_{small}"], 2
+        )
+    _table(results)
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+# The workers, in a process of their own with the database's settings ------------------------------
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def build(size: int) -> dict:
+    from django.core.management import call_command
+
+    from core.models import Dossier
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    if Dossier.objects.count() != size:
+        if Dossier.objects.exists():
+            raise SystemExit("The bench database holds other dossiers: run with --rebuild.")
+        call_command("generate_synthetic", dossiers=size, seed=SEED, stdout=sys.stderr)
+    return {"seconds": round(time.perf_counter() - started, 1)}
+
+
+class _Recorder:
+    """The SQL statements a request runs, with their parameters, to run them again raw."""
+
+    def __init__(self):
+        self.statements, self.count = [], 0
+
+    def __call__(self, execute, sql, params, many, context):
+        # The floor is what fetching the rows costs: reads only (not the session's save, nor transactions).
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            self.statements.append((sql, params))
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def _median_ms(function, trials: int) -> float:
+    timings = []
+    for _ in range(trials):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 2)
+
+
+def _floor_ms(statements: list, trials: int) -> float:
+    from django.db import connection
+
+    def run_raw():
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                if cursor.description:
+                    cursor.fetchall()
+
+    return _median_ms(run_raw, trials)
+
+
+def _subjects() -> dict:
+    """Who asks for what: a member of the largest committee of the latest call instructed, the secretariat."""
+    from django.contrib.auth.models import User
+    from django.db.models import Count
+
+    from api.tokens import token_create
+    from core.models import Call, Committee, Dossier, Membership, Organisation
+
+    call = Call.objects.filter(dossiers__opinion__isnull=False).order_by("-year").first()
+    committee = Committee.objects.filter(call=call).annotate(n=Count("dossiers")).order_by("-n", "pk").first()
+    national, _ = Organisation.objects.get_or_create(
+        name="Secrétariat national (mesure)", defaults={"kind": Organisation.Kind.NATIONAL}
+    )
+    secretariat, created = User.objects.get_or_create(username="bench.secretariat")
+    if created:
+        Membership.objects.create(user=secretariat, organisation=national, role=Membership.Role.SECRETARIAT)
+    member, created = User.objects.get_or_create(username=f"bench.member.{committee.pk}")
+    if created:
+        Membership.objects.create(
+            user=member, organisation=committee.ar_hlm, role=Membership.Role.COMMITTEE_MEMBER, committee=committee
+        )
+    dossier = Dossier.objects.filter(committee=committee, opinion__isnull=False).order_by("number").first()
+    _, secret = token_create(user=secretariat, name="mesure")
+    return {"call": call, "committee": committee, "dossier": dossier, "secretariat": secretariat,
+            "member": member, "token": secret}  # fmt: skip
+
+
+def _pages(subjects: dict) -> dict:
+    from django.urls import reverse
+
+    committee, call, dossier = subjects["committee"], subjects["call"], subjects["dossier"]
+    return {
+        "committee_list": (subjects["member"], reverse("committee_detail", args=[committee.pk]), {}),
+        "national_selection": (subjects["secretariat"], reverse("call_selection", args=[call.pk]), {}),
+        "dossier_page": (subjects["member"], reverse("dossier_detail", args=[dossier.pk]), {}),
+        "search": (subjects["secretariat"], reverse("search"), {"q": "autisme"}),
+        "api_list": (None, "/api/v1/dossiers", {"call": call.pk}),
+    }
+
+
+def measure(trials: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+
+    subjects = _subjects()
+    results = {}
+    for name, (user, url, query) in _pages(subjects).items():
+        client = Client()
+        headers = {}
+        if user is None:
+            headers["Authorization"] = f"Bearer {subjects['token']}"
+        else:
+            client.force_login(user)
+
+        def get(client=client, url=url, query=query, headers=headers):
+            response = client.get(url, query, secure=True, headers=headers)
+            assert response.status_code == 200, (url, response.status_code)
+            return response
+
+        get()  # warm the caches (templates, the connection) before timing
+        recorder = _Recorder()
+        with connection.execute_wrapper(recorder):
+            get()
+        results[f"{name}_queries"] = recorder.count
+        results[f"{name}_ms"] = _median_ms(get, trials)
+        results[f"{name}_floor_ms"] = _floor_ms(recorder.statements, trials)
+        results[f"{name}_floor_ratio"] = round(results[f"{name}_ms"] / max(results[f"{name}_floor_ms"], 0.001), 2)
+    results.update(_documents(subjects["committee"], trials))
+    results.update(_export())
+    return results
+
+
+def _documents(committee, trials: int) -> dict:
+    """The avis conjoint of 50 dossiers: the largest committee's first 50 projects."""
+    from core.services.joint_opinions import committee_snapshot
+    from documents.avis_content import avis_context
+    from documents.avis_docx import avis_docx
+    from documents.avis_pdf import avis_pdf
+
+    content = committee_snapshot(committee)
+    content["projects"] = content["projects"][:50]
+    context = avis_context(content, committee=committee)
+    avis_pdf(context)  # fonts and styles load once per process
+    return {
+        "avis_projects": len(content["projects"]),
+        "avis_docx_seconds": round(_median_ms(lambda: avis_docx(context), max(3, trials // 5)) / 1000, 3),
+        "avis_pdf_seconds": round(_median_ms(lambda: avis_pdf(context), max(3, trials // 5)) / 1000, 3),
+    }
+
+
+def _export() -> dict:
+    """Every dossier as XLSX, the way the secretariat's export writes it."""
+    from django.contrib.auth.models import User
+
+    from core.models import Dossier
+    from core.permissions import Access
+    from documents.exports import dossier_rows, write_xlsx
+
+    access = Access(User.objects.get(username="bench.secretariat"))
+    tracemalloc.start()
+    started = time.perf_counter()
+    write_xlsx(dossier_rows(access.dossiers(), access), "Dossiers").close()
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+    tracemalloc.stop()
+    return {"export_xlsx_rows": Dossier.objects.count(), "export_xlsx_seconds": round(seconds, 2),
+            "export_xlsx_peak_mib": round(peak, 2)}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1 000 and 10 000 dossiers, fewer trials")
+    parser.add_argument("--sizes", type=int, nargs="+", help="database sizes, in dossiers")
+    parser.add_argument("--trials", type=int, help="timed trials per measure (median)")
+    parser.add_argument("--rebuild", action="store_true", help="build the databases anew")
+    parser.add_argument("--worker", choices=["build", "measure"], help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker is None:
+        orchestrate(args)
+        return
+    _django()
+    result = build(args.size) if args.worker == "build" else measure(args.trials)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""One archive holding the database and the stored files (attachments, logos), and its restoration.
+
+The archive is a gzipped tar: `manifest.json` first, then the database (a SQLite file or a pg_dump
+in custom format) and the stored files under `media/`. The manifest names the format, the database
+vendor and the SHA-256 of every other member, so that a restore refuses an archive it cannot apply
+before it touches anything.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.db.backends.postgresql.client import DatabaseClient
+from django.utils import timezone
+
+FORMAT = 1
+VENDORS = ("sqlite", "postgresql")
+MANIFEST = "manifest.json"
+DATABASE = "database"
+MEDIA = "media/"
+
+
+class BackupError(Exception):
+    """Why a backup or a restore was not done, in French, for the operator."""
+
+
+@dataclass
+class CheckedArchive:
+    """An archive whose manifest and checksums were verified, extracted into a staging directory."""
+
+    manifest: dict
+    # Archive member name → its extracted copy.
+    members: dict[str, Path]
+
+    @property
+    def stored_files(self) -> dict[str, Path]:
+        return {name.removeprefix(MEDIA): path for name, path in self.members.items() if name.startswith(MEDIA)}
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _postgresql(program: str, *arguments: str) -> None:
+    settings_dict = connection.settings_dict
+    # Django's own psql client knows which settings become libpq variables (password, SSL, service).
+    _, env = DatabaseClient.settings_to_cmd_args_env(settings_dict, [])
+    options = {
+        "--host": settings_dict["HOST"],
+        "--port": settings_dict["PORT"],
+        "--username": settings_dict["USER"],
+        "--dbname": settings_dict["NAME"],
+    }
+    command = [program, "--no-password", *(f"{flag}={value}" for flag, value in options.items() if value)]
+    try:
+        done = subprocess.run(
+            [*command, *arguments], env={**os.environ, **(env or {})}, capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError as error:
+        raise BackupError(f"{program} est introuvable : installez le paquet postgresql-client.") from error
+    if done.returncode:
+        raise BackupError(f"{program} a échoué : {done.stderr.strip()}")
+
+
+def _database_dump(target: Path) -> None:
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        with closing(sqlite3.connect(target)) as copy:
+            # The online backup API copies every page in one step under a read lock: a consistent
+            # copy even while the application writes.
+            connection.connection.backup(copy)
+    else:
+        # pg_dump reads the whole database in one snapshot.
+        _postgresql("pg_dump", "--format=custom", f"--file={target}")
+
+
+def _database_restore(dump: Path) -> None:
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        with closing(sqlite3.connect(f"{dump.as_uri()}?mode=ro", uri=True)) as source:
+            source.backup(connection.connection)
+    else:
+        # One transaction: if anything fails, the database stays as it was. --no-owner lets another
+        # role (a new server's) own what it restores.
+        _postgresql("pg_restore", "--clean", "--if-exists", "--single-transaction", "--no-owner", str(dump))
+    # Content types are cached by id; the restored ids may not be the cached ones.
+    ContentType.objects.clear_cache()
+
+
+def stored_names(directory: str = "") -> Iterator[str]:
+    """Every file of the default storage, through its API so that any storage (disk, S3) is walked."""
+    try:
+        directories, files = default_storage.listdir(directory)
+    except FileNotFoundError:
+        # A file system storage's root is only created by the first upload.
+        return
+    prefix = f"{directory}/" if directory else ""
+    for name in files:
+        yield prefix + name
+    for subdirectory in directories:
+        yield from stored_names(prefix + subdirectory)
+
+
+def _check_vendor() -> None:
+    if connection.vendor not in VENDORS:
+        raise BackupError(f"base de données « {connection.vendor} » non prise en charge (SQLite ou PostgreSQL).")
+
+
+def _archive_write(path: Path, manifest: dict, members: dict[str, Path]) -> None:
+    partial = path.with_name(f"{path.name}.partial")
+    try:
+        with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
+            data = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime = len(data), int(time.time())
+            archive.addfile(info, BytesIO(data))
+            for name, staged in members.items():
+                archive.add(staged, arcname=name, recursive=False)
+        # Written aside, then renamed: an interrupted backup never replaces a good archive.
+        partial.replace(path)
+    except OSError as error:
+        raise BackupError(f"archive impossible à écrire ({error}).") from error
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def backup_create(*, path: Path) -> dict:
+    """Write the database and every stored file into the archive at `path`; return its manifest."""
+    _check_vendor()
+    with tempfile.TemporaryDirectory() as staging_name:
+        staging = Path(staging_name)
+        members = {DATABASE: staging / DATABASE}
+        _database_dump(members[DATABASE])
+        # Stored files are only ever added, never rewritten or deleted by the application: copied
+        # after the database, every file that a row names is in the archive.
+        for index, name in enumerate(stored_names()):
+            staged = members[MEDIA + name] = staging / f"file-{index}"
+            with default_storage.open(name, "rb") as source, staged.open("wb") as target:
+                shutil.copyfileobj(source, target)
+        manifest = {
+            "format": FORMAT,
+            "vendor": connection.vendor,
+            "created_at": timezone.now().isoformat(),
+            "files": [
+                {"name": name, "size": staged.stat().st_size, "sha256": _sha256(staged)}
+                for name, staged in members.items()
+            ],
+        }
+        _archive_write(path, manifest, members)
+    return manifest
+
+
+def _manifest(archive: tarfile.TarFile) -> dict:
+    first = archive.next()
+    if first is None or first.name != MANIFEST or not first.isfile():
+        raise BackupError("ce n'est pas une sauvegarde d'aap (pas de manifeste en tête d'archive).")
+    try:
+        manifest = json.load(archive.extractfile(first))
+    except ValueError as error:
+        raise BackupError("manifeste illisible : format d'archive inconnu.") from error
+    version = manifest.get("format") if isinstance(manifest, dict) else None
+    if version != FORMAT:
+        raise BackupError(f"format d'archive inconnu ({version!r}) : cette version d'aap lit le format {FORMAT}.")
+    if manifest.get("vendor") != connection.vendor:
+        raise BackupError(
+            f"cette sauvegarde est celle d'une base « {manifest.get('vendor')} », "
+            f"la base configurée est « {connection.vendor} »."
+        )
+    files = manifest.get("files")
+    if not isinstance(files, list) or not all(
+        isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("sha256"), str)
+        for entry in files
+    ):
+        raise BackupError("archive endommagée : la liste des fichiers du manifeste est illisible.")
+    return manifest
+
+
+def archive_check(*, path: Path, staging: Path) -> CheckedArchive:
+    """Verify the archive at `path` and extract it into `staging`, touching nothing else.
+
+    Refused: an archive of another format or of another database vendor, and a damaged one (a
+    member missing, unlisted or whose SHA-256 differs from the manifest's).
+    """
+    _check_vendor()
+    members = {}
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            manifest = _manifest(archive)
+            expected = {entry["name"]: entry["sha256"] for entry in manifest["files"]}
+            while (member := archive.next()) is not None:
+                if member.name not in expected or member.name in members or not member.isfile():
+                    raise BackupError(f"archive endommagée : « {member.name} » n'est pas dans son manifeste.")
+                # Extracted under an index, never under the member's name, which could point anywhere.
+                staged = members[member.name] = staging / f"member-{len(members)}"
+                with archive.extractfile(member) as source, staged.open("wb") as target:
+                    shutil.copyfileobj(source, target)
+                if _sha256(staged) != expected[member.name]:
+                    raise BackupError(f"archive endommagée : l'empreinte de « {member.name} » ne correspond pas.")
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+        raise BackupError(f"archive illisible ou endommagée ({error}).") from error
+    missing = sorted(expected.keys() - members.keys())
+    if missing or DATABASE not in expected:
+        raise BackupError(f"archive endommagée : il manque {', '.join(missing) or 'la base de données'}.")
+    return CheckedArchive(manifest=manifest, members=members)
+
+
+def backup_restore(*, archive: CheckedArchive) -> None:
+    """Replace the database and the stored files with the archive's.
+
+    The database goes first, in one transaction on PostgreSQL: if it fails, no file was touched.
+    Files stored since the backup are deleted, as the restored rows no longer name them.
+    """
+    _database_restore(archive.members[DATABASE])
+    for name in list(stored_names()):
+        default_storage.delete(name)
+    for name, staged in archive.stored_files.items():
+        with staged.open("rb") as content:
+            saved = default_storage.save(name, File(content, name=name))
+        if saved != name:
+            raise BackupError(f"le stockage a enregistré « {name} » sous le nom « {saved} ».")

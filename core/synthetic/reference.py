@@ -1,0 +1,344 @@
+"""The cast of a synthetic history: calls, committees, organisations, publics and the users who act.
+
+Everything here is looked up by its natural key first (edition, region, name, username), so that a run
+adds to whatever the database holds (the demo, an earlier run) instead of colliding with it.
+"""
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from random import Random
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import User
+from django.db import models
+from django.utils.text import slugify
+
+from core.models import Call, Committee, Membership, Organisation, Public, Strand
+from core.regions import SHORT_NAMES
+from core.synthetic.batch import Batch, Ids, batch_write
+from core.synthetic.places import PLACES, Institution, Place, ar_hlm, state_service
+from core.synthetic.texts import THEMES
+
+PARIS = ZoneInfo("Europe/Paris")
+# The synthetic history stops here: nothing dated later has happened yet. Fixed, so that a seed always
+# gives the same rows; the latest call is open on that day.
+PRESENT = datetime(2026, 6, 15, 12, 0, tzinfo=PARIS)
+# One call per edition; the programme skipped 2017, which makes 2018 the 4th call, as in the demo.
+YEARS = (2014, 2015, 2016, *range(2018, PRESENT.year + 1))
+# Dossiers per call, relative: the programme grew, and the open call is still filling up.
+CALL_WEIGHTS = (3, 4, 5, 6, 7, 8, 8, 9, 9, 10, 10, 7)
+LANDLORDS = 400
+PREFIX = "synthetique"
+USERS_JOINED = datetime(2014, 1, 6, 9, 0, tzinfo=PARIS)
+# Above the share of the envelope a dossier usually receives, so that most calls stay within it.
+ENVELOPE_PER_DOSSIER = Decimal(45_000)
+
+
+def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=PARIS)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A call's calendar, derived from its year as in the PACA 2018 call (instruction in November)."""
+
+    opens: datetime
+    deadline: datetime
+    instruction: datetime
+    decided: datetime
+    notified: datetime
+
+    @classmethod
+    def of(cls, year: int) -> "Schedule":
+        return cls(
+            opens=at(date(year, 3, 1)),
+            deadline=at(date(year, 10, 15), 18),
+            instruction=at(date(year, 10, 16)),
+            decided=at(date(year, 12, 10), 10),
+            notified=at(date(year, 12, 17), 9, 30),
+        )
+
+
+def seeded_uuid(rng: Random) -> uuid.UUID:
+    """Models default their UUID fields to uuid4(); synthetic rows take them from the seed instead."""
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+@dataclass
+class Landlord:
+    id: int
+    name: str
+    staff: User
+    # How many dossiers it carries compared with the others of its region: a few large landlords carry many.
+    weight: float
+
+
+@dataclass
+class Cast:
+    publics: dict[str, int]
+    # The id of every organisation, existing or created, by case-folded name.
+    organisations: dict[str, int]
+    landlords: dict[str, list[Landlord]] = field(default_factory=dict)
+    # Per region, the users who act for its AR Hlm and for its State service.
+    members: dict[str, tuple[User, User]] = field(default_factory=dict)
+    secretariat: User | None = None
+
+    def organisation(self, batch: Batch, name: str, kind: str, **values) -> int:
+        """The id of the organisation of that name, added to the batch when new (`values` apply only then)."""
+        key = name.casefold()
+        if key not in self.organisations:
+            self.organisations[key] = batch.add(Organisation, name=name, kind=kind, **values)["id"]
+        return self.organisations[key]
+
+
+def apportion(total: int, weights: list[float]) -> list[int]:
+    """Split a total in proportion to the weights, exactly (largest remainders)."""
+    shares = [total * weight / sum(weights) for weight in weights]
+    counts = [int(share) for share in shares]
+    by_remainder = sorted(range(len(shares)), key=lambda i: (counts[i] - shares[i], i))
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _users(specs: list[tuple[str, str, str]]) -> dict[str, User]:
+    """Users by username, created when missing, with no usable password: they act in the history only."""
+    existing = {user.username: user for user in User.objects.filter(username__in=[s[0] for s in specs])}
+    missing = [
+        User(
+            username=username,
+            first_name=first_name,
+            last_name=last_name[:150],
+            password=f"!{PREFIX}",
+            date_joined=USERS_JOINED,
+        )
+        for username, first_name, last_name in specs
+        if username not in existing
+    ]
+    User.objects.bulk_create(missing)
+    return existing | {user.username: user for user in missing}
+
+
+def _memberships_add(rows: list[Membership]) -> None:
+    """Add the memberships not already there (a NULL committee escapes the unique constraint)."""
+    present = set(
+        Membership.objects.filter(user__in={row.user_id for row in rows}).values_list(
+            "user_id", "organisation_id", "role", "committee_id"
+        )
+    )
+    Membership.objects.bulk_create(
+        row for row in rows if (row.user_id, row.organisation_id, row.role, row.committee_id) not in present
+    )
+
+
+def _institution(cast: Cast, batch: Batch, institution: Institution, kind: str) -> int:
+    values = {"short_name": institution.short_name, "letterhead": institution.letterhead}
+    return cast.organisation(batch, institution.name, kind, **values)
+
+
+_FORMS = {
+    Organisation.LegalForm.OPH: ("{department} Habitat", "{town} Habitat", "Office public de l'habitat de {town}"),
+    Organisation.LegalForm.ESH: (
+        "Immobilière {region}",
+        "Logis {department}",
+        "Le Foyer de {town}",
+        "Toit {region}",
+        "Résidences {department}",
+        "{town} Logement",
+        "Maisons {department}",
+    ),
+    Organisation.LegalForm.SEM: ("SEM {town} Habitat", "Société d'économie mixte immobilière de {town}"),
+    Organisation.LegalForm.COOP: ("Coopérative Hlm {department}", "{town} Coop'Habitat", "Habitat coopératif {region}"),
+}
+
+
+def _landlord_name(rng: Random, place: Place, legal_form: str, taken: dict) -> str:
+    for _ in range(20):
+        department = rng.choice(place.departments)
+        name = rng.choice(_FORMS[legal_form]).format(
+            department=department.name, town=rng.choice(department.towns), region=place.abbreviation
+        )
+        if name.casefold() not in taken:
+            return name
+    # A region whose names are all taken (by an earlier run): number them, as "Logis Ain 2".
+    suffix = 2
+    while f"{name} {suffix}".casefold() in taken:
+        suffix += 1
+    return f"{name} {suffix}"
+
+
+def _landlords(rng: Random, cast: Cast, batch: Batch) -> dict[str, list[tuple[int, str, float]]]:
+    forms, form_weights = list(_FORMS), [35, 45, 10, 10]
+    by_region = {}
+    for place, count in zip(PLACES, apportion(LANDLORDS, [p.weight for p in PLACES]), strict=True):
+        landlords = []
+        for _ in range(max(count, 3)):
+            legal_form = rng.choices(forms, form_weights)[0]
+            name = _landlord_name(rng, place, legal_form, cast.organisations)
+            org = cast.organisation(batch, name, Organisation.Kind.LANDLORD, legal_form=legal_form)
+            landlords.append((org, name, rng.paretovariate(1.5)))
+        by_region[place.region] = landlords
+    return by_region
+
+
+def cast_setup(rng: Random, ids: Ids) -> Cast:
+    names = [name for theme in THEMES for name in theme.publics]
+    existing = dict(Public.objects.filter(name__in=names).values_list("name", "pk"))
+    created = Public.objects.bulk_create(Public(name=name) for name in dict.fromkeys(names) if name not in existing)
+    cast = Cast(
+        publics=existing | {public.name: public.pk for public in created},
+        organisations={name.casefold(): pk for name, pk in Organisation.objects.values_list("name", "pk")},
+    )
+    batch = Batch(ids)
+    national = cast.organisation(batch, "Secrétariat national de l'appel à projets", Organisation.Kind.NATIONAL)
+    landlords = _landlords(rng, cast, batch)
+    batch_write(batch)
+
+    specs = [(f"{PREFIX}.secretariat", "Secrétariat", "national")]
+    specs += [(_staff_username(org, name), "Porteur", name) for region in landlords.values() for org, name, _ in region]
+    users = _users(specs)
+    cast.secretariat = users[specs[0][0]]
+    cast.landlords = {
+        region: [Landlord(org, name, users[_staff_username(org, name)], weight) for org, name, weight in rows]
+        for region, rows in landlords.items()
+    }
+    role = Membership.Role
+    rows = [Membership(user=cast.secretariat, organisation_id=national, role=role.SECRETARIAT)]
+    rows += [
+        Membership(user=landlord.staff, organisation_id=landlord.id, role=role.LANDLORD_STAFF)
+        for region in cast.landlords.values()
+        for landlord in region
+    ]
+    _memberships_add(rows)
+    return cast
+
+
+def _staff_username(org: int, name: str) -> str:
+    # The organisation's id keeps apart two names that slugify alike ("Logis Ain", "Logis-Ain").
+    return f"{PREFIX}.{slugify(name)[:100]}.{org}"
+
+
+def calls_setup(uuids: Random, cast: Cast, dossiers: int) -> list[Call]:
+    """The calls of YEARS; an edition already in the database is taken as it is."""
+    existing = {call.edition: call for call in Call.objects.filter(edition__in=range(1, len(YEARS) + 1))}
+    calls, created = [], []
+    for edition, (year, count) in enumerate(zip(YEARS, apportion(dossiers, list(CALL_WEIGHTS)), strict=True), 1):
+        if edition in existing:
+            calls.append(existing[edition])
+            continue
+        if year == YEARS[-1]:
+            status = Call.Status.OPEN
+        else:
+            status = Call.Status.DECIDED if year >= PRESENT.year - 3 else Call.Status.ARCHIVED
+        schedule = Schedule.of(year)
+        call = Call(
+            title=f"{edition}{'er' if edition == 1 else 'e'} appel à projets 10 000 logements HLM accompagnés",
+            edition=edition,
+            year=year,
+            status=status,
+            opens_on=schedule.opens.date(),
+            submission_deadline=schedule.deadline,
+            instruction_deadline=date(year, 11, 30),
+            national_envelope=Decimal(max(2, math.ceil(count * ENVELOPE_PER_DOSSIER / 500_000)) * 500_000),
+            cap_per_project=Decimal(150_000 if year < 2018 else 200_000),
+            max_duration_years=3,
+            strands=[strand.value for strand in Strand],
+            uuid=seeded_uuid(uuids),
+        )
+        calls.append(call)
+        created.append(call)
+    Call.objects.bulk_create(created)
+    Call.publics.through.objects.bulk_create(
+        Call.publics.through(call_id=call.pk, public_id=public) for call in created for public in cast.publics.values()
+    )
+    return calls
+
+
+@dataclass
+class CommitteePlan:
+    committee: Committee
+    place: Place
+    created: bool
+    # Dossier numbers go on from the committee's last one.
+    next_number: int
+
+
+def committees_setup(rng: Random, uuids: Random, ids: Ids, cast: Cast, calls: list[Call]) -> list[list[CommitteePlan]]:
+    """One committee per call and region, co-chaired by the same two institutions year after year."""
+    batch = Batch(ids)
+    institutions = {}
+    for place in PLACES:
+        latest = (
+            Committee.objects.filter(region=place.region, ar_hlm__isnull=False, state_service__isnull=False)
+            .order_by("-call__year", "-pk")
+            .first()
+        )
+        institutions[place.region] = (
+            (latest.ar_hlm_id, latest.state_service_id)
+            if latest
+            else (
+                _institution(cast, batch, ar_hlm(place), Organisation.Kind.AR_HLM),
+                _institution(cast, batch, state_service(place), Organisation.Kind.STATE_SERVICE),
+            )
+        )
+    batch_write(batch)
+
+    existing = Committee.objects.filter(call__in=calls).select_related("ar_hlm", "state_service")
+    by_region = {(c.call_id, c.region): c for c in existing}
+    by_name = {(c.call_id, c.name.casefold()): c for c in existing}
+    last_numbers = dict(
+        existing.values("pk").annotate(last=models.Max("dossiers__number")).values_list("pk", "last").order_by()
+    )
+    plans, created = [], []
+    for call in calls:
+        call_plans = []
+        for place in PLACES:
+            committee = by_region.get((call.pk, place.region)) or by_name.get((call.pk, place.region.label.casefold()))
+            if committee is None:
+                ar, state = institutions[place.region]
+                committee = Committee(
+                    call=call,
+                    name=place.region.label,
+                    region=place.region,
+                    ar_hlm_id=ar,
+                    state_service_id=state,
+                    instructed_on=date(call.year, 11, rng.randint(3, 28)) if call.status != Call.Status.OPEN else None,
+                    uuid=seeded_uuid(uuids),
+                )
+                created.append(committee)
+            number = (last_numbers.get(committee.pk) or 0) + 1
+            call_plans.append(CommitteePlan(committee, place, committee.pk is None, number))
+        plans.append(call_plans)
+    Committee.objects.bulk_create(created)
+
+    members = _users(
+        [
+            (f"{PREFIX}.{kind}.{SHORT_NAMES[place.region]}", kind_label, place.region.label)
+            for place in PLACES
+            for kind, kind_label in (("arhlm", "Membre AR Hlm"), ("etat", "Membre État"))
+        ]
+    )
+    cast.members = {
+        place.region: (
+            members[f"{PREFIX}.arhlm.{SHORT_NAMES[place.region]}"],
+            members[f"{PREFIX}.etat.{SHORT_NAMES[place.region]}"],
+        )
+        for place in PLACES
+    }
+    _memberships_add(
+        [
+            Membership(user=user, organisation_id=org, role=Membership.Role.COMMITTEE_MEMBER, committee=plan.committee)
+            for call_plans in plans
+            for plan in call_plans
+            for user, org in zip(
+                cast.members[plan.place.region],
+                (plan.committee.ar_hlm_id, plan.committee.state_service_id),
+                strict=True,
+            )
+            if org is not None
+        ]
+    )
+    return plans

@@ -1,0 +1,76 @@
+"""Accounts: the lockout page after too many failed logins, password reset by e-mail, session lifetime."""
+
+import time
+from collections.abc import Callable
+
+from axes.utils import reset
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+# When the user logged in (seconds since the epoch), for the absolute cap on the session's life.
+LOGIN_TIME_KEY = "aap_login_time"
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
+    """django-axes' answer to a locked-out client: the login page again, saying why and for how long."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        "form": AuthenticationForm(request),
+        "locked_out": True,
+        "cooloff_minutes": minutes,
+        "next": request.POST.get("next", ""),
+    }
+    return render(request, "registration/login.html", context, status=429)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        # Whoever sets a new password through the e-mailed link proved they own the account: the lockout
+        # that an attacker may have caused on it must not keep them out for the rest of the cool-off.
+        reset(username=self.user.get_username())
+        return super().form_valid(form)
+
+
+@receiver(user_logged_in)
+def stamp_login_time(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[LOGIN_TIME_KEY] = int(time.time())
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session SESSION_MAX_AGE seconds after login, however active: the idle timeout alone
+    (SESSION_COOKIE_AGE renewed on every request) would let a busy or stolen session live for ever."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            logged_in_at = request.session.get(LOGIN_TIME_KEY)
+            now = int(time.time())
+            if logged_in_at is None:
+                # A session opened before this check existed: its clock starts now.
+                request.session[LOGIN_TIME_KEY] = now
+            elif now - logged_in_at > settings.SESSION_MAX_AGE:
+                logout(request)
+                hours = settings.SESSION_MAX_AGE // 3600
+                messages.info(request, f"Votre session a expiré après {hours} heures : reconnectez-vous.")
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+urlpatterns = [
+    path("oublie/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("oublie/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("nouveau/<uidb64>/<token>/", PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("nouveau/termine/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]

@@ -1,0 +1,89 @@
+"""The search entries of each dossier, rewritten in the same transaction as whatever changes them."""
+
+import re
+from collections.abc import Iterable
+
+from django.db.models.signals import m2m_changed, post_save
+from django.dispatch import receiver
+
+from core.models import Dossier, JointOpinion, Opinion
+from core.services.joint_opinions import published_projects
+from search.models import SearchEntry
+from search.text import fold
+
+BATCH = 2000
+
+# Markdown markers of the rich-text subset; excerpts show the words, not the markup.
+_MARKUP = re.compile(r"\^\^|\*\*|\*|^\s*(?:[-+]|\d+\.)\s+", re.MULTILINE)
+
+
+def plain(markdown_text: str) -> str:
+    return " ".join(_MARKUP.sub(" ", markdown_text).split())
+
+
+def _fields(dossier: Dossier, questions: str, remarks: str) -> list[list[str]]:
+    fields = [
+        ["Nom du projet", dossier.title],
+        ["Résumé", plain(dossier.summary)],
+        ["Publics", ", ".join(public.name for public in dossier.publics.all())],
+        ["Partenaires", ", ".join(partner.name for partner in dossier.partners.all())],
+        ["Questions soulevées", plain(questions)],
+        ["Remarques / avis global", plain(remarks)],
+    ]
+    return [[label, text] for label, text in fields if text]
+
+
+def _entries(dossier: Dossier, published: dict) -> list[SearchEntry]:
+    opinion = getattr(dossier, "opinion", None)
+    project = published.get((dossier.committee_id, dossier.number), {})
+    audiences = {
+        SearchEntry.Audience.COMMITTEE: (opinion.questions, opinion.remarks) if opinion else ("", ""),
+        SearchEntry.Audience.PUBLIC: (project.get("questions", ""), project.get("remarks", "")),
+    }
+    entries = []
+    for audience, (questions, remarks) in audiences.items():
+        fields = _fields(dossier, questions, remarks)
+        text = fold(" \n".join(text for _, text in fields))
+        entries.append(SearchEntry(dossier=dossier, audience=audience, text=text, fields=fields))
+    return entries
+
+
+def reindex(dossier_ids: Iterable[int] | None = None) -> int:
+    """Rewrite the entries of these dossiers (of all dossiers when None); returns how many dossiers."""
+    dossiers = Dossier.objects.order_by("pk").select_related("opinion").prefetch_related("publics", "partners")
+    if dossier_ids is not None:
+        dossiers = dossiers.filter(pk__in=list(dossier_ids))
+    done, last = 0, 0
+    while batch := list(dossiers.filter(pk__gt=last)[:BATCH]):
+        ids = [dossier.pk for dossier in batch]
+        published = published_projects({dossier.committee_id for dossier in batch})
+        SearchEntry.objects.filter(dossier_id__in=ids).delete()
+        SearchEntry.objects.bulk_create([entry for dossier in batch for entry in _entries(dossier, published)])
+        done, last = done + len(batch), ids[-1]
+    return done
+
+
+@receiver(post_save, sender=Dossier)
+def _dossier_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        reindex([instance.pk])
+
+
+@receiver(post_save, sender=Opinion)
+def _opinion_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        reindex([instance.dossier_id])
+
+
+@receiver(post_save, sender=JointOpinion)
+def _joint_opinion_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        reindex(Dossier.objects.filter(committee_id=instance.committee_id).values_list("pk", flat=True))
+
+
+@receiver(m2m_changed, sender=Dossier.partners.through)
+@receiver(m2m_changed, sender=Dossier.publics.through)
+def _dossier_links_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    reindex(pk_set if reverse else [instance.pk])

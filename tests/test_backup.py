@@ -1,0 +1,246 @@
+"""backup and restore: one archive gives back every row of every model and every stored file.
+
+The tests are transactional: on PostgreSQL, pg_dump and pg_restore work through connections of their
+own, which only see committed rows. On SQLite the test database stays in memory: the commands copy
+it with the connection's own online backup API, the very path they take on a file database, so the
+suite exercises the production code rather than a test-only one.
+"""
+
+import io
+import json
+import tarfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from core.backup import stored_names
+from core.models import Agreement, BudgetLine, Decision, Dossier, DossierStrand, PaymentTranche, Public, Territory
+from core.services.attachments import attachment_add
+from core.services.exchanges import message_post, note_add
+from core.services.opinions import opinion_save, opinion_sign
+from tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(255, -1, -1)) * 8
+
+
+def database_rows() -> dict[str, list[tuple]]:
+    """Every row of every installed model: auth, sessions, historical records, many-to-many tables."""
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for model in apps.get_models(include_auto_created=True)
+    }
+
+
+def stored_files() -> dict[str, bytes]:
+    contents = {}
+    for name in stored_names():
+        with default_storage.open(name, "rb") as file:
+            contents[name] = file.read()
+    return contents
+
+
+def backup(path: Path) -> Path:
+    call_command("backup", path, stdout=io.StringIO())
+    return path
+
+
+def restore(path: Path, *options: str) -> str:
+    out = io.StringIO()
+    call_command("restore", path, *options, stdout=out)
+    return out.getvalue()
+
+
+def opinion_edit(dossier: Dossier, by, **changes) -> None:
+    opinion = dossier.opinion
+    values = {name: getattr(opinion, name) for name in ("verdict", "questions", "remarks", "retained", "priority")}
+    opinion_save(dossier=dossier, by=by, expected_version=opinion.version, **{**values, **changes})
+
+
+@pytest.fixture
+def varied(published, client):
+    """The cast and its published avis conjoint, with a bit of everything: history, files, follow-up."""
+    cast = published
+    member, landlord = cast.users["member"], cast.users["landlord"]
+    dossier, other = cast.dossier, cast.other_dossier
+    opinion_edit(dossier, member, remarks="Deuxième rédaction.")
+    opinion_sign(dossier=dossier, institution=cast.committee.state_service, by=member)
+    dossier.partners.add(OrganisationFactory(name="SOLiHA Provence", kind="association"))
+    dossier.publics.add(Public.objects.create(name="Femmes victimes de violences"))
+    DossierStrand.objects.create(dossier=dossier, strand="acces", year=1, households=12)
+    Territory.objects.create(dossier=dossier, department="13", commune="Marseille", qpv=True, qpv_name="Frais Vallon")
+    BudgetLine.objects.create(dossier=dossier, year=1, funder="fnavdl", amount=Decimal("45000.50"))
+    attachment_add(dossier=dossier, upload=SimpleUploadedFile("projet.pdf", PDF), by=landlord)
+    question = SimpleUploadedFile("questions.pdf", b"%PDF-1.4 questions du comite")
+    message_post(dossier=dossier, by=member, body="Pouvez-vous préciser ?", from_committee=True, upload=question)
+    note_add(dossier=dossier, by=member, body="À revoir en séance.")
+    cast.committee.ar_hlm.logo.save("ar-hlm.png", ContentFile(PNG))
+    decision = Decision.objects.create(dossier=other, outcome="retenu", amount_granted=Decimal("90000"))
+    agreement = Agreement.objects.create(
+        dossier=other, amount=decision.amount_granted, starts_on=date(2019, 1, 1), ends_on=date(2021, 12, 31)
+    )
+    PaymentTranche.objects.create(agreement=agreement, order=1, amount=agreement.amount, paid_on=date(2019, 3, 1))
+    client.force_login(member)
+    return cast
+
+
+@pytest.fixture
+def archive(varied, tmp_path) -> Path:
+    return backup(tmp_path / "aap.tar.gz")
+
+
+def change_everything(cast) -> None:
+    """What happens after a backup: a rewritten opinion, a deleted dossier, a lost file, new ones."""
+    opinion_edit(cast.other_dossier, cast.users["member"], remarks="Réécrit après la sauvegarde.")
+    lost = cast.dossier.attachments.first().file.name
+    cast.dossier.delete()
+    default_storage.delete(lost)
+    default_storage.save("logos/nouveau.png", ContentFile(PNG[:100]))
+    User.objects.create_user("arrive-apres", password="mot de passe assez long")
+
+
+def test_restore_gives_back_every_row_and_every_file(varied, tmp_path):
+    rows, files = database_rows(), stored_files()
+    filled = {label for label, values in rows.items() if values}
+    assert {
+        "auth.User",
+        "sessions.Session",
+        "core.Attachment",
+        "core.HistoricalOpinion",
+        "core.HistoricalDossier_partners",
+        "core.JointOpinion",
+        "core.PaymentTranche",
+    } <= filled
+    assert {attachment.file.name for attachment in varied.dossier.attachments.all()} | {
+        varied.committee.ar_hlm.logo.name
+    } <= files.keys()
+    archive = backup(tmp_path / "aap.tar.gz")
+
+    change_everything(varied)
+    assert (database_rows(), stored_files()) != (rows, files)
+    output = restore(archive, "--no-input")
+
+    assert database_rows() == rows
+    assert stored_files() == files
+    print(f"\n{len(rows)} models, {sum(map(len, rows.values()))} rows and {len(files)} files compared: identical")
+    assert f"la base et {len(files)} fichiers stockés" in output
+
+
+def test_the_manifest_names_the_vendor_and_every_member_with_its_checksum(archive):
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.load(tar.extractfile("manifest.json"))
+    assert names[0] == "manifest.json"
+    assert (manifest["format"], manifest["vendor"]) == (1, connection.vendor)
+    assert [entry["name"] for entry in manifest["files"]] == names[1:]
+    assert all(len(entry["sha256"]) == 64 for entry in manifest["files"])
+
+
+def test_restore_asks_first_and_a_refusal_changes_nothing(varied, archive, monkeypatch):
+    change_everything(varied)
+    rows, files = database_rows(), stored_files()
+    monkeypatch.setattr("builtins.input", lambda prompt: "non")
+    with pytest.raises(CommandError, match=r"Restauration annulée\. Rien n'a été modifié\."):
+        restore(archive)
+    assert (database_rows(), stored_files()) == (rows, files)
+
+    monkeypatch.setattr("builtins.input", lambda prompt: "oui")
+    restore(archive)
+    assert not User.objects.filter(username="arrive-apres").exists()
+
+
+def rewritten(archive: Path, change) -> Path:
+    """A copy of the archive where `change(name, data)` gives each member's new content."""
+    copy = archive.with_name("rewritten.tar.gz")
+    with tarfile.open(archive) as source, tarfile.open(copy, "w:gz") as target:
+        for member in source:
+            data = change(member.name, source.extractfile(member).read())
+            member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+    return copy
+
+
+def with_manifest(**changes):
+    def change(name: str, data: bytes) -> bytes:
+        return json.dumps({**json.loads(data), **changes}).encode() if name == "manifest.json" else data
+
+    return change
+
+
+def listing(change):
+    """Change the manifest's list of files."""
+
+    def rewrite(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        return json.dumps({**manifest, "files": change(manifest["files"])}).encode()
+
+    return rewrite
+
+
+def other_vendor() -> str:
+    return "postgresql" if connection.vendor == "sqlite" else "sqlite"
+
+
+def truncated(archive: Path) -> Path:
+    archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    return archive
+
+
+def not_an_archive(archive: Path) -> Path:
+    archive.write_bytes("PROJET N°1".encode())
+    return archive
+
+
+REFUSED = {
+    "another vendor": (
+        lambda archive: rewritten(archive, with_manifest(vendor=other_vendor())),
+        "cette sauvegarde est celle d'une base « (sqlite|postgresql) », la base configurée est",
+    ),
+    "an unknown format": (
+        lambda archive: rewritten(archive, with_manifest(format=2)),
+        r"format d'archive inconnu \(2\)",
+    ),
+    "a damaged file": (
+        lambda archive: rewritten(archive, lambda name, data: data[:-1] + b"!" if name.startswith("media/") else data),
+        "archive endommagée : l'empreinte de « media/.* » ne correspond pas",
+    ),
+    "a damaged database": (
+        lambda archive: rewritten(archive, lambda name, data: data[:-1] if name == "database" else data),
+        "archive endommagée : l'empreinte de « database » ne correspond pas",
+    ),
+    "a missing member": (
+        lambda archive: rewritten(archive, listing(lambda files: [*files, {"name": "media/x", "sha256": "0" * 64}])),
+        "archive endommagée : il manque media/x",
+    ),
+    "an unlisted member": (
+        lambda archive: rewritten(archive, listing(lambda files: files[1:])),
+        "archive endommagée : « database » n'est pas dans son manifeste",
+    ),
+    "a truncated archive": (truncated, "archive illisible ou endommagée"),
+    "not an archive": (not_an_archive, "archive illisible ou endommagée"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_restore_refuses_before_touching_anything(case, varied, archive):
+    damage, message = REFUSED[case]
+    broken = damage(archive)
+    change_everything(varied)
+    rows, files = database_rows(), stored_files()
+    with pytest.raises(CommandError, match=message) as refused:
+        restore(broken, "--no-input")
+    assert str(refused.value).endswith("Rien n'a été modifié.")
+    assert (database_rows(), stored_files()) == (rows, files)

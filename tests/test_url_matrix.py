@@ -1,0 +1,378 @@
+"""The authorisation matrix: every named URL, what each role gets on it, on its own object and on another one.
+
+A URL cannot ship without its row: test_every_url_has_a_row fails on a URL name missing from MATRIX, and on a row
+whose URL no longer exists. Django's admin is one rule (ADMIN_RULE): every admin:* URL is for staff only.
+
+Each row gives, for GET and for POST when the URL takes one, one cell per role of ROLES (the cast's nine and an
+invited expert) and per object: "A|B" when the URL names an object, A being the cast's dossier A (landlord A's),
+its committee, its call… and B dossier B (landlord B's, same committee), the other committee, the other call…; a
+single value is for both, or for a URL without object. Outcomes:
+    200, 302     the page, or a redirect elsewhere than the login page (GET)
+    login        redirected to the login page (anonymous)
+    401          the API's answer to an anonymous client
+    403, 404     refused; 404 when the user may not even know the object exists
+    405          method not allowed
+    ok           a POST let through: the action ran, or its form answered with its errors (200, 302, 400, 409)
+A refusal never shows the dossiers' titles nor their draft opinions. What the pages show beyond the status
+(content hidden under a conflict of interest, the projects of a document…) is tested in the *_access files,
+test_downloads.py, test_exchanges.py and test_api.py.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from api.tokens import token_create
+from core.models import (
+    Agreement,
+    Attachment,
+    Committee,
+    Decision,
+    Dossier,
+    ExpertRequest,
+    JointOpinion,
+    Membership,
+    Organisation,
+    PaymentTranche,
+    Report,
+)
+from core.services.joint_opinions import committee_snapshot, snapshot_digest
+from tests.access import A_DRAFT, A_TITLE, B_DRAFT, B_TITLE, text
+from tests.factories import DossierFactory, OrganisationFactory, UserFactory, member
+
+ROLES = (
+    "anonymous", "landlord", "other_landlord", "member", "member_in_conflict", "other_committee_member",
+    "secretariat", "observer", "other_committee_observer", "expert",
+)  # fmt: skip
+SIDES = ("A", "B")
+DRAFT_A, DRAFT_B = "Brouillon du bailleur A", "Brouillon du bailleur B"
+PDF = b"%PDF-1.4\n%%EOF\n"
+SECRETS = (A_TITLE, B_TITLE, A_DRAFT, B_DRAFT, DRAFT_A, DRAFT_B)
+REFUSALS = {"login", "401", "403", "404", "405"}
+
+
+def row(*cells: str) -> dict[str, dict[str, str]]:
+    """One cell per role, in the order of ROLES: "200" for both objects, "200|404" for object A | object B."""
+    assert len(cells) == len(ROLES), cells
+    sides = [cell.split("|") for cell in cells]
+    return {
+        role: dict(zip(SIDES, pair * (2 // len(pair)), strict=True)) for role, pair in zip(ROLES, sides, strict=True)
+    }
+
+
+def everyone(anonymous: str, others: str) -> dict[str, dict[str, str]]:
+    return row(anonymous, *[others] * (len(ROLES) - 1))
+
+
+def rules(table: str) -> dict[str, dict[str, dict[str, str]]]:
+    """Named rows, one a line: the rule's name, then its cells in the order of ROLES."""
+    lines = [line.split() for line in table.strip().splitlines() if not line.lstrip().startswith("#")]
+    return {name: row(*cells) for name, *cells in lines}
+
+
+# The rules of DESIGN §2. Columns: anonymous, landlord A, landlord B, committee member, member in conflict on
+# dossier A (works for landlord A), member of the other committee, secretariat, observer of every committee, observer
+# of the other committee, expert asked about dossier A.
+RULES = rules("""
+#                   anon   lA      lB      member  conflict other-m secr obs  other-o expert
+DOSSIER             login  200|404 404|200 200     200      404     200  200  404     200|404
+# The committee's acts on a dossier: its members, except on a dossier their organisation carries.
+COMMITTEE_ACT       login  403|404 404|403 ok      403|ok   404     403  403  404     403|404
+# The thread: the landlord's side and the committee's.
+TALK                login  ok|404  404|ok  ok      ok       404     403  403  404     403|404
+# A draft (A: landlord A's, B: landlord B's) is its landlord's; the secretariat sees it, does not touch it.
+DRAFT_PAGE          login  200|404 404|200 404     200|404  404     403  404  404     404
+DRAFT_ACT           login  ok|404  404|ok  404     ok|404   404     403  404  404     404
+# Reports are written by the dossier's landlord only.
+REPORT_PAGE         login  200|404 404|200 403     200|403  404     403  403  404     403|404
+REPORT_POST         login  ok|404  404|ok  403     ok|403   404     403  403  404     403|404
+# A committee (A: the cast's, B: the other one): its members, the secretariat, its observers.
+COMMITTEE           login  404     404     200|404 200|404  404|200 200  200  404|200 404
+PUBLISH             login  404     404     ok|404  ok|404   404|ok  403  403  404|403 404
+COMMITTEE_DRAFT     login  404     404     200|404 200|404  404|200 200  403  404|403 404
+# A published avis conjoint: the committee's readers, and whoever sees a dossier in it (its section only).
+JOINT_OPINION       login  200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404
+# The national pages: the secretariat, and observers of the whole programme.
+NATIONAL            login  403     403     403     403      403     200  200  403     403
+NATIONAL_FILE       login  404     404     404     404      404     200  200  404     404
+SECRETARIAT         login  403     403     403     403      403     200  403  403     403
+SECRETARIAT_ACT     login  403     403     403     403      403     ok   403  403     403
+# Landlords start dossiers.
+NEW_DOSSIER         login  200     200     403     200      403     403  403  403     403
+NEW_DOSSIER_POST    login  ok      ok      403     ok       403     403  403  403     403
+# Advice: A was asked of the expert, B of another expert.
+ADVICE              login  404     404     404     404      404     404  404  404     ok|404
+# The API, here with a session (tokens: test_api_tokens.py).
+API_DOSSIER         401    200|404 404|200 200     200      404     200  200  404     200|404
+API_JOINT_OPINIONS  401    200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404
+""")
+LOGGED_IN = everyone("login", "200")
+LOGGED_IN_POST = everyone("login", "ok")
+PUBLIC = everyone("200", "200")
+PUBLIC_POST = everyone("ok", "ok")
+API_LOGGED_IN = everyone("401", "200")
+# POST-only views: require_POST comes before login_required, so that the anonymous get 405 too.
+POST_ONLY = everyone("405", "405")
+# A user's own API token (A) and another user's (B).
+OWN_TOKEN = everyone("login", "ok|404")
+POST_ONLY_AFTER_LOGIN = everyone("login", "405")
+
+
+def attachment(dossier) -> Attachment:
+    piece = Attachment(dossier=dossier, name="budget.pdf", kind=Attachment.Kind.PDF, size=len(PDF))
+    piece.file.save("budget.pdf", ContentFile(PDF))
+    return piece
+
+
+@dataclass
+class World:
+    """The cast, and one object of each kind on each side."""
+
+    cast: object
+    objects: dict = field(default_factory=dict)
+
+    def __call__(self, kind: str, side: str):
+        return self.objects[kind, side]
+
+
+@dataclass(frozen=True)
+class Url:
+    """A URL's arguments for a role and a side (None: no object), its GET row and its POST row."""
+
+    args: object
+    get: dict
+    post: dict | None = None
+    data: dict = field(default_factory=dict)
+
+
+def on(kind: str, attribute: str = "pk", *more):
+    return lambda world, role, side: [getattr(world(kind, side), attribute), *more]
+
+
+def token(world, role, side):
+    owner = role if side == "A" and role != "anonymous" else "outsider"
+    return [world("token", owner).pk]
+
+
+MATRIX = {
+    "home": Url(None, LOGGED_IN),
+    "search": Url(None, LOGGED_IN),
+    "login": Url(None, PUBLIC),
+    # Logging out is a POST, and ends on the login page.
+    "logout": Url(None, POST_ONLY, everyone("login", "login")),
+    "password_reset": Url(None, PUBLIC, PUBLIC_POST),
+    "password_reset_done": Url(None, PUBLIC),
+    "password_reset_confirm": Url(lambda world, role, side: ["MQ", "jeton-invalide"], PUBLIC),
+    "password_reset_complete": Url(None, PUBLIC),
+    # Dossiers
+    "dossier_detail": Url(on("dossier"), RULES["DOSSIER"]),
+    "dossier_new": Url(None, RULES["NEW_DOSSIER"], RULES["NEW_DOSSIER_POST"]),
+    "dossier_edit": Url(on("draft"), RULES["DRAFT_PAGE"], RULES["DRAFT_ACT"]),
+    "attachment_upload": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
+    "attachment_download": Url(on("attachment", "uuid"), RULES["DOSSIER"]),
+    "dossier_submit": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
+    "dossier_withdraw": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
+    "dossier_return": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
+    "message_new": Url(on("dossier"), POST_ONLY, RULES["TALK"]),
+    "note_new": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
+    "expert_request_new": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
+    "expert_advice": Url(on("expert_request"), POST_ONLY, RULES["ADVICE"]),
+    "opinion_edit": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
+    "opinion_sign": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
+    # Committees and their documents
+    "committee_detail": Url(on("committee"), RULES["COMMITTEE"]),
+    "committee_publish": Url(on("committee"), POST_ONLY, RULES["PUBLISH"]),
+    "joint_opinion": Url(on("joint_opinion", "uuid"), RULES["JOINT_OPINION"]),
+    "joint_opinion_print": Url(on("joint_opinion", "uuid"), RULES["JOINT_OPINION"]),
+    # DOCX rather than PDF: the same view and check, without WeasyPrint's seconds per cell.
+    "joint_opinion_download": Url(on("joint_opinion", "uuid", "docx"), RULES["JOINT_OPINION"]),
+    "committee_draft_download": Url(on("committee", "uuid", "docx"), RULES["COMMITTEE_DRAFT"]),
+    "committee_export": Url(on("committee", "uuid", "csv"), RULES["COMMITTEE"]),
+    "call_export": Url(on("call", "uuid", "csv"), RULES["NATIONAL_FILE"]),
+    "dashboard_committee": Url(on("committee"), RULES["COMMITTEE"]),
+    # The national secretariat
+    "call_list": Url(None, RULES["NATIONAL"]),
+    "call_new": Url(None, RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
+    "call_detail": Url(on("call"), RULES["NATIONAL"]),
+    "call_edit": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
+    "call_advance": Url(on("call"), POST_ONLY, RULES["SECRETARIAT_ACT"], {"status": "ouvert"}),
+    "committee_new": Url(on("call"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
+    "member_new": Url(on("committee"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
+    "call_selection": Url(on("call"), RULES["NATIONAL"]),
+    "call_notify": Url(on("call"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
+    "decision_edit": Url(on("dossier"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
+    "dashboard_national": Url(None, RULES["NATIONAL"]),
+    # Follow-up
+    "agreement_edit": Url(on("dossier"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
+    "tranche_paid": Url(on("tranche"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
+    "report_edit": Url(on("dossier", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
+    "final_report_edit": Url(on("dossier", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
+    "report_review": Url(on("report"), POST_ONLY, RULES["SECRETARIAT_ACT"], {"decision": "valider"}),
+    # API tokens
+    "api_tokens": Url(None, LOGGED_IN, LOGGED_IN_POST),
+    "api_token_revoke": Url(token, POST_ONLY_AFTER_LOGIN, OWN_TOKEN),
+    # The API (read-only): its schema and documentation are public, its data are not.
+    "api-v1:openapi-json": Url(None, PUBLIC),
+    "api-v1:openapi-view": Url(None, PUBLIC),
+    "api-v1:api-root": Url(None, everyone("404", "404")),
+    "api-v1:call_list": Url(None, API_LOGGED_IN),
+    "api-v1:committee_list": Url(None, API_LOGGED_IN),
+    "api-v1:joint_opinion_list": Url(on("committee"), RULES["API_JOINT_OPINIONS"]),
+    "api-v1:dossier_list": Url(None, API_LOGGED_IN),
+    "api-v1:dossier_detail": Url(on("dossier"), RULES["API_DOSSIER"]),
+    "api-v1:dossier_opinion": Url(on("dossier"), RULES["API_DOSSIER"]),
+    "api-v1:dossier_decision": Url(on("dossier"), RULES["API_DOSSIER"]),
+    "api-v1:dossier_reports": Url(on("dossier"), RULES["API_DOSSIER"]),
+}
+# Django's admin, one rule for all its URLs: staff only, everyone else is sent to the admin's login page.
+ADMIN_RULE = "admin:"
+
+
+def url_names(patterns=None, namespace: str = "") -> list[tuple[str | None, str, URLPattern]]:
+    """Every URL pattern of the project, walked recursively: (name with its namespaces or None, route, pattern)."""
+    found = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found += [
+                (name, str(pattern.pattern) + route, leaf)
+                for name, route, leaf in url_names(pattern.url_patterns, inner)
+            ]
+        elif isinstance(pattern, URLPattern):
+            found.append((f"{namespace}{pattern.name}" if pattern.name else None, str(pattern.pattern), pattern))
+    return found
+
+
+def test_every_url_has_a_row():
+    names = {name for name, _, _ in url_names()}
+    routes_without_name = [route for name, route, _ in url_names() if name is None and not route.startswith("admin/")]
+    assert routes_without_name == [], "Name these URLs, and give them a row in MATRIX"
+    outside_admin = {name for name in names - {None} if not name.startswith(ADMIN_RULE)}
+    assert sorted(outside_admin - set(MATRIX)) == [], "URLs without a row in MATRIX: add what each role gets"
+    assert sorted(set(MATRIX) - outside_admin) == [], "Rows of MATRIX for URLs that no longer exist"
+
+
+@pytest.fixture
+def world(cast) -> World:
+    """The cast, with its expert, published avis conjoints, drafts, attachments, decisions, agreements, reports
+    and tokens on both sides."""
+    users = cast.users
+    foundation = OrganisationFactory(name="Fondation", kind=Organisation.Kind.OTHER)
+    users["expert"] = member(UserFactory(username="expert"), foundation, Membership.Role.EXPERT)
+    other_expert = member(UserFactory(username="other_expert"), foundation, Membership.Role.EXPERT)
+    outsider = UserFactory(username="outsider")
+    elsewhere = Committee.objects.exclude(pk=cast.committee.pk).get()
+    world = World(cast)
+    landlords = {"A": cast.dossier.lead_landlord, "B": cast.other_dossier.lead_landlord}
+    for side, dossier, committee in (("A", cast.dossier, cast.committee), ("B", cast.other_dossier, elsewhere)):
+        content = committee_snapshot(committee)
+        world.objects |= {
+            ("dossier", side): dossier,
+            ("committee", side): committee,
+            ("call", side): committee.call,
+            ("joint_opinion", side): JointOpinion.objects.create(
+                committee=committee, version=1, source="publication", content=content, sha256=snapshot_digest(content)
+            ),
+            ("draft", side): DossierFactory(
+                committee=cast.committee, lead_landlord=landlords[side], title=f"Brouillon du bailleur {side}",
+                state=Dossier.State.DRAFT,
+            ),
+            ("attachment", side): attachment(dossier),
+            ("expert_request", side): ExpertRequest.objects.create(
+                dossier=dossier,
+                expert=users["expert"] if side == "A" else other_expert,
+                question="Le projet est-il réaliste ?",
+                requested_by=users["member"],
+            ),
+            ("tranche", side): PaymentTranche.objects.create(
+                agreement=Agreement.objects.create(
+                    dossier=dossier, amount=Decimal(1000), starts_on=date(2019, 1, 1), ends_on=date(2020, 1, 1)
+                ),
+                order=1,
+                amount=Decimal(1000),
+            ),
+            ("report", side): Report.objects.create(dossier=dossier, year=2, state=Report.State.SUBMITTED),
+        }  # fmt: skip
+        Decision.objects.create(dossier=dossier, outcome="retenu", amount_granted=1000, notified_at=timezone.now())
+    for role, user in [*users.items(), ("outsider", outsider)]:
+        if user is not None:
+            world.objects["token", role] = token_create(user=user, name="matrice")[0]
+    return world
+
+
+def outcome(response, method: str) -> str:
+    if response.status_code == 302 and response["Location"].startswith(reverse("login")):
+        return "login"
+    if str(response.status_code) in REFUSALS or method == "get":
+        return str(response.status_code)
+    return "ok"
+
+
+def body(response) -> str:
+    return b"".join(response.streaming_content).decode(errors="replace") if response.streaming else text(response)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_url(world, client, name):
+    """Every cell of the URL's rows; the failures are listed together, as a table to read against the row."""
+    entry, failures = MATRIX[name], []
+    for method, cells in (("get", entry.get), ("post", entry.post)):
+        for role in ROLES if cells else ():
+            for side in SIDES if entry.args else SIDES[:1]:
+                url = reverse(name, args=entry.args(world, role, side) if entry.args else None)
+                expected = cells[role][side]
+                with transaction.atomic():
+                    if world.cast.users.get(role) is not None:
+                        client.force_login(world.cast.users[role])
+                    response = getattr(client, method)(url, entry.data if method == "post" else None)
+                    transaction.set_rollback(True)
+                client.logout()
+                actual = outcome(response, method)
+                if actual != expected:
+                    failures.append(f"{method.upper()} {role} on {side}: {actual}, expected {expected}")
+                elif actual in REFUSALS and any(secret in body(response) for secret in SECRETS):
+                    failures.append(f"{method.upper()} {role} on {side}: the refusal shows a dossier")
+    assert not failures, f"{name}:\n" + "\n".join(failures)
+
+
+def admin_urls() -> dict[str, str]:
+    """Every admin URL, with placeholder arguments: what is checked is who reaches the view, not the object."""
+    urls = {}
+    for name, _, pattern in url_names():
+        if name and name.startswith(ADMIN_RULE):
+            regex = pattern.pattern.regex
+            if regex.groupindex:
+                urls[name] = reverse(name, kwargs={a: "core" if a == "app_label" else "1" for a in regex.groupindex})
+            else:
+                urls[name] = reverse(name, args=["1"] * regex.groups)
+    return urls
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_is_for_staff_only(world, client, role):
+    """ADMIN_RULE on every admin URL: whoever is not staff is sent to the admin's login page."""
+    user = world.cast.users[role]
+    if user is not None:
+        client.force_login(user)
+    login = reverse("admin:login")
+    for name, url in admin_urls().items():
+        response = client.get(url)
+        if name == "admin:login":
+            assert response.status_code == 200
+        elif name == "admin:logout":
+            # Logging out is a POST: a GET goes back to the index, which sends to the login page.
+            assert (response.status_code, response["Location"]) == (302, reverse("admin:index"))
+        else:
+            assert response.status_code == 302 and response["Location"].startswith(login), name
+
+
+def test_staff_reach_the_admin(cast, client):
+    client.force_login(UserFactory(username="support", is_staff=True, is_superuser=True))
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert client.get(reverse("admin:core_dossier_changelist")).status_code == 200
