@@ -9,6 +9,7 @@ import re
 import markdown
 import nh3
 from bs4 import BeautifulSoup
+from bs4.exceptions import ParserRejectedMarkup
 from markdownify import MarkdownConverter, chomp
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "ins", "br"}
@@ -70,7 +71,11 @@ def _split_bare_lists(soup: BeautifulSoup) -> None:
 
 
 def html_to_markdown(html: str) -> str:
-    soup = BeautifulSoup(html, "html.parser")
+    try:
+        soup = BeautifulSoup(html, "html.parser")
+    except ParserRejectedMarkup:
+        # A broken declaration ("<![" in a damaged document) is text, not markup: keep it as such.
+        soup = BeautifulSoup(html.replace("<!", "&lt;!"), "html.parser")
     _split_bare_lists(soup)
     text = _Converter(bullets="-", strong_em_symbol="*", escape_underscores=False, escape_misc=False).convert_soup(soup)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(map(_tidy_line, text.splitlines()))).strip()

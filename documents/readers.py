@@ -8,6 +8,7 @@ holds formatting or several paragraphs, as the avis conjoint documents copied ou
 import html
 import io
 import zipfile
+import zlib
 
 from docx import Document
 from docx.table import Table, _Cell
@@ -112,7 +113,10 @@ def docx_text(data: bytes) -> str:
             elif child.tag.endswith("}tbl"):
                 lines += _table_lines(Table(child, document))
                 lines.append("")
-    except (KeyError, ValueError, AttributeError, zipfile.BadZipFile, etree.XMLSyntaxError) as error:
+    except (
+        KeyError, ValueError, AttributeError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error,
+        etree.XMLSyntaxError,
+    ) as error:  # fmt: skip
         # A damaged file fails wherever python-docx first reads the broken part.
         raise ParseError(1, "ce document Word est illisible ou endommagé") from error
     return "\n".join(lines)

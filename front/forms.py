@@ -129,8 +129,14 @@ class DossierForm(forms.ModelForm):
         return list(dict.fromkeys(line for line in lines if line))
 
 
+# A dossier has a few lines per year and strand; a tampered form count must not make Django build thousands.
+MAX_LINES = 60
+
+
 def _formset(model, fields, **options):
-    return forms.inlineformset_factory(Dossier, model, fields=fields, extra=2, can_delete=True, **options)
+    return forms.inlineformset_factory(
+        Dossier, model, fields=fields, extra=2, can_delete=True, max_num=MAX_LINES, absolute_max=MAX_LINES, **options
+    )
 
 
 StrandFormSet = _formset(DossierStrand, ["strand", "year", "households"])

@@ -49,17 +49,20 @@ def _entries(dossier: Dossier, published: dict) -> list[SearchEntry]:
 
 
 def reindex(dossier_ids: Iterable[int] | None = None) -> int:
-    """Rewrite the entries of these dossiers (of all dossiers when None); returns how many dossiers."""
-    dossiers = Dossier.objects.order_by("pk").select_related("opinion").prefetch_related("publics", "partners")
+    """Rewrite the entries of these dossiers (of all dossiers when None); returns how many dossiers.
+
+    Committee by committee, so that only one committee's published avis conjoint is held at a time."""
+    dossiers = Dossier.objects.select_related("opinion").prefetch_related("publics", "partners").order_by("pk")
     if dossier_ids is not None:
         dossiers = dossiers.filter(pk__in=list(dossier_ids))
-    done, last = 0, 0
-    while batch := list(dossiers.filter(pk__gt=last)[:BATCH]):
-        ids = [dossier.pk for dossier in batch]
-        published = published_projects({dossier.committee_id for dossier in batch})
-        SearchEntry.objects.filter(dossier_id__in=ids).delete()
-        SearchEntry.objects.bulk_create([entry for dossier in batch for entry in _entries(dossier, published)])
-        done, last = done + len(batch), ids[-1]
+    done = 0
+    for committee_id in sorted(set(dossiers.values_list("committee_id", flat=True))):
+        published, last = published_projects([committee_id]), 0
+        while batch := list(dossiers.filter(committee_id=committee_id, pk__gt=last)[:BATCH]):
+            ids = [dossier.pk for dossier in batch]
+            SearchEntry.objects.filter(dossier_id__in=ids).delete()
+            SearchEntry.objects.bulk_create([entry for dossier in batch for entry in _entries(dossier, published)])
+            done, last = done + len(batch), ids[-1]
     return done
 
 

@@ -36,6 +36,7 @@ from core.services.joint_opinions import committee_snapshot
 from core.services.timeline import dossier_timeline
 from core.synthetic import synthetic_generate
 from core.synthetic.reference import YEARS
+from search.models import SearchEntry
 from tests.factories import CommitteeFactory, DossierFactory, OrganisationFactory, UserFactory, member
 
 N = 300
@@ -250,3 +251,5 @@ def test_adds_to_what_the_database_holds(db):
     assert committee.dossiers.filter(number__lte=7).get() == existing
     # The call was closed: its committee is still instructing, nothing is decided.
     assert not Decision.objects.filter(dossier__call=existing.call).exists()
+    # Bulk inserts send no signals: the command writes the search entries at the end, two per dossier.
+    assert SearchEntry.objects.count() == 2 * Dossier.objects.count()

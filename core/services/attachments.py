@@ -61,6 +61,10 @@ def _zip_kind(upload) -> str | None:
             if uncompressed > MAX_UNCOMPRESSED or uncompressed / compressed > MAX_RATIO:
                 raise AttachmentRefused(f"« {upload.name} » se décompresse en un volume anormal : fichier refusé.")
             names = {info.filename for info in infos}
+            if any(name.lower().endswith("vbaproject.bin") for name in names):
+                raise AttachmentRefused(
+                    f"« {upload.name} » contient des macros : enregistrez-le sans macros (DOCX, XLSX) puis déposez-le."
+                )
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError):
         return None

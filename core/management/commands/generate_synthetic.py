@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from core.synthetic import synthetic_generate
@@ -17,6 +18,8 @@ class Command(BaseCommand):
         if dossiers < 1:
             raise CommandError("--dossiers must be at least 1.")
         result = synthetic_generate(dossiers=dossiers, seed=seed, progress=self.stdout.write)
+        # Bulk inserts send no signals: the search entries are written once, at the end.
+        call_command("rebuild_search_index", verbosity=options["verbosity"], stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Added {result.dossiers} dossiers ({result.rows} rows, {result.joint_opinions} published avis "
