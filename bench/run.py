@@ -87,7 +87,7 @@ def _table(results: dict) -> None:
 def orchestrate(args) -> None:
     sizes = args.sizes or ([1000, 10_000] if args.quick else [1000, 100_000])
     trials = args.trials or (5 if args.quick else 15)
-    backends = ["sqlite"] + (["postgresql"] if _postgresql_reachable() else [])
+    backends = args.backends or ["sqlite"] + (["postgresql"] if _postgresql_reachable() else [])
     results = {}
     for backend in backends:
         for size in sizes:
@@ -95,6 +95,8 @@ def orchestrate(args) -> None:
             results[f"{backend}_build_seconds_{size}"] = built["seconds"]
             for key, value in _worker("measure", backend, size, trials).items():
                 results[f"{backend}_{key}_{size}"] = value
+            # Written as they come: a long run stopped half-way keeps what it measured.
+            _save(results)
         small, large = min(sizes), max(sizes)
         for page in PAGES:
             results[f"{backend}_{page}_growth_ratio"] = round(
@@ -104,8 +106,12 @@ def orchestrate(args) -> None:
             results[f"{backend}_export_xlsx_peak_mib_{large}"] / results[f"{backend}_export_xlsx_peak_mib_{small}"], 2
         )
     _table(results)
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    _save(results)
     print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+def _save(results: dict) -> None:
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
 
 # The workers, in a process of their own with the database's settings ------------------------------
@@ -283,6 +289,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", help="database sizes, in dossiers")
     parser.add_argument("--trials", type=int, help="timed trials per measure (median)")
     parser.add_argument("--rebuild", action="store_true", help="build the databases anew")
+    parser.add_argument("--backends", nargs="+", choices=["sqlite", "postgresql"], help="default: both if reachable")
     parser.add_argument("--worker", choices=["build", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

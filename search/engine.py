@@ -43,14 +43,16 @@ def _ranked_postgresql(entries: QuerySet, prefixes: list[str], offset: int, limi
 def _ranked_sqlite(entries: QuerySet, prefixes: list[str], offset: int, limit: int) -> tuple[list[int], int]:
     readable, params = entries.values("pk").query.sql_with_params()
     match = " ".join(f'"{prefix}"*' for prefix in prefixes)
-    where = f"search_fts MATCH %s AND rowid IN ({readable})"
+    # The matches first, then the reader's filter: offered "rowid IN (...)", SQLite would run the full-text
+    # query once per readable entry.
+    hits = "WITH hits AS MATERIALIZED (SELECT rowid, rank FROM search_fts WHERE search_fts MATCH %s) "
+    where = f"FROM hits WHERE rowid IN ({readable})"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT rowid FROM search_fts WHERE {where} ORDER BY rank, rowid DESC LIMIT %s OFFSET %s",
-            [match, *params, limit, offset],
+            f"{hits} SELECT rowid {where} ORDER BY rank, rowid DESC LIMIT %s OFFSET %s", [match, *params, limit, offset]
         )
         ids = [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT count(*) FROM search_fts WHERE {where}", [match, *params])
+        cursor.execute(f"{hits} SELECT count(*) {where}", [match, *params])
         return ids, cursor.fetchone()[0]
 
 
