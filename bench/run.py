@@ -88,7 +88,9 @@ def orchestrate(args) -> None:
     sizes = args.sizes or ([1000, 10_000] if args.quick else [1000, 100_000])
     trials = args.trials or (5 if args.quick else 15)
     backends = args.backends or ["sqlite"] + (["postgresql"] if _postgresql_reachable() else [])
-    results = {}
+    # The other databases' figures of an earlier run stay, so that one database can be measured again alone.
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = {key: value for key, value in previous.items() if not key.startswith(tuple(backends))}
     for backend in backends:
         for size in sizes:
             built = _worker("build", backend, size, trials, args.rebuild)
