@@ -1,5 +1,6 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from core.synthetic import synthetic_generate
 
@@ -20,6 +21,9 @@ class Command(BaseCommand):
         result = synthetic_generate(dossiers=dossiers, seed=seed, progress=self.stdout.write)
         # Bulk inserts send no signals: the search entries are written once, at the end.
         call_command("rebuild_search_index", verbosity=options["verbosity"], stdout=self.stdout)
+        # After a bulk load the planner's statistics describe the empty tables: refresh them.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Added {result.dossiers} dossiers ({result.rows} rows, {result.joint_opinions} published avis "
