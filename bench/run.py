@@ -62,8 +62,6 @@ def _postgresql_reachable() -> bool:
 
 def _worker(step: str, backend: str, size: int, trials: int, rebuild: bool = False) -> dict:
     command = [sys.executable, __file__, "--worker", step, "--size", str(size), "--trials", str(trials)]
-    if rebuild:
-        command.append("--rebuild")
     if rebuild and backend == "postgresql":
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", f"aap_bench_{size}"], check=True)
     if backend == "postgresql":
