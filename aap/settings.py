@@ -164,10 +164,9 @@ if os.environ.get("AXES_PROXY_COUNT"):
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (the cookie and the stored session are
-# renewed on every request, so their age is an idle timeout), and SESSION_MAX_HOURS after logging in
-# whatever the activity (front.accounts.SessionLifetimeMiddleware).
+# renewed by the requests, at most once a minute, so their age is an idle timeout), and SESSION_MAX_HOURS
+# after logging in whatever the activity (front.accounts.SessionLifetimeMiddleware).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 120) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_MAX_AGE = env_int("SESSION_MAX_HOURS", 10) * 3600
 SESSION_COOKIE_HTTPONLY = True
 # Lax, not Strict: a link in a notification e-mail must open the page already logged in.

@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 from api.pagination import MAX_ID, PageQuery, page
 from api.schemas import DecisionOut, DossierDetailOut, DossierPage, Error, OpinionOut, ReportPage
 from core.models import Dossier, Priority, Report
-from core.permissions import Access
+from core.permissions import Access, carried_by
 from core.reading import shown_opinion
 from core.regions import Region
 from core.services.joint_opinions import published_projects
@@ -86,8 +86,7 @@ def dossier_list(request, query: Query[DossierQuery]):
     if query.state is not None:
         dossiers = dossiers.filter(state=query.state)
     if query.landlord is not None:
-        carried = Q(lead_landlord_id=query.landlord) | Q(co_landlords=query.landlord)
-        dossiers = dossiers.filter(pk__in=Dossier.objects.filter(carried).values("pk"))
+        dossiers = dossiers.filter(carried_by({query.landlord}))
     if query.public is not None:
         dossiers = dossiers.filter(publics=query.public)
     if query.updated_since is not None:

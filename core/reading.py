@@ -6,6 +6,8 @@ Pages, documents, exports and the API all show opinions through this module.
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.db.models import BooleanField, Case, CharField, F, Q, QuerySet, Value, When
+
 from core.models import SMILEYS, Dossier, Verdict
 from core.permissions import Access
 from core.richtext import render_markdown
@@ -51,9 +53,13 @@ class ShownOpinion:
         return render_markdown(self.remarks)
 
 
-def shown_opinion(access: Access, dossier: Dossier, published: dict) -> tuple[ShownOpinion | None, str]:
-    """The opinion to show, or None and the reason why not."""
-    if access.can_read_opinion_draft(dossier):
+def shown_opinion(
+    access: Access, dossier: Dossier, published: dict, reads_draft: bool | None = None
+) -> tuple[ShownOpinion | None, str]:
+    """The opinion to show, or None and the reason why not. Lists pass reads_draft, annotated by with_shown()."""
+    if reads_draft is None:
+        reads_draft = access.can_read_opinion_draft(dossier)
+    if reads_draft:
         opinion = getattr(dossier, "opinion", None)
         if opinion is None:
             return None, "Le comité n'a pas encore rédigé d'avis."
@@ -67,3 +73,33 @@ def shown_opinion(access: Access, dossier: Dossier, published: dict) -> tuple[Sh
             "vous ne pouvez ni consulter ni modifier l'avis du comité avant sa publication."
         )
     return None, "L'avis du comité régional n'est pas encore publié."
+
+
+def with_shown(access: Access, dossiers: QuerySet[Dossier], published: dict) -> QuerySet[Dossier]:
+    """Annotates what shown_opinion() would show, so that lists filter, count and sort in SQL: reads_draft,
+    shown_verdict and shown_priority (None where nothing may be read; "" for no verdict or no rank).
+    `published` needs only the committees whose dossiers the user does not read as drafts (see
+    needs_published())."""
+    drafts = access.opinion_drafts()
+    return dossiers.annotate(
+        reads_draft=Case(When(drafts, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        shown_verdict=_shown(drafts, published, "verdict"),
+        shown_priority=_shown(drafts, published, "priority"),
+    )
+
+
+def _shown(drafts: Q, published: dict, key: str) -> Case:
+    numbers: dict[tuple[int, str], list[int]] = {}
+    for (committee_id, number), project in published.items():
+        numbers.setdefault((committee_id, project[key] or ""), []).append(number)
+    from_versions = [
+        When(Q(committee_id=committee_id, number__in=listed), then=Value(value))
+        for (committee_id, value), listed in numbers.items()
+    ]
+    return Case(When(drafts, then=F(f"opinion__{key}")), *from_versions, default=None, output_field=CharField())
+
+
+def needs_published(access: Access, dossiers: QuerySet[Dossier]) -> bool:
+    """Whether some of these dossiers are read through a published version: a committee member who reads every
+    draft does not need the versions' content, which can be large."""
+    return not access.is_secretariat and dossiers.exclude(access.opinion_drafts()).exists()

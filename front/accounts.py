@@ -18,6 +18,9 @@ from django.urls import path
 
 # When the user logged in (seconds since the epoch), for the absolute cap on the session's life.
 LOGIN_TIME_KEY = "aap_login_time"
+# When the session was last renewed: its idle timeout is pushed back at most once a minute.
+SEEN_TIME_KEY = "aap_seen_time"
+SEEN_EVERY_SECONDS = 60
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
@@ -47,8 +50,8 @@ def stamp_login_time(sender, request: HttpRequest | None, user, **kwargs) -> Non
 
 
 class SessionLifetimeMiddleware:
-    """Ends a session SESSION_MAX_AGE seconds after login, however active: the idle timeout alone
-    (SESSION_COOKIE_AGE renewed on every request) would let a busy or stolen session live for ever."""
+    """Renews the session's idle timeout (SESSION_COOKIE_AGE) while it is used, and ends it SESSION_MAX_AGE
+    seconds after login however active: the idle timeout alone would let a busy or stolen session live for ever."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,6 +68,10 @@ class SessionLifetimeMiddleware:
                 hours = settings.SESSION_MAX_AGE // 3600
                 messages.info(request, f"Votre session a expiré après {hours} heures : reconnectez-vous.")
                 return redirect_to_login(request.get_full_path())
+            # A changed session is saved with its idle timeout pushed back; once a minute is precise enough,
+            # and spares every other request a write to the sessions table.
+            if now - request.session.get(SEEN_TIME_KEY, 0) >= SEEN_EVERY_SECONDS:
+                request.session[SEEN_TIME_KEY] = now
         return self.get_response(request)
 
 

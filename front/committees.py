@@ -4,13 +4,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.models import Dossier, Organisation, Priority, Verdict
 from core.permissions import Access
-from core.reading import ShownOpinion, shown_opinion
+from core.reading import needs_published, shown_opinion, with_shown
 from core.services.joint_opinions import (
     Check,
     PublicationRefused,
@@ -19,13 +22,21 @@ from core.services.joint_opinions import (
     published_projects,
 )
 from documents.avis_content import avis_context
-from front.dossiers import with_relations
+
+PER_PAGE = 50
+
+
+def _state_label_order() -> Case:
+    """States sorted by their French label, as the table shows them."""
+    labels = sorted(Dossier.State.choices, key=lambda choice: choice[1])
+    return Case(*[When(state=code, then=Value(i)) for i, (code, _) in enumerate(labels)], output_field=IntegerField())
+
 
 SORTS = {
-    "numero": lambda d: d.number,
-    "projet": lambda d: d.title.lower(),
-    "bailleur": lambda d: (d.lead_landlord.name.lower(), d.number),
-    "etat": lambda d: (d.get_state_display(), d.number),
+    "numero": lambda: ["number"],
+    "projet": lambda: [Lower("title"), "number"],
+    "bailleur": lambda: [Lower("lead_landlord__name"), "number"],
+    "etat": lambda: [_state_label_order(), "number"],
 }
 
 
@@ -45,35 +56,61 @@ class DossierFilters(forms.Form):
     )
 
 
-def _matches(dossier: Dossier, filters: dict) -> bool:
-    shown: ShownOpinion | None = dossier.shown_opinion
-    if filters.get("etat") and dossier.state != filters["etat"]:
-        return False
-    if filters.get("bailleur") and dossier.lead_landlord_id != filters["bailleur"].pk:
-        return False
-    # Verdicts and ranks are filtered on what this user may read, so that a filter reveals no hidden opinion.
-    if filters.get("avis") and (shown is None or shown.verdict != filters["avis"]):
-        return False
-    if filters.get("rang") == "aucun":
-        return shown is not None and not shown.priority
-    return not filters.get("rang") or (shown is not None and shown.priority == filters["rang"])
+def _filtered(dossiers, chosen: dict):
+    """Verdicts and ranks are filtered on what this user may read (with_shown), so that a filter reveals no
+    hidden opinion."""
+    if chosen.get("etat"):
+        dossiers = dossiers.filter(state=chosen["etat"])
+    if chosen.get("bailleur"):
+        dossiers = dossiers.filter(lead_landlord=chosen["bailleur"])
+    if chosen.get("avis"):
+        dossiers = dossiers.filter(shown_verdict=chosen["avis"])
+    if chosen.get("rang") == "aucun":
+        dossiers = dossiers.filter(shown_verdict__isnull=False, shown_priority="")
+    elif chosen.get("rang"):
+        dossiers = dossiers.filter(shown_priority=chosen["rang"])
+    return dossiers
+
+
+def _counts(dossiers) -> tuple[int, list, list]:
+    """The total, and the counts by state and by readable verdict, in one query whatever the committee's size."""
+    by_state: dict[str, int] = {}
+    by_verdict: dict[str, int] = {}
+    total = 0
+    grouped = dossiers.order_by().values("state", "shown_verdict").annotate(n=Count("pk"))
+    for row in grouped:
+        total += row["n"]
+        state = Dossier.State(row["state"]).label
+        by_state[state] = by_state.get(state, 0) + row["n"]
+        if row["shown_verdict"] is not None:
+            verdict = Verdict(row["shown_verdict"]).label if row["shown_verdict"] else "Avis non rendu"
+            by_verdict[verdict] = by_verdict.get(verdict, 0) + row["n"]
+    return total, sorted(by_state.items()), sorted(by_verdict.items())
 
 
 @login_required
 def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
     committee = access.committee_or_404(pk)
-    dossiers = list(with_relations(access.dossiers().filter(committee=committee)))
-    published = published_projects([committee.pk])
-    for dossier in dossiers:
-        dossier.shown_opinion, dossier.hidden_reason = shown_opinion(access, dossier, published)
+    dossiers = access.dossiers().filter(committee=committee)
+    published = published_projects([committee.pk]) if needs_published(access, dossiers) else {}
+    dossiers = with_shown(access, dossiers, published)
 
     filters = DossierFilters(request.GET or None)
-    filters.fields["bailleur"].queryset = Organisation.objects.filter(
-        pk__in={d.lead_landlord_id for d in dossiers}
-    ).order_by("name")
+    landlords = Organisation.objects.filter(pk__in=dossiers.values("lead_landlord_id")).order_by("name")
+    filters.fields["bailleur"].queryset = landlords
+    # Read once: the template's loop over a queryset's choices would count them first, then read them.
+    filters.fields["bailleur"].choices = [("", "Tous"), *landlords.values_list("pk", "name")]
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    listed = sorted((d for d in dossiers if _matches(d, chosen)), key=SORTS[chosen.get("tri") or "numero"])
+    total, by_state, by_verdict = _counts(dossiers)
+    listed = (
+        _filtered(dossiers, chosen)
+        .select_related("lead_landlord", "opinion")
+        .order_by(*SORTS[chosen.get("tri") or "numero"]())
+    )
+    page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
+    for dossier in page:
+        dossier.shown_opinion, dossier.hidden_reason = shown_opinion(access, dossier, published, dossier.reads_draft)
 
     return render(
         request,
@@ -82,15 +119,34 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "title": f"{committee.name} — {committee.call.title}",
             "committee": committee,
             "filters": filters,
-            "dossiers": listed,
-            "total": len(dossiers),
-            "by_state": _count(d.get_state_display() for d in dossiers),
-            "by_verdict": _count(d.shown_opinion.verdict_label for d in dossiers if d.shown_opinion),
-            "checks": readable_checks(access, publication_checks(committee))
-            if access.can_read_committee_drafts(committee)
-            else None,
+            "page": page,
+            "total": total,
+            "by_state": by_state,
+            "by_verdict": by_verdict,
+            "can_read_drafts": access.can_read_committee_drafts(committee),
+            "versions": committee.joint_opinions.select_related("published_by")
+            .defer("content", "source_text")
+            .order_by("-version"),
+        },
+    )
+
+
+@login_required
+def committee_publication(request: HttpRequest, pk: int) -> HttpResponse:
+    """What stands in the way of publishing the avis conjoint: checked on every dossier, so on a page of its own."""
+    access = Access(request.user)
+    committee = access.committee_or_404(pk)
+    if not access.can_read_committee_drafts(committee):
+        raise PermissionDenied("Réservé aux membres du comité et au secrétariat national.")
+    return render(
+        request,
+        "front/committee_publication.html",
+        {
+            "title": f"Publication de l'avis conjoint — {committee.name}",
+            "committee": committee,
+            "checks": readable_checks(access, publication_checks(committee)),
             "can_publish": access.can_publish(committee),
-            "versions": committee.joint_opinions.select_related("published_by").order_by("-version"),
+            "published_before": committee.joint_opinions.exists(),
         },
     )
 
@@ -109,13 +165,6 @@ def readable_checks(access: Access, checks: list[Check]) -> list[Check]:
     ]
 
 
-def _count(labels) -> list[tuple[str, int]]:
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[label] = counts.get(label, 0) + 1
-    return sorted(counts.items())
-
-
 @require_POST
 @login_required
 def committee_publish(request: HttpRequest, pk: int) -> HttpResponse:
@@ -128,7 +177,7 @@ def committee_publish(request: HttpRequest, pk: int) -> HttpResponse:
     except PublicationRefused as refusal:
         for check in readable_checks(access, refusal.checks):
             messages.error(request, check.message)
-        return redirect("committee_detail", pk=committee.pk)
+        return redirect("committee_publication", pk=committee.pk)
     messages.success(request, f"Avis conjoint publié : version {joint_opinion.version}.")
     return redirect("joint_opinion", uuid=joint_opinion.uuid)
 

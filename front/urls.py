@@ -20,6 +20,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/avis/", opinions.opinion_edit, name="opinion_edit"),
     path("dossiers/<int:pk>/avis/signer/", opinions.opinion_sign_view, name="opinion_sign"),
     path("comites/<int:pk>/", committees.committee_detail, name="committee_detail"),
+    path("comites/<int:pk>/publication/", committees.committee_publication, name="committee_publication"),
     path("comites/<int:pk>/publier/", committees.committee_publish, name="committee_publish"),
     # Documents and exports are named by a uuid, never by a counter (SECURITY.md).
     path("avis-conjoint/<uuid:uuid>/", committees.joint_opinion_detail, name="joint_opinion"),

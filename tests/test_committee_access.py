@@ -13,9 +13,10 @@ from django.urls import reverse
 from core.models import JointOpinion, Membership, Opinion, OpinionSignature
 from core.services.joint_opinions import snapshot_digest
 from core.services.opinions import opinion_sign
+from front import committees
 from tests import access
 from tests.access import A_DRAFT, A_TITLE, B_DRAFT, B_TITLE, DONE, LOGIN, check_redirect, text
-from tests.factories import OrganisationFactory, UserFactory, member
+from tests.factories import DossierFactory, OpinionFactory, OrganisationFactory, UserFactory, member
 
 # Each project's title and the remarks of its opinion: what must not leak to those who may not read it.
 PROJECTS = {A_TITLE: A_DRAFT, B_TITLE: B_DRAFT}
@@ -174,6 +175,60 @@ def test_committee_page_ignores_a_draft_the_role_may_not_read(cast, login, role,
     assert committee_page(client, cast.committee) == before
 
 
+def numbers_listed(response) -> list[str]:
+    return re.findall(r"<tr>\s*<td>(\d+)</td>", text(response))
+
+
+def test_committee_page_pages_its_dossiers_and_keeps_the_filters(cast, login):
+    for _ in range(55):
+        OpinionFactory(dossier=DossierFactory(committee=cast.committee, lead_landlord=cast.dossier.lead_landlord))
+    client = login(cast.users["member"])
+    page = reverse("committee_detail", args=[cast.committee.pk])
+    first = client.get(page, {"tri": "projet"})
+    assert len(numbers_listed(first)) == committees.PER_PAGE
+    assert "Dossiers 1 à 50 affichés, sur 57 correspondant aux filtres et 57 au comité" in text(first)
+    # The counts are of the whole committee, not of the page.
+    assert "57 dossiers par état" in text(first)
+    assert "?tri=projet&amp;page=2" in first.content.decode()
+    second = client.get(page, {"tri": "projet", "page": "2"})
+    assert len(numbers_listed(second)) == 7
+    assert len(set(numbers_listed(first) + numbers_listed(second))) == 57
+    # A page past the end shows the last one, a page that is not a number the first.
+    assert numbers_listed(client.get(page, {"tri": "projet", "page": "99"})) == numbers_listed(second)
+    assert numbers_listed(client.get(page, {"tri": "projet", "page": "x"})) == numbers_listed(first)
+
+
+# role -> status of the publication page: the checks and the draft avis conjoint are the committee's
+PUBLICATION_PAGE = {
+    "anonymous": LOGIN,
+    "landlord": 404,
+    "other_landlord": 404,
+    "member": 200,
+    "member_in_conflict": 200,
+    "other_committee_member": 404,
+    "secretariat": 200,
+    "observer": 403,
+    "other_committee_observer": 404,
+}
+
+
+@pytest.mark.parametrize("role", PUBLICATION_PAGE)
+def test_publication_page(cast, login, role):
+    expected = PUBLICATION_PAGE[role]
+    response = login(cast.users[role]).get(reverse("committee_publication", args=[cast.committee.pk]))
+    if expected != 200:
+        check_refusal(response, expected)
+        return
+    body = text(response)
+    assert response.status_code == 200
+    assert "Projet N°" in body and "bloquant" in body
+    assert A_DRAFT not in body and B_DRAFT not in body
+    # Only members publish; a member in conflict is told that it does not see the state of that opinion.
+    assert ("Publier l'avis conjoint" in body) == (role != "secretariat")
+    in_conflict = f"Projet N°{cast.dossier.number} : en conflit d'intérêts"
+    assert (in_conflict in body) == (role == "member_in_conflict")
+
+
 # role -> what a POST to publish the committee's avis conjoint gets, its opinions being signed
 PUBLISH = {
     "anonymous": LOGIN,
@@ -209,7 +264,7 @@ def test_publishing_again_without_change_is_refused(signed, login):
     url = reverse("committee_publish", args=[signed.committee.pk])
     client.post(url)
     response = client.post(url, follow=True)
-    assert response.redirect_chain == [(reverse("committee_detail", args=[signed.committee.pk]), 302)]
+    assert response.redirect_chain == [(reverse("committee_publication", args=[signed.committee.pk]), 302)]
     assert "Rien n'a changé depuis la version 1 publiée." in text(response)
     assert list(JointOpinion.objects.values_list("version", flat=True)) == [1]
 

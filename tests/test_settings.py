@@ -53,7 +53,7 @@ def test_production_throttles_logins_and_bounds_sessions(tmp_path):
         "import json; from django.conf import settings; "
         "print(json.dumps([settings.AXES_ENABLED, settings.AXES_FAILURE_LIMIT, "
         "settings.AXES_COOLOFF_TIME.total_seconds(), settings.AXES_LOCKOUT_PARAMETERS, "
-        "settings.AUTHENTICATION_BACKENDS, settings.SESSION_COOKIE_AGE, settings.SESSION_SAVE_EVERY_REQUEST, "
+        "settings.AUTHENTICATION_BACKENDS, settings.SESSION_COOKIE_AGE, "
         "settings.SESSION_MAX_AGE, settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY, "
         "settings.SESSION_COOKIE_SAMESITE, settings.CSRF_COOKIE_SECURE]))"
     )
@@ -65,7 +65,6 @@ def test_production_throttles_logins_and_bounds_sessions(tmp_path):
         [["username", "ip_address"]],
         ["axes.backends.AxesStandaloneBackend", "demo.auth.DemoAwareBackend"],
         2 * 3600,
-        True,
         10 * 3600,
         True,
         True,

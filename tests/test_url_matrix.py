@@ -187,6 +187,7 @@ MATRIX = {
     "opinion_sign": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
     # Committees and their documents
     "committee_detail": Url(on("committee"), RULES["COMMITTEE"]),
+    "committee_publication": Url(on("committee"), RULES["COMMITTEE_DRAFT"]),
     "committee_publish": Url(on("committee"), POST_ONLY, RULES["PUBLISH"]),
     "joint_opinion": Url(on("joint_opinion", "uuid"), RULES["JOINT_OPINION"]),
     "joint_opinion_print": Url(on("joint_opinion", "uuid"), RULES["JOINT_OPINION"]),

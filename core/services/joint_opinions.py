@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from core.formats import euros
@@ -21,12 +22,16 @@ def snapshot_digest(snapshot: dict) -> str:
 
 def published_projects(committee_ids) -> dict[tuple[int, int], dict]:
     """The latest published version of each project, keyed by (committee id, project number)."""
-    latest: dict[int, JointOpinion] = {}
-    for joint_opinion in JointOpinion.objects.filter(committee_id__in=committee_ids).order_by("-version"):
-        latest.setdefault(joint_opinion.committee_id, joint_opinion)
+    # Only the latest version's content is read: earlier ones can be as large and are never shown here.
+    newest = JointOpinion.objects.filter(committee=OuterRef("committee")).order_by("-version").values("version")[:1]
+    latest = JointOpinion.objects.filter(committee_id__in=committee_ids, version=Subquery(newest))
     return {
-        (committee_id, project["number"]): {**project, "version": joint_opinion.version, "uuid": joint_opinion.uuid}
-        for committee_id, joint_opinion in latest.items()
+        (joint_opinion.committee_id, project["number"]): {
+            **project,
+            "version": joint_opinion.version,
+            "uuid": joint_opinion.uuid,
+        }
+        for joint_opinion in latest
         for project in joint_opinion.content["projects"]
     }
 
