@@ -1,5 +1,6 @@
 """The national secretariat's pages: calls and their committees, the selection, the decisions."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,8 @@ from core.models import Call, Committee, Dossier
 from core.permissions import Access
 from core.services.calls import NEXT_STATUS, SetupRefused, call_advance, committee_create, committee_member_add
 from core.services.dashboards import dashboard
-from core.services.decisions import DECIDABLE_STATES, DecisionRefused, decision_record, decisions_notify, selection
+from core.services.decisions import DECIDABLE_STATES, DecisionRefused, decision_record, decisions_notify
+from core.services.selection import selection, selection_page
 from front.call_forms import CallForm, CommitteeForm, DecisionForm, MemberForm
 
 
@@ -149,17 +151,28 @@ def member_new(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("call_detail", pk=committee.call_id)
 
 
+class SelectionFilter(forms.Form):
+    comite = forms.TypedChoiceField(label="Comité régional", coerce=int, required=False)
+
+
 @login_required
 def call_selection(request: HttpRequest, pk: int) -> HttpResponse:
     access = _national(request)
     call = _call_or_404(pk)
+    result = selection(call)
+    regions = {region.committee.pk: region.committee for region in result.regions}
+    filters = SelectionFilter(request.GET or None)
+    filters.fields["comite"].choices = [("", "Tous"), *((pk, committee.name) for pk, committee in regions.items())]
+    chosen = regions.get(filters.cleaned_data["comite"]) if filters.is_valid() else None
     return render(
         request,
         "front/selection.html",
         {
             "title": f"Sélection nationale — {call}",
             "call": call,
-            "selection": selection(call),
+            "selection": result,
+            "filters": filters,
+            "page": selection_page(call, result, chosen, request.GET.get("page")),
             "is_secretariat": access.is_secretariat,
             "decidable": DECIDABLE_STATES,
         },

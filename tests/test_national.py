@@ -1,14 +1,19 @@
 """The national secretariat: calls, committees, the selection and its decisions, and who may do what."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import BudgetLine, Call, Committee, Decision, Dossier, Membership
-from core.services.decisions import DecisionRefused, decision_record, decisions_notify, selection
+from core.services.decisions import DecisionRefused, decision_record, decisions_notify
+from core.services.selection import ALERTS_PER_KIND, PER_PAGE, selection, selection_page
 from tests.access import A_TITLE, LOGIN, check_refusal, text
+from tests.factories import CommitteeFactory, DossierFactory, OpinionFactory
 
 State = Dossier.State
 ROLES = [
@@ -108,7 +113,13 @@ def test_a_call_is_set_up_then_opened(cast, login):
 def test_selection_totals_and_alerts(signed):
     result = selection(signed.committee.call)
     assert result.requested == Decimal("210000.50")
-    assert [d.pk for d in result.regions[signed.committee]["dossiers"]] == [signed.dossier.pk, signed.other_dossier.pk]
+    (region,) = result.regions
+    assert (region.committee, region.dossiers, region.requested) == (signed.committee, 2, Decimal("210000.50"))
+    page = selection_page(signed.committee.call, result, None, 1)
+    assert [(d.pk, d.requested) for d in page] == [
+        (signed.dossier.pk, signed.dossier.requested_amount()),
+        (signed.other_dossier.pk, signed.other_dossier.requested_amount()),
+    ]
     assert any("Projet du bailleur B" in alert and "plafond" in alert for alert in result.alerts)
     assert not any("enveloppe" in alert for alert in result.alerts)
 
@@ -128,6 +139,7 @@ def test_selection_totals_and_alerts(signed):
     )
     result = selection(signed.committee.call)
     assert result.granted == Decimal("190000.50")
+    assert (result.regions[0].granted, result.regions[0].to_notify) == (Decimal("190000.50"), 2)
     assert any("dépassent l'enveloppe nationale" in alert for alert in result.alerts)
 
 
@@ -186,12 +198,14 @@ def test_decision_form_errors_are_french(signed, login):
     assert not Decision.objects.exists()
 
 
+def add_signed(committee, count: int, amount=1000) -> None:
+    for _ in range(count):
+        dossier = DossierFactory(committee=committee, state=State.OPINION_SIGNED)
+        OpinionFactory(dossier=dossier)
+        BudgetLine.objects.create(dossier=dossier, year=1, funder="fsi", amount=amount)
+
+
 def test_the_selection_page_costs_the_same_queries_for_more_dossiers(signed, login):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from tests.factories import DossierFactory, OpinionFactory
-
     client = login(signed.users["secretariat"])
     url = reverse("call_selection", args=[signed.committee.call_id])
 
@@ -200,9 +214,32 @@ def test_the_selection_page_costs_the_same_queries_for_more_dossiers(signed, log
             assert client.get(url).status_code == 200
         return len(queries)
 
+    count()  # the first request after logging in writes the session
     before = count()
-    for _ in range(10):
-        dossier = DossierFactory(committee=signed.committee, state=State.OPINION_SIGNED)
-        OpinionFactory(dossier=dossier)
-        BudgetLine.objects.create(dossier=dossier, year=1, funder="fsi", amount=1000)
-    assert count() == before
+    add_signed(signed.committee, PER_PAGE + 10)
+    assert count() == before <= 12
+
+
+def test_the_selection_page_lists_a_page_at_a_time_region_by_region(signed, login):
+    other = CommitteeFactory(call=signed.committee.call, name="Comité Bretagne", region="53")
+    add_signed(signed.committee, PER_PAGE)
+    add_signed(other, 3)
+    client = login(signed.users["secretariat"])
+    url = reverse("call_selection", args=[signed.committee.call_id])
+    body = text(client.get(url))
+    assert f"Dossiers 1 à {PER_PAGE} sur {PER_PAGE + 5}" in body
+    assert len(re.findall(r"/decision/", body)) == PER_PAGE
+    assert f"Dossiers {PER_PAGE + 1} à {PER_PAGE + 5} sur {PER_PAGE + 5}" in text(client.get(url, {"page": 2}))
+    # One region: its dossiers only, and the filter kept from page to page.
+    region = text(client.get(url, {"comite": other.pk}))
+    assert "3 dossiers" in region and len(re.findall(r"/decision/", region)) == 3
+    assert "Comité non reconnu" in text(client.get(url, {"comite": "999999"}))
+
+
+def test_alerts_of_one_kind_are_summed_up_beyond_a_number(signed):
+    call = signed.committee.call
+    add_signed(signed.committee, ALERTS_PER_KIND + 3, amount=call.cap_per_project + 1)
+    alerts = [alert for alert in selection(call).alerts if "plafond" in alert]
+    # The seed's project over the cap, and the new ones.
+    assert len(alerts) == ALERTS_PER_KIND + 1
+    assert alerts[-1] == "… et 4 autres projets demandent plus que le plafond."

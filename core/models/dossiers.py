@@ -77,6 +77,8 @@ class Dossier(models.Model):
     class Meta:
         verbose_name = "dossier"
         ordering = ["committee", "number"]
+        # The national selection reads a call's dossiers in some states, region by region, from the index alone.
+        indexes = [models.Index(fields=["call", "state", "committee"], name="dossier_call_state_committee")]
         constraints = [
             models.UniqueConstraint(fields=["committee", "number"], name="unique_dossier_number_per_committee"),
             models.CheckConstraint(

@@ -1,14 +1,11 @@
-"""The national selection: a decision per dossier, checked against the cap and the envelope, then notified."""
+"""The national decisions: one per dossier, recorded until notified, then notified all at once."""
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 
-from core.formats import euros
-from core.models import BudgetLine, Call, Decision, Dossier
+from core.models import Call, Decision, Dossier
 from core.services.dossiers import TransitionRefused, dossier_transition
 from core.services.notifications import notify_after_commit, notify_decisions
 
@@ -23,61 +20,6 @@ STATE_OF = {
 
 class DecisionRefused(Exception):
     """The message is for the secretariat."""
-
-
-def selection_dossiers(call: Call):
-    """The dossiers the national committee decides on, with what it needs to see of each."""
-    programme = Q(budget_lines__funder__in=BudgetLine.PROGRAMME_FUNDERS)
-    return (
-        call.dossiers.filter(
-            state__in=[*DECIDABLE_STATES, *STATE_OF.values(), State.UNDER_AGREEMENT, State.REPORTING, State.CLOSED]
-        )
-        .select_related("committee", "lead_landlord", "opinion", "decision")
-        .annotate(requested=Sum("budget_lines__amount", filter=programme, default=Decimal(0)))
-        .order_by("committee__region", "committee__name", "number")
-    )
-
-
-@dataclass
-class Selection:
-    """The call's dossiers region by region, the totals and what needs the secretariat's attention."""
-
-    regions: dict = field(default_factory=dict)
-    requested: Decimal = Decimal(0)
-    granted: Decimal = Decimal(0)
-    alerts: list[str] = field(default_factory=list)
-
-
-def selection(call: Call) -> Selection:
-    result = Selection()
-    for dossier in selection_dossiers(call):
-        region = result.regions.setdefault(
-            dossier.committee, {"dossiers": [], "requested": Decimal(0), "granted": Decimal(0)}
-        )
-        decision = getattr(dossier, "decision", None)
-        granted = decision.amount_granted or Decimal(0) if decision else Decimal(0)
-        region["dossiers"].append(dossier)
-        region["requested"] += dossier.requested
-        region["granted"] += granted
-        result.requested += dossier.requested
-        result.granted += granted
-        label = f"{dossier.committee.name}, projet N°{dossier.number} « {dossier.title} »"
-        if call.cap_per_project is not None and dossier.requested > call.cap_per_project:
-            result.alerts.append(
-                f"{label} : demande de {euros(dossier.requested)}, au-delà du plafond ({euros(call.cap_per_project)})."
-            )
-        if call.cap_per_project is not None and granted > call.cap_per_project:
-            result.alerts.append(f"{label} : montant accordé au-delà du plafond ({euros(call.cap_per_project)}).")
-    for committee, region in result.regions.items():
-        retained = [d for d in region["dossiers"] if getattr(d, "opinion", None) and d.opinion.retained]
-        if any(not d.opinion.priority for d in retained) or not retained:
-            result.alerts.append(f"{committee.name} : rangs de priorité manquants dans l'avis du comité.")
-    if call.national_envelope is not None and result.granted > call.national_envelope:
-        result.alerts.append(
-            f"Les montants accordés ({euros(result.granted)}) dépassent l'enveloppe nationale "
-            f"({euros(call.national_envelope)})."
-        )
-    return result
 
 
 @transaction.atomic
