@@ -77,8 +77,12 @@ class Dossier(models.Model):
     class Meta:
         verbose_name = "dossier"
         ordering = ["committee", "number"]
-        # The national selection reads a call's dossiers in some states, region by region, from the index alone.
-        indexes = [models.Index(fields=["call", "state", "committee"], name="dossier_call_state_committee")]
+        indexes = [
+            # The national selection reads a call's dossiers in some states, region by region, from the index.
+            models.Index(fields=["call", "state", "committee"], name="dossier_call_state_committee"),
+            # The API pages a call's dossiers in id order (keyset), without walking the whole primary key.
+            models.Index(fields=["call", "id"], name="dossier_call_keyset"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["committee", "number"], name="unique_dossier_number_per_committee"),
             models.CheckConstraint(
