@@ -46,7 +46,16 @@ def test_a_token_reads_with_its_users_rights_and_records_its_use(cast, client):
     response = client.get(DOSSIERS, headers=bearer(secret))
     assert [d["title"] for d in response.json()["items"]] == ["Projet du bailleur A"]
     token.refresh_from_db()
-    assert token.last_used_at is not None
+    first_use = token.last_used_at
+    assert first_use is not None
+    # Recorded once a minute, not on every request.
+    client.get(DOSSIERS, headers=bearer(secret))
+    token.refresh_from_db()
+    assert token.last_used_at == first_use
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first_use - timedelta(minutes=1))
+    client.get(DOSSIERS, headers=bearer(secret))
+    token.refresh_from_db()
+    assert token.last_used_at > first_use
 
 
 @pytest.mark.parametrize(
