@@ -1,10 +1,17 @@
-"""Search dossiers across calls, ranked by the database's full-text engine, within what the reader may see."""
+"""Search dossiers across calls, ranked by the database's full-text engine, within what the reader may see.
+
+The work of a search is bounded, whatever the size of the database: the full-text engine walks the matches
+from the most recently indexed entry backwards (an order its index gives without sorting), keeps the first
+CANDIDATES the reader may read, and only these are ranked and counted. Beyond that, the page says
+"plus de 200": a query matching more dossiers than anyone will page through needs another word.
+"""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString
 
 from core.models import Dossier
@@ -12,8 +19,12 @@ from core.permissions import Access
 from search.models import SearchEntry
 from search.text import excerpt, terms
 
-# PostgreSQL finds the entries through the GIN index on this very expression (search/migrations).
-VECTOR = SearchVector("text", config="french")
+# 10 pages of 20: more than anyone reads before adding a word, and a bounded walk: at 100 000 dossiers a
+# word found in one dossier in ten walks about 4 000 entries (10 ms on PostgreSQL; 1 000 candidates took
+# 40 ms there, and half as much on SQLite). The most recently indexed entries come first: new dossiers and
+# those whose dossier, opinion or publication changed lately (after rebuild_search_index, committee by
+# committee, so the latest calls first).
+CANDIDATES = 200
 
 
 @dataclass
@@ -23,52 +34,92 @@ class Result:
     excerpt: SafeString
 
 
+class Found(NamedTuple):
+    results: list[Result]
+    total: int  # the readable matches ranked, at most CANDIDATES
+    more: bool  # whether there are more matches than CANDIDATES (the page says "plus de 200")
+
+
+def _audience_read(access: Access, dossier: OuterRef | RawSQL) -> QuerySet[Dossier]:
+    """The audience whose entry this reader reads of that dossier; no row if they do not see the dossier."""
+    audience = Case(
+        When(access.opinion_drafts(), then=Value(SearchEntry.Audience.COMMITTEE)),
+        default=Value(SearchEntry.Audience.PUBLIC),
+    )
+    return access.dossiers().filter(pk=dossier).annotate(read=audience).order_by().values("read")[:1]
+
+
 def readable_entries(access: Access) -> QuerySet[SearchEntry]:
     """One entry per dossier the reader sees: the committee's working copy if they may read it, else the public one."""
-    drafts = Dossier.objects.filter(access.opinion_drafts()).values("pk")
-    return SearchEntry.objects.filter(dossier_id__in=access.dossiers().values("pk")).filter(
-        Q(audience=SearchEntry.Audience.COMMITTEE, dossier_id__in=drafts)
-        | (Q(audience=SearchEntry.Audience.PUBLIC) & ~Q(dossier_id__in=drafts))
-    )
+    return SearchEntry.objects.filter(audience=Subquery(_audience_read(access, OuterRef("dossier_id"))))
 
 
-def _ranked_postgresql(entries: QuerySet, prefixes: list[str], offset: int, limit: int) -> tuple[list[int], int]:
+# Both databases walk the matches from the newest entry down, check each against the reader's rights with
+# a scalar subquery (primary-key lookups) and stop at CANDIDATES + 1; only those kept are ranked.
+# "dossier_id IN (…)" would list every dossier the reader sees first, and an EXISTS becomes a join whose
+# row estimate leads PostgreSQL to fetch and sort every match: a bare boolean subquery is estimated at
+# one row in two, and PostgreSQL then plans for the LIMIT.
+
+
+def _reads(access: Access, entry: str) -> tuple[str, tuple]:
+    """SQL: whether the reader reads the entry of that alias (NULL, so false, for a dossier they do not see)."""
+    dossiers = _audience_read(access, RawSQL(f"{entry}.dossier_id", []))
+    reads = ExpressionWrapper(Q(read=RawSQL(f"{entry}.audience", [])), output_field=BooleanField())
+    return dossiers.annotate(reads=reads).values("reads").query.sql_with_params()
+
+
+def _candidates_postgresql(access: Access, prefixes: list[str]) -> list[tuple[int, float]]:
     # Prefixes are already folded and cut: the query must not be stemmed again, hence "simple".
-    query = SearchQuery(" & ".join(f"{prefix}:*" for prefix in prefixes), search_type="raw", config="simple")
-    found = entries.alias(vector=VECTOR).filter(vector=query)
-    ranked = found.annotate(rank=SearchRank(VECTOR, query)).order_by("-rank", "-dossier_id")
-    return list(ranked.values_list("pk", flat=True)[offset : offset + limit]), found.count()
-
-
-def _ranked_sqlite(entries: QuerySet, prefixes: list[str], offset: int, limit: int) -> tuple[list[int], int]:
-    readable, params = entries.values("pk").query.sql_with_params()
-    match = " ".join(f'"{prefix}"*' for prefix in prefixes)
-    # The matches first, then the reader's filter: offered "rowid IN (...)", SQLite would run the full-text
-    # query once per readable entry.
-    hits = "WITH hits AS MATERIALIZED (SELECT rowid, rank FROM search_fts WHERE search_fts MATCH %s) "
-    where = f"FROM hits WHERE rowid IN ({readable})"
+    query = " & ".join(f"{prefix}:*" for prefix in prefixes)
+    reads, params = _reads(access, "m")
+    scope, scope_params, order = "", (), ""
+    if not (access.is_secretariat or access.is_national):
+        # A reader who sees a committee's or a landlord's dossiers: their few matches may be anywhere in
+        # the walk, so PostgreSQL fetches them all (GIN index, or their dossiers first) and sorts them.
+        scope, scope_params = access.dossiers().order_by().values("pk").query.sql_with_params()
+        scope, order = f"AND dossier_id IN ({scope}) ", "ORDER BY m.id DESC "
+    # Otherwise the subquery's order is kept (an outer ORDER BY would plan the subquery for every match);
+    # OFFSET 0 keeps the two from being merged.
+    sql = (
+        "SELECT m.id, -ts_rank(m.vector, to_tsquery('simple', %s)) FROM ("
+        "SELECT id, dossier_id, audience, vector FROM search_searchentry "
+        f"WHERE vector @@ to_tsquery('simple', %s) {scope}ORDER BY id DESC OFFSET 0"
+        f") m WHERE ({reads}) {order}LIMIT %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"{hits} SELECT rowid {where} ORDER BY rank, rowid DESC LIMIT %s OFFSET %s", [match, *params, limit, offset]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"{hits} SELECT count(*) {where}", [match, *params])
-        return ids, cursor.fetchone()[0]
+        cursor.execute(sql, [query, query, *scope_params, *params, CANDIDATES + 1])
+        return cursor.fetchall()
 
 
-def search(access: Access, query: str, offset: int = 0, limit: int = 20) -> tuple[list[Result], int]:
-    """A page of results, best first, and how many there are in all."""
+def _candidates_sqlite(access: Access, prefixes: list[str]) -> list[tuple[int, float]]:
+    # FTS5 gives its matches in rowid order and stops at the LIMIT; bm25 (lower is better) for those kept.
+    reads, params = _reads(access, "e")
+    match = " ".join(f'"{prefix}"*' for prefix in prefixes)
+    sql = (
+        "SELECT search_fts.rowid, search_fts.rank FROM search_fts "
+        "CROSS JOIN search_searchentry e ON e.id = search_fts.rowid "
+        f"WHERE search_fts MATCH %s AND ({reads}) ORDER BY search_fts.rowid DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, *params, CANDIDATES + 1])
+        return cursor.fetchall()
+
+
+def search(access: Access, query: str, offset: int = 0, limit: int = 20) -> Found:
+    """A page of results, best first, among the first CANDIDATES readable matches."""
     prefixes = terms(query)
     if not prefixes:
-        return [], 0
-    ranked = _ranked_postgresql if connection.vendor == "postgresql" else _ranked_sqlite
-    ids, total = ranked(readable_entries(access), prefixes, offset, limit)
-    entries = SearchEntry.objects.select_related(
-        "dossier__call", "dossier__committee", "dossier__lead_landlord"
-    ).in_bulk(ids)
+        return Found([], 0, False)
+    candidates = _candidates_postgresql if connection.vendor == "postgresql" else _candidates_sqlite
+    scored = candidates(access, prefixes)
+    more = len(scored) > CANDIDATES
+    ranked = sorted(scored[:CANDIDATES], key=lambda row: (row[1], -row[0]))
+    ids = [pk for pk, _ in ranked[offset : offset + limit]]
+    shown = SearchEntry.objects.select_related("dossier__call", "dossier__committee", "dossier__lead_landlord")
+    entries = shown.defer("text", "vector").in_bulk(ids)
     results = []
     for pk in ids:
         entry = entries[pk]
         field, passage = excerpt(entry.fields, prefixes)
         results.append(Result(entry.dossier, field, passage))
-    return results, total
+    return Found(results, len(ranked), more)

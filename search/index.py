@@ -3,6 +3,9 @@
 import re
 from collections.abc import Iterable
 
+from django.contrib.postgres.search import SearchVector
+from django.db import connection
+from django.db.models import Value
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
@@ -33,6 +36,11 @@ def _fields(dossier: Dossier, questions: str, remarks: str) -> list[list[str]]:
     return [[label, text] for label, text in fields if text]
 
 
+def _vector(text: str) -> SearchVector | None:
+    """What search/engine.py matches on PostgreSQL, computed in the INSERT itself (SQLite: its FTS5 triggers)."""
+    return SearchVector(Value(text), config="french") if connection.vendor == "postgresql" else None
+
+
 def _entries(dossier: Dossier, published: dict) -> list[SearchEntry]:
     opinion = getattr(dossier, "opinion", None)
     project = published.get((dossier.committee_id, dossier.number), {})
@@ -44,7 +52,7 @@ def _entries(dossier: Dossier, published: dict) -> list[SearchEntry]:
     for audience, (questions, remarks) in audiences.items():
         fields = _fields(dossier, questions, remarks)
         text = fold(" \n".join(text for _, text in fields))
-        entries.append(SearchEntry(dossier=dossier, audience=audience, text=text, fields=fields))
+        entries.append(SearchEntry(dossier=dossier, audience=audience, text=text, fields=fields, vector=_vector(text)))
     return entries
 
 

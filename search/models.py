@@ -1,3 +1,4 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 
@@ -18,6 +19,9 @@ class SearchEntry(models.Model):
     audience = models.CharField("public de lecture", max_length=20, choices=Audience.choices)
     text = models.TextField("texte indexé (sans accents)")
     fields = models.JSONField("champs d'origine", default=list)
+    # PostgreSQL only: the text as to_tsvector('french', text), written with the entry and indexed with GIN
+    # (search/migrations/0002). SQLite's FTS5 table holds its own index of the text; the column stays empty.
+    vector = SearchVectorField("vecteur plein texte", null=True, editable=False)
 
     class Meta:
         verbose_name = "entrée de recherche"

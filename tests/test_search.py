@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from core.models import Dossier, Membership
 from core.permissions import Access
 from demo.setup import demo_setup
+from search import engine, views
 from search.engine import search
 from search.index import reindex
 from search.models import SearchEntry
@@ -254,19 +255,131 @@ def test_results_come_by_pages(cast, login):
     assert "page 1 sur 2" in text(client.get(URL, {"q": "colocation", "page": "-1"}))
 
 
-def test_queries_do_not_grow_with_the_results(cast, login):
-    client = login(cast.users["member"])
+# Bounded work: a cap on the matches ranked --------------------------------------------------------
 
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(URL, {"q": "colocation"}).status_code == 200
-        return len(captured)
 
+@pytest.fixture
+def cap(monkeypatch):
+    """A cap of 25 matches (1 000 in production), shown by the page as it would be."""
+    monkeypatch.setattr(engine, "CANDIDATES", 25)
+    monkeypatch.setattr(views, "CANDIDATES", 25)
+    return 25
+
+
+def colocations(committee, count: int) -> list[Dossier]:
+    return [
+        DossierFactory(committee=committee, title=f"Colocation solidaire {n}", summary="colocation")
+        for n in range(count)
+    ]
+
+
+def test_over_the_cap_the_page_says_more_and_still_pages(cast, cap, login):
+    dossiers = colocations(cast.committee, 30)
+    client = login(cast.users["secretariat"])
+    first = text(client.get(URL, {"q": "colocation"}))
+    assert "Plus de 25 dossiers trouvés pour « colocation » — page 1 sur 2" in first
+    assert "ajoutez un mot pour affiner la recherche" in first
+    second = text(client.get(URL, {"q": "colocation", "page": "2"}))
+    assert "page 2 sur 2" in second
+    assert "page 2 sur 2" in text(client.get(URL, {"q": "colocation", "page": "999"}))
+    shown = re.findall(r"Colocation solidaire \d+", first + second)
+    assert len(shown) == len(set(shown)) == cap
+    # The candidates are the most recently indexed: the last dossiers written.
+    assert set(shown) == {dossier.title for dossier in dossiers[-cap:]}
+
+
+def test_under_the_cap_the_count_is_exact(cast, cap, login):
+    colocations(cast.committee, cap)
+    assert f"{cap} dossiers trouvés pour « colocation »" in text(
+        login(cast.users["secretariat"]).get(URL, {"q": "colocation"})
+    )
+
+
+def test_the_cap_counts_only_what_the_reader_may_read(cast, cap):
+    """Matches in another committee neither take the reader's places under the cap nor show."""
+    elsewhere = DossierFactory(title="Colocation ailleurs").committee
+    colocations(elsewhere, 30)
+    mine = DossierFactory(committee=cast.committee, title="Colocation du comité", summary="colocation")
+    colocations(elsewhere, 30)
+    member = search(Access(cast.users["member"]), "colocation")
+    assert ([result.dossier for result in member.results], member.total, member.more) == ([mine], 1, False)
+    assert search(Access(cast.users["secretariat"]), "colocation").more
+
+
+def test_the_best_candidates_come_first(cast, cap):
+    colocations(cast.committee, 5)
+    DossierFactory(committee=cast.committee, title="Colocation, colocation", summary="Une colocation de jeunes.")
+    colocations(cast.committee, 5)
+    results = search(Access(cast.users["secretariat"]), "colocation").results
+    assert results[0].dossier.title == "Colocation, colocation"
+
+
+# Queries per request ------------------------------------------------------------------------------
+
+
+def _queries(client, query: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(URL, {"q": query}).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("role", ["member", "secretariat"])
+def test_queries_do_not_grow_with_the_results(cast, cap, login, role):
+    client = login(cast.users[role])
+    _queries(client, "colocation")  # the session's first request writes it
     DossierFactory(committee=cast.committee, title="Colocation 1")
-    few = queries()
+    one = _queries(client, "colocation")
     for n in range(10):
         OpinionFactory(dossier=DossierFactory(committee=cast.committee, title=f"Colocation {n + 2}"))
-    assert queries() == few <= 12
+    eleven = _queries(client, "colocation")
+    colocations(cast.committee, 40)
+    over_the_cap = _queries(client, "colocation")
+    assert "Plus de 25 dossiers" in text(client.get(URL, {"q": "colocation"}))
+    assert one == eleven == over_the_cap <= 12
+
+
+# The stored vector (PostgreSQL) -----------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the stored tsvector is PostgreSQL's; SQLite indexes the text in its FTS5 table (search/migrations/0001)",
+)
+
+
+def stale_vectors() -> int:
+    """Entries whose stored vector is not to_tsvector('french', text), the GIN-indexed column engine.py queries."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM search_searchentry "
+            "WHERE vector IS NULL OR vector != to_tsvector('french'::regconfig, COALESCE(text, ''))"
+        )
+        return cursor.fetchone()[0]
+
+
+@postgresql_only
+def test_the_stored_vector_follows_every_write(cast):
+    assert SearchEntry.objects.exists() and stale_vectors() == 0
+    cast.dossier.title = "Habitat inclusif"
+    cast.dossier.save()
+    cast.dossier.opinion.questions = "Quelle colocation intergénérationnelle ?"
+    cast.dossier.opinion.save()
+    cast.dossier.partners.add(OrganisationFactory(name="Moissons Nouvelles"))
+    DossierFactory(committee=cast.committee, title="Pension de famille")
+    assert stale_vectors() == 0
+    entry = SearchEntry.objects.get(dossier=cast.dossier, audience=SearchEntry.Audience.COMMITTEE)
+    assert {"inclus", "intergenerationnel", "moisson"} <= set(re.findall(r"'(\w+)'", entry.vector))
+    SearchEntry.objects.update(vector=None)
+    reindex()
+    assert stale_vectors() == 0
+
+
+@postgresql_only
+def test_postgresql_searches_the_stored_vector_through_its_gin_index(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_searchentry'")
+        indexes = dict(cursor.fetchall())
+    assert "USING gin (vector)" in indexes["search_entry_vector"]
+    assert "search_entry_french" not in indexes  # the expression index it replaces
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
