@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from core.formats import euros
 from core.models import BudgetLine, Call, Committee, Dossier
@@ -52,39 +53,41 @@ def selected(call: Call) -> QuerySet[Dossier]:
 
 
 def selection(call: Call) -> Selection:
-    """Each region's dossiers, amounts and decisions to notify, the call's totals and the alerts."""
+    """Each region's dossiers, amounts and decisions to notify, the call's totals and the alerts: one query for
+    the figures, one more for each kind of alert that has projects to name."""
     committees = {c.pk: c for c in call.committees.all()}
+    cap = call.cap_per_project
+    over = {}
+    if cap is not None:
+        over = {"over_asked": Q(asked__gt=cap), "over_granted": Q(decision__amount_granted__gt=cap)}
     rows = (
         selected(call)
         .order_by()
+        .annotate(asked=_asked())
         .values("committee_id")
         .annotate(
             dossiers=Count("pk"),
+            requested=Sum("asked", default=Decimal(0)),
             granted=Sum("decision__amount_granted", default=Decimal(0)),
             to_notify=Count("decision", filter=Q(decision__notified_at__isnull=True)),
             retained=Count("opinion", filter=Q(opinion__retained=True)),
             unranked=Count("opinion", filter=Q(opinion__retained=True, opinion__priority="")),
+            **{name: Count("pk", filter=condition) for name, condition in over.items()},
         )
     )
-    requested = dict(
-        BudgetLine.objects.filter(PROGRAMME, dossier__in=selected(call))
-        .order_by()
-        .values_list("dossier__committee_id")
-        .annotate(Sum("amount"))
-    )
-    result, unranked = Selection(), []
+    result, unranked, over_counts = Selection(), [], dict.fromkeys(over, 0)
     for row in rows:
         committee = committees[row["committee_id"]]
-        region = Region(committee, row["dossiers"], requested.get(committee.pk, Decimal(0)), row["granted"])
-        region.to_notify = row["to_notify"]
-        result.regions.append(region)
+        result.regions.append(Region(committee, row["dossiers"], row["requested"], row["granted"], row["to_notify"]))
         if row["unranked"] or not row["retained"]:
             unranked.append(committee)
+        for name in over:
+            over_counts[name] += row[name]
     result.regions.sort(key=lambda region: (region.committee.region, region.committee.name))
     result.requested = sum((region.requested for region in result.regions), Decimal(0))
     result.granted = sum((region.granted for region in result.regions), Decimal(0))
-    if call.cap_per_project is not None:
-        result.alerts += _over_the_cap(call)
+    if cap is not None:
+        result.alerts += _over_the_cap(call, **over_counts)
     result.alerts += [f"{c.name} : rangs de priorité manquants dans l'avis du comité." for c in unranked]
     if call.national_envelope is not None and result.granted > call.national_envelope:
         result.alerts.append(
@@ -94,53 +97,62 @@ def selection(call: Call) -> Selection:
     return result
 
 
-def _over_the_cap(call: Call) -> list[str]:
-    cap, label = call.cap_per_project, ("committee__name", "number", "title")
-    # Summed dossier by dossier through the budget lines' index, not by grouping every line of the call.
-    asked = (
+def _asked() -> Subquery:
+    """What a dossier asks of the programme, summed through the budget lines' index, dossier by dossier."""
+    return Subquery(
         BudgetLine.objects.filter(PROGRAMME, dossier=OuterRef("pk"))
         .order_by()
         .values("dossier")
         .annotate(total=Sum("amount"))
         .values("total")
     )
+
+
+def _over_the_cap(call: Call, over_asked: int, over_granted: int) -> list[str]:
+    """The projects over the cap, named up to ALERTS_PER_KIND of each kind; the counts come from selection()."""
+    cap, label = call.cap_per_project, ("committee__name", "number", "title")
     dossiers = selected(call).order_by("committee__region", "committee__name", "number")
-    over_asked = dossiers.annotate(asked=Subquery(asked)).filter(asked__gt=cap).values_list(*label, "asked")
-    over_granted = dossiers.filter(decision__amount_granted__gt=cap).values_list(*label, "decision__amount_granted")
-    return [
-        *_alerts(over_asked, "demande de {amount}, au-delà du plafond ({cap})", "demandent plus que le plafond", cap),
-        *_alerts(over_granted, "montant accordé au-delà du plafond ({cap})", "ont reçu plus que le plafond", cap),
-    ]
-
-
-def _alerts(rows: QuerySet, each: str, beyond: str, cap: Decimal) -> list[str]:
-    found = list(rows[: ALERTS_PER_KIND + 1])
-    alerts = [
-        f"{name}, projet N°{number} « {title} » : {each.format(amount=euros(amount), cap=euros(cap))}."
-        for name, number, title, amount in found[:ALERTS_PER_KIND]
-    ]
-    if len(found) > ALERTS_PER_KIND:
-        others = rows.count() - ALERTS_PER_KIND
-        alerts.append(f"… et {others} autre{'s' if others > 1 else ''} projet{'s' if others > 1 else ''} {beyond}.")
+    alerts = []
+    if over_asked:
+        asked = dossiers.annotate(asked=_asked()).filter(asked__gt=cap).values_list(*label, "asked")
+        alerts += _alerts(asked, over_asked, "demande de {amount}, au-delà du plafond ({cap})", cap)
+        alerts += _beyond(over_asked, "demandent plus que le plafond")
+    if over_granted:
+        granted = dossiers.filter(decision__amount_granted__gt=cap).values_list(*label, "decision__amount_granted")
+        alerts += _alerts(granted, over_granted, "montant accordé au-delà du plafond ({cap})", cap)
+        alerts += _beyond(over_granted, "ont reçu plus que le plafond")
     return alerts
+
+
+def _alerts(rows: QuerySet, count: int, each: str, cap: Decimal) -> list[str]:
+    return [
+        f"{name}, projet N°{number} « {title} » : {each.format(amount=euros(amount), cap=euros(cap))}."
+        for name, number, title, amount in rows[: min(count, ALERTS_PER_KIND)]
+    ]
+
+
+def _beyond(count: int, what: str) -> list[str]:
+    others = count - ALERTS_PER_KIND
+    if others <= 0:
+        return []
+    plural = "s" if others > 1 else ""
+    return [f"… et {others} autre{plural} projet{plural} {what}."]
 
 
 def selection_page(call: Call, result: Selection, committee: Committee | None, number) -> Page:
     """One page of the selection's dossiers (of one committee, or all), each with what it asks of the programme."""
-    dossiers = selected(call).select_related("committee", "lead_landlord", "opinion", "decision")
+    dossiers = selected(call)
     counted = result.regions
     if committee is not None:
         dossiers = dossiers.filter(committee=committee)
         counted = [region for region in result.regions if region.committee == committee]
-    paginator = Paginator(dossiers.order_by("committee__region", "committee__name", "number"), PER_PAGE)
+    # The ids alone are sorted, a narrow sort; the rows are then read for the page's fifty only.
+    ids = dossiers.order_by("committee__region", "committee__name", "number").values_list("pk", flat=True)
+    paginator = Paginator(ids, PER_PAGE)
     # Already counted by selection(): the paginator need not count again.
     paginator.count = sum(region.dossiers for region in counted)
     page = paginator.get_page(number)
-    asked = dict(
-        BudgetLine.objects.filter(PROGRAMME, dossier__in=[d.pk for d in page])
-        .values_list("dossier_id")
-        .annotate(Sum("amount"))
-    )
-    for dossier in page:
-        dossier.requested = asked.get(dossier.pk, Decimal(0))
+    rows = selected(call).select_related("committee", "lead_landlord", "opinion", "decision")
+    found = rows.annotate(requested=Coalesce(_asked(), Decimal(0))).in_bulk(list(page))
+    page.object_list = [found[pk] for pk in page]
     return page
