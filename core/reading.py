@@ -82,10 +82,15 @@ def with_shown(access: Access, dossiers: QuerySet[Dossier], published: dict) -> 
     needs_published())."""
     drafts = access.opinion_drafts()
     return dossiers.annotate(
-        reads_draft=Case(When(drafts, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        reads_draft=reads_draft(access),
         shown_verdict=_shown(drafts, published, "verdict"),
         shown_priority=_shown(drafts, published, "priority"),
     )
+
+
+def reads_draft(access: Access) -> Case:
+    """Access.can_read_opinion_draft as an annotation on dossiers."""
+    return Case(When(access.opinion_drafts(), then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def _shown(drafts: Q, published: dict, key: str) -> Case:

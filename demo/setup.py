@@ -21,6 +21,7 @@ from core.models import (
     Strand,
     Territory,
 )
+from core.services.budgets import requested_refresh
 from demo.auth import DEMO_GROUP
 from documents.avis_import import avis_conjoint_import
 from documents.avis_parser import decode, parse
@@ -80,6 +81,7 @@ def _load_project(dossier: Dossier, details: dict) -> None:
         for year, amount in enumerate(_spread(details.get(key, 0), years), start=1):
             lines.append(BudgetLine(dossier=dossier, year=year, funder=funder, amount=Decimal(amount)))
     BudgetLine.objects.bulk_create(lines)
+    requested_refresh(Dossier.objects.filter(pk=dossier.pk))
 
 
 def _load_details(committee: Committee, details: dict) -> None:

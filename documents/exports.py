@@ -29,6 +29,7 @@ CHUNK = 500
 COLUMNS = (
     "number", "title", "state", "submitted_at", "duration_years", "committee_id", "call__title", "call__year",
     "committee__name", "committee__region", "lead_landlord__name", "opinion__verdict", "opinion__priority",
+    "requested",
 )  # fmt: skip
 
 
@@ -47,7 +48,6 @@ def export_queryset(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
         .only(*COLUMNS)
         .annotate(
             households=_total(DossierStrand, "households"),
-            requested=_total(BudgetLine, "amount", funder__in=BudgetLine.PROGRAMME_FUNDERS),
             cost=_total(BudgetLine, "amount"),
         )
         .order_by("call__year", "committee__name", "number")

@@ -1,25 +1,31 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    JSONField,
+    OuterRef,
+    PositiveIntegerField,
+    Prefetch,
+    Q,
+    Subquery,
+    UUIDField,
+    When,
+)
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand, OpinionSignature
+from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand, JointOpinion, Report
 from core.permissions import Access
-from core.reading import shown_opinion
+from core.reading import reads_draft, shown_opinion
 from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
 from core.services.followup import REPORTING_STATES, remaining
-from core.services.joint_opinions import published_projects
+from core.services.joint_opinions import published_projects, version_projects
 from core.services.opinions import FIELDS, OPEN_STATES
 from core.services.timeline import dossier_timeline
-from front.forms import (
-    AdviceForm,
-    AttachmentForm,
-    ExpertRequestForm,
-    MessageForm,
-    NoteForm,
-    OpinionForm,
-    ReturnForm,
-)
+from front.forms import AttachmentForm, OpinionForm, ReturnForm
 
 
 def with_relations(dossiers):
@@ -28,62 +34,118 @@ def with_relations(dossiers):
     )
 
 
+# Dossiers listed per page of the home page: a secretariat's is every dossier since the programme began.
+HOME_PER_PAGE = 50
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     access = Access(request.user)
-    dossiers = list(with_relations(access.dossiers()).order_by("-call__year", "committee__name", "number"))
-    published = published_projects({d.committee_id for d in dossiers})
+    dossiers = access.dossiers()
+    listed = (
+        dossiers.select_related("lead_landlord", "committee__call", "opinion")
+        .annotate(reads_draft=reads_draft(access))
+        .order_by("-call__year", "committee__name", "number")
+    )
+    page = Paginator(listed, HOME_PER_PAGE).get_page(request.GET.get("page"))
+    # The published versions only of the page's committees, and only where a dossier is not read as a draft.
+    published = published_projects({d.committee_id for d in page if not d.reads_draft})
     committees: dict = {}
-    for dossier in dossiers:
-        dossier.shown_opinion, dossier.hidden_reason = shown_opinion(access, dossier, published)
+    for dossier in page:
+        dossier.shown_opinion, dossier.hidden_reason = shown_opinion(access, dossier, published, dossier.reads_draft)
         committees.setdefault(dossier.committee, []).append(dossier)
+    totals = dict(dossiers.filter(committee__in=committees).order_by().values_list("committee").annotate(Count("pk")))
     for committee in committees:
         committee.readable = access.can_read_committee(committee)
+        committee.total = totals[committee.pk]
     return render(
         request,
         "front/home.html",
         {
             "title": "Dossiers",
             "committees": committees.items(),
-            "count": len(dossiers),
+            "page": page,
             "can_create": access.can_create_dossiers,
             "is_national": access.is_national,
         },
     )
 
 
-def _renewed(access: Access, dossier: Dossier) -> dict | None:
-    """The dossier this one renews, with its opinion, decision and reports as this user may see them."""
-    if dossier.renews_id is None:
-        return None
-    earlier = with_relations(access.dossiers().filter(pk=dossier.renews_id)).prefetch_related("reports").first()
-    if earlier is None:
-        return {"dossier": dossier.renews, "readable": False}
-    opinion, _ = shown_opinion(access, earlier, published_projects([earlier.committee_id]))
-    decision = getattr(earlier, "decision", None)
-    return {
-        "dossier": earlier,
-        "readable": True,
-        "opinion": opinion,
-        "decision": decision if decision and access.can_read_decision(decision) else None,
-        "reports": earlier.reports.all(),
-    }
+# The committee's two co-chairing institutions, as Committee names them.
+INSTITUTIONS = ("ar_hlm", "state_service")
 
 
-# States in which a dossier has, or has had, reports.
-REPORT_STATES = {Dossier.State.UNDER_AGREEMENT, Dossier.State.REPORTING, Dossier.State.CLOSED}
+def _signature(institution: str) -> FilteredRelation:
+    """The opinion's signature for one of the committee's institutions: at most one, read with the dossier's row."""
+    return FilteredRelation(
+        "opinion__signatures", condition=Q(opinion__signatures__institution=F(f"committee__{institution}"))
+    )
+
+
+def _published(access: Access, field: str, output_field) -> Case:
+    """A field of the committee's latest published avis conjoint, for whoever does not read the dossier's opinion as a
+    draft (Access.opinion_drafts): its content can be large, the others need not read it."""
+    newest = JointOpinion.objects.filter(committee=OuterRef("committee")).order_by("-version").values(field)[:1]
+    return Case(When(access.opinion_drafts(), then=None), default=Subquery(newest), output_field=output_field)
+
+
+def _published_projects(dossier: Dossier) -> dict:
+    """What published_projects() gives, from the version read with the dossier."""
+    if dossier.published_content is None:
+        return {}
+    return version_projects(
+        dossier.committee_id, dossier.published_content, dossier.published_version, dossier.published_uuid
+    )
+
+
+def _page_dossier(access: Access, pk: int) -> Dossier:
+    """The dossier with what its page shows, in one query and seven prefetches whatever its size (the opinion's
+    signatures and its published version are joined to the dossier's row); 404 as
+    Access.dossier_or_404 for whoever may not see it. Its history, exchanges and follow-up are pages of their own."""
+    dossier = (
+        with_relations(access.dossiers().filter(pk=pk))
+        .annotate(**{f"{name}_signature": _signature(name) for name in INSTITUTIONS})
+        .annotate(
+            published_content=_published(access, "content", JSONField()),
+            published_version=_published(access, "version", PositiveIntegerField()),
+            published_uuid=_published(access, "uuid", UUIDField()),
+        )
+        .select_related(
+            "call",
+            "renews",
+            "agreement",
+            "committee__ar_hlm",
+            "committee__state_service",
+            *[f"{name}_signature__signed_by" for name in INSTITUTIONS],
+        )
+        .prefetch_related(
+            "publics",
+            "territories",
+            Prefetch("attachments", queryset=Attachment.objects.filter(message=None)),
+            Prefetch("strands", queryset=DossierStrand.objects.order_by("strand", "year")),
+            Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("year", "funder")),
+        )
+        .first()
+    )
+    if dossier is None:
+        raise Http404("Dossier introuvable.")
+    return dossier
 
 
 def _opinion_context(access: Access, dossier: Dossier, form, conflict) -> dict:
     """The opinion as this user may read it, and the form and signature to act on it."""
-    shown, hidden_reason = shown_opinion(access, dossier, published_projects([dossier.committee_id]))
+    reads_draft = access.can_read_opinion_draft(dossier)
+    shown, hidden_reason = shown_opinion(
+        access, dossier, {} if reads_draft else _published_projects(dossier), reads_draft
+    )
     opinion = getattr(dossier, "opinion", None)
     can_act = access.can_act_on_opinion(dossier) and dossier.state in OPEN_STATES
     if can_act and form is None:
         initial = {name: getattr(opinion, name) for name in FIELDS} if opinion else {}
         form = OpinionForm(initial={**initial, "version": opinion.version if opinion else 0})
     institution = access.institution_in(dossier.committee)
-    signed = {s.institution_id: s for s in opinion.signatures.all()} if opinion and shown else {}
+    signatures = [getattr(dossier, f"{name}_signature", None) for name in INSTITUTIONS] if opinion and shown else []
+    signed = {s.institution_id: s for s in signatures if s is not None}
     return {
         "opinion": shown,
         "hidden_reason": hidden_reason,
@@ -97,43 +159,8 @@ def _opinion_context(access: Access, dossier: Dossier, form, conflict) -> dict:
     }
 
 
-def _exchanges_context(request: HttpRequest, access: Access, dossier: Dossier) -> dict:
-    """The thread with the landlord, the committee's notes, the experts' advice: each for its readers."""
-    reads_drafts = access.can_read_opinion_draft(dossier)
-    can_act = access.can_act_on_opinion(dossier) and dossier.state in OPEN_STATES
-    talks = access.can_talk_about(dossier)
-    return {
-        "thread": dossier.messages.select_related("author").prefetch_related("attachments")
-        if access.can_read_thread(dossier)
-        else None,
-        "message_form": MessageForm() if talks else None,
-        "notes": dossier.notes.select_related("author") if reads_drafts else None,
-        "note_form": NoteForm() if can_act else None,
-        "expert_requests": dossier.expert_requests.select_related("expert", "requested_by")
-        if reads_drafts
-        else dossier.expert_requests.filter(expert=request.user),
-        "expert_request_form": ExpertRequestForm() if can_act else None,
-        "advice_form": AdviceForm() if access.is_expert else None,
-    }
-
-
-def _followup_context(access: Access, dossier: Dossier, carries: bool) -> dict:
-    """The decision, the agreement and the reports, for the landlord and the secretariat; the renewed dossier."""
-    decision = getattr(dossier, "decision", None)
-    follows = access.can_follow(dossier)
-    agreement = Agreement.objects.filter(dossier=dossier).prefetch_related("tranches").first() if follows else None
-    return {
-        "decision": decision if decision and access.can_read_decision(decision) else None,
-        "user_is_secretariat": access.is_secretariat,
-        "renewed": _renewed(access, dossier),
-        "agreement": agreement,
-        "remaining": remaining(agreement) if agreement else None,
-        "can_make_agreement": access.is_secretariat and dossier.state == Dossier.State.RETAINED,
-        "reports": dossier.reports.all() if follows and dossier.state in REPORT_STATES else None,
-        "report_years": range(1, (dossier.duration_years or 1) + 1)
-        if carries and dossier.state in REPORTING_STATES
-        else None,
-    }
+# States in which a dossier has, or has had, reports.
+REPORT_STATES = {Dossier.State.UNDER_AGREEMENT, Dossier.State.REPORTING, Dossier.State.CLOSED}
 
 
 def render_dossier(
@@ -148,24 +175,12 @@ def render_dossier(
     status=200,
 ):
     """The dossier page; the opinion views render it again with their bound form or conflict."""
-    dossier = (
-        with_relations(Dossier.objects.filter(pk=pk))
-        .select_related("committee__ar_hlm", "committee__state_service")
-        .prefetch_related(
-            "publics",
-            "territories",
-            Prefetch(
-                "opinion__signatures", queryset=OpinionSignature.objects.select_related("institution", "signed_by")
-            ),
-            Prefetch("attachments", queryset=Attachment.objects.filter(message=None)),
-            Prefetch("strands", queryset=DossierStrand.objects.order_by("strand", "year")),
-            Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("year", "funder")),
-        )
-        .get()
-    )
+    dossier = _page_dossier(access, pk)
     carries = access.carries(dossier)
     editable = carries and dossier.state in EDITABLE_STATES
     budget = list(dossier.budget_lines.all())
+    follows = access.can_follow(dossier)
+    has_agreement = hasattr(dossier, "agreement")
     context = {
         "title": f"Dossier N°{dossier.number} — {dossier.title}",
         "dossier": dossier,
@@ -178,18 +193,86 @@ def render_dossier(
         else None,
         "budget": budget,
         "budget_total": sum((line.amount for line in budget), start=0),
-        "requested_total": sum(
-            (line.amount for line in budget if line.funder in BudgetLine.PROGRAMME_FUNDERS), start=0
-        ),
-        "timeline": dossier_timeline(dossier, with_opinion=access.can_read_opinion_draft(dossier)),
+        "requested_total": dossier.requested,
+        "decision": _decision(access, dossier),
+        "can_make_agreement": _can_make_agreement(access, dossier) and not has_agreement,
+        # The sections read on demand, each where this user has something to read in it.
+        "has_followup": bool(dossier.renews_id) or (follows and (has_agreement or dossier.state in REPORT_STATES)),
+        "has_exchanges": access.can_read_thread(dossier) or access.can_read_opinion_draft(dossier) or access.is_expert,
         **_opinion_context(access, dossier, form, conflict),
-        **_exchanges_context(request, access, dossier),
-        **_followup_context(access, dossier, carries),
     }
     return render(request, "front/dossier_detail.html", context, status=status)
 
 
 @login_required
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_dossier(request, Access(request.user), pk)
+
+
+def _decision(access: Access, dossier: Dossier):
+    decision = getattr(dossier, "decision", None)
+    return decision if decision and access.can_read_decision(decision) else None
+
+
+def _can_make_agreement(access: Access, dossier: Dossier) -> bool:
+    return access.is_secretariat and dossier.state == Dossier.State.RETAINED
+
+
+def render_section(request: HttpRequest, dossier: Dossier, name: str, title: str, context: dict) -> HttpResponse:
+    """A part of the dossier page read on demand: its own page, or (htmx) the part alone, swapped in place."""
+    context = {**context, "dossier": dossier, "section": name, "section_template": f"front/{name}.html"}
+    if request.htmx:
+        return render(request, "front/dossier_section_in_place.html", context)
+    context["title"] = f"{title} — Dossier N°{dossier.number} — {dossier.title}"
+    return render(request, "front/dossier_section.html", context)
+
+
+@login_required
+def dossier_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The timeline of every change; the opinion's drafting only for those who read the drafts."""
     access = Access(request.user)
-    return render_dossier(request, access, access.dossier_or_404(pk).pk)
+    dossier = access.dossier_or_404(pk)
+    timeline = dossier_timeline(dossier, with_opinion=access.can_read_opinion_draft(dossier))
+    return render_section(request, dossier, "timeline", "Historique", {"timeline": timeline})
+
+
+def _renewed(access: Access, dossier: Dossier) -> dict | None:
+    """The dossier this one renews, with its opinion, decision and reports as this user may see them."""
+    if dossier.renews_id is None:
+        return None
+    earlier = with_relations(access.dossiers().filter(pk=dossier.renews_id)).select_related("call").first()
+    if earlier is None:
+        return {"dossier": dossier.renews, "readable": False}
+    reads_draft = access.can_read_opinion_draft(earlier)
+    published = {} if reads_draft else published_projects([earlier.committee_id])
+    opinion, _ = shown_opinion(access, earlier, published, reads_draft)
+    return {
+        "dossier": earlier,
+        "readable": True,
+        "opinion": opinion,
+        "decision": _decision(access, earlier),
+        "reports": earlier.reports.all(),
+    }
+
+
+@login_required
+def dossier_followup(request: HttpRequest, pk: int) -> HttpResponse:
+    """After the decision: the agreement and its payments, the reports (the landlord's and the secretariat's), and
+    the dossier this one renews, as this user may read it."""
+    access = Access(request.user)
+    dossier = access.dossier_or_404(pk)
+    follows = access.can_follow(dossier)
+    agreement = Agreement.objects.filter(dossier=dossier).prefetch_related("tranches").first() if follows else None
+    reports = Report.objects.filter(dossier=dossier) if follows and dossier.state in REPORT_STATES else None
+    context = {
+        "user_is_secretariat": access.is_secretariat,
+        "renewed": _renewed(access, dossier),
+        "agreement": agreement,
+        "remaining": remaining(agreement) if agreement else None,
+        "can_make_agreement": _can_make_agreement(access, dossier),
+        "reports": reports,
+        "report_years": range(1, (dossier.duration_years or 1) + 1)
+        if access.carries(dossier) and dossier.state in REPORTING_STATES
+        else None,
+    }
+    return render_section(request, dossier, "followup", "Suivi", context)

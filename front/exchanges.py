@@ -1,4 +1,5 @@
-"""The thread with the landlord, the committee's notes and the experts' advice, on the dossier page."""
+"""The thread with the landlord, the committee's notes and the experts' advice: a part of the dossier page read on
+demand, and where their forms lead back."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,16 +9,51 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.models import ExpertRequest
+from core.models import Dossier, ExpertRequest
 from core.permissions import Access
 from core.services.attachments import AttachmentRefused
 from core.services.exchanges import ExchangeRefused, expert_advise, expert_request, message_post, note_add
+from core.services.opinions import OPEN_STATES
+from front.dossiers import render_section
 from front.forms import AdviceForm, ExpertRequestForm, MessageForm, NoteForm
 from front.opinions import dossier_for_opinion
 
 
+def _exchanges_context(request: HttpRequest, access: Access, dossier: Dossier) -> dict:
+    """The thread with the landlord, the committee's notes, the experts' advice: each for its readers."""
+    reads_drafts = access.can_read_opinion_draft(dossier)
+    can_act = access.can_act_on_opinion(dossier) and dossier.state in OPEN_STATES
+    talks = access.can_talk_about(dossier)
+    return {
+        "thread": dossier.messages.select_related("author").prefetch_related("attachments")
+        if access.can_read_thread(dossier)
+        else None,
+        "message_form": MessageForm() if talks else None,
+        "notes": dossier.notes.select_related("author") if reads_drafts else None,
+        "note_form": NoteForm() if can_act else None,
+        "expert_requests": list(
+            dossier.expert_requests.select_related("expert", "requested_by")
+            if reads_drafts
+            else dossier.expert_requests.filter(expert=request.user)
+        ),
+        "expert_request_form": ExpertRequestForm() if can_act else None,
+        "advice_form": AdviceForm() if access.is_expert else None,
+    }
+
+
+@login_required
+def dossier_exchanges(request: HttpRequest, pk: int) -> HttpResponse:
+    """404 to whoever reads none of them: an observer, an expert not asked about the dossier."""
+    access = Access(request.user)
+    dossier = access.dossier_or_404(pk)
+    context = _exchanges_context(request, access, dossier)
+    if context["thread"] is None and context["notes"] is None and not context["expert_requests"]:
+        raise Http404("Échanges introuvables.")
+    return render_section(request, dossier, "exchanges", "Échanges", context)
+
+
 def _done(request: HttpRequest, form, action, success: str, anchor: str, pk: int) -> HttpResponse:
-    """Run the action if the form is valid; either way, back to the dossier page with a message."""
+    """Run the action if the form is valid; either way, back to the dossier's exchanges with a message."""
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -29,7 +65,7 @@ def _done(request: HttpRequest, form, action, success: str, anchor: str, pk: int
             messages.error(request, str(refusal))
         else:
             messages.success(request, success)
-    return redirect(reverse("dossier_detail", args=[pk]) + f"#{anchor}")
+    return redirect(reverse("dossier_exchanges", args=[pk]) + f"#{anchor}")
 
 
 @require_POST

@@ -17,7 +17,7 @@ from front.national import secretariat
 
 
 def _back(dossier_pk: int, anchor: str):
-    return redirect(reverse("dossier_detail", args=[dossier_pk]) + f"#{anchor}")
+    return redirect(reverse("dossier_followup", args=[dossier_pk]) + f"#{anchor}")
 
 
 @login_required

@@ -6,6 +6,10 @@ from front import committees, dossiers, downloads, drafts, exchanges, followup, 
 urlpatterns = [
     path("", dossiers.home, name="home"),
     path("dossiers/<int:pk>/", dossiers.dossier_detail, name="dossier_detail"),
+    # Parts of the dossier page read on demand.
+    path("dossiers/<int:pk>/historique/", dossiers.dossier_history, name="dossier_history"),
+    path("dossiers/<int:pk>/echanges/", exchanges.dossier_exchanges, name="dossier_exchanges"),
+    path("dossiers/<int:pk>/suivi/", dossiers.dossier_followup, name="dossier_followup"),
     path("dossiers/nouveau/", drafts.dossier_new, name="dossier_new"),
     path("dossiers/<int:pk>/modifier/", drafts.dossier_edit, name="dossier_edit"),
     path("dossiers/<int:pk>/pieces/", drafts.attachment_upload, name="attachment_upload"),

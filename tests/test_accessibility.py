@@ -99,6 +99,13 @@ def _invalid_opinion(page: Page) -> None:
     expect(page.locator("#verdict-messages .fr-message--error")).to_be_visible()
 
 
+def _load_exchanges(page: Page) -> None:
+    """Open the exchanges on the dossier page: htmx loads them in place, and the focus moves to them."""
+    page.get_by_role("link", name="Afficher les échanges sur le dossier").click()
+    expect(page.get_by_text("Pouvez-vous préciser le budget ?")).to_be_visible()
+    expect(page.locator("#section-exchanges")).to_be_focused()
+
+
 @dataclass(frozen=True)
 class Visit:
     """Who opens the page ("landlord" stands for the scene's landlord), its URL name and arguments, what to do first."""
@@ -119,9 +126,13 @@ PAGES = {
     "dossier-nouveau": Visit("landlord", "dossier_new"),
     "dossier-brouillon-modifier": Visit("landlord", "dossier_edit", lambda s: [s.draft.pk]),
     "dossier-brouillon-porteur": Visit("landlord", "dossier_detail", lambda s: [s.draft.pk]),
-    "dossier-suivi-porteur": Visit("landlord", "dossier_detail", lambda s: [s.funded.pk]),
+    "dossier-porteur": Visit("landlord", "dossier_detail", lambda s: [s.funded.pk]),
+    "dossier-suivi-porteur": Visit("landlord", "dossier_followup", lambda s: [s.funded.pk]),
     "comite-filtre": Visit("arhlm.paca", "committee_detail", lambda s: [s.paca.pk], _filter_committee),
     "dossier-comite": Visit("arhlm.paca", "dossier_detail", lambda s: [s.asked.pk]),
+    "dossier-comite-echanges": Visit("arhlm.paca", "dossier_detail", lambda s: [s.asked.pk], _load_exchanges),
+    "dossier-echanges": Visit("arhlm.paca", "dossier_exchanges", lambda s: [s.asked.pk]),
+    "dossier-historique": Visit("arhlm.paca", "dossier_history", lambda s: [s.asked.pk]),
     "avis-formulaire-erreurs": Visit("dreal.paca", "dossier_detail", lambda s: [s.decidable.pk], _invalid_opinion),
     "dossier-expert": Visit("expert.fondation", "dossier_detail", lambda s: [s.asked.pk]),
     "avis-conjoint-publie": Visit("landlord", "joint_opinion", lambda s: [s.paca.joint_opinions.get().uuid]),
@@ -135,7 +146,7 @@ PAGES = {
     "decision": Visit("secretariat", "decision_edit", lambda s: [s.decidable.pk]),
     "tableau-de-bord-national": Visit("secretariat", "dashboard_national"),
     "tableau-de-bord-comite": Visit("arhlm.paca", "dashboard_committee", lambda s: [s.paca.pk]),
-    "dossier-suivi-secretariat": Visit("secretariat", "dossier_detail", lambda s: [s.funded.pk]),
+    "dossier-suivi-secretariat": Visit("secretariat", "dossier_followup", lambda s: [s.funded.pk]),
     "convention": Visit("secretariat", "agreement_edit", lambda s: [s.retained.pk]),
     "bilan": Visit("landlord", "report_edit", lambda s: [s.funded.pk, 1]),
     "jetons-api": Visit("landlord", "api_tokens"),

@@ -5,6 +5,9 @@ from playwright.sync_api import Page, expect
 from core.models import Dossier, Report
 from tests.browser import log_in, log_out, shot
 
+# The link to the dossier's follow-up, a part of its page read on demand.
+FOLLOWUP = "Afficher le renouvellement, la convention, les versements et les bilans"
+
 
 def test_secretariat_decides_funds_and_follows_a_paca_project(server, demo, page: Page):
     base = server.url
@@ -42,6 +45,8 @@ def test_secretariat_decides_funds_and_follows_a_paca_project(server, demo, page
     log_in(page, base, "logirem")
     page.goto(f"{base}/dossiers/{dossier.pk}/")
     expect(page.get_by_text("Retenu — 150 000 € accordés")).to_be_visible()
+    # The follow-up is read on demand: htmx loads it in place.
+    page.get_by_role("link", name=FOLLOWUP).click()
     page.get_by_role("link", name="le bilan de l'année 1").click()
     page.get_by_label("Entrées dans le logement").fill("4")
     page.get_by_label("Expulsions évitées").fill("2")
@@ -55,6 +60,7 @@ def test_secretariat_decides_funds_and_follows_a_paca_project(server, demo, page
 
     log_in(page, base, "secretariat")
     page.goto(f"{base}/dossiers/{dossier.pk}/")
+    page.get_by_role("link", name=FOLLOWUP).click()
     page.get_by_role("button", name="Valider").click()
     expect(page.get_by_text("Bilan de l'année 1 : Validé")).to_be_visible()
     shot(page, "13-national-report-validated")

@@ -67,6 +67,8 @@ def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server,
     assert "avis=defavorable" in page.url
     page.get_by_label("Avis", exact=True).select_option("reserve")
     expect(page.get_by_role("link", name="Habiter et rester chez soi")).to_be_visible()
+    shot(page, "04-committee")
+    page.get_by_role("link", name="Publication de l'avis conjoint").click()
     expect(page.get_by_text("l'avis conjoint peut être publié")).to_be_visible()
     shot(page, "04-committee-ready")
     page.get_by_role("button", name="Publier l'avis conjoint").click()

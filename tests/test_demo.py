@@ -26,7 +26,7 @@ def test_sets_up_the_paca_call_and_one_account_per_role(capsys):
     assert committee.call.cap_per_project == 200000
     dossiers = {d.number: d for d in Dossier.objects.all()}
     assert len(dossiers) == 7
-    assert dossiers[5].requested_amount() == 260000  # over the cap, as the seed's remark says
+    assert dossiers[5].requested == 260000  # over the cap, as the seed's remark says
     assert sum(s.households for s in dossiers[3].strands.all()) == 30
     assert dossiers[3].strands.filter(year=1).count() == 2
     assert {p.name for p in dossiers[3].publics.all()} == {"troubles psychiques", "troubles autistiques"}

@@ -106,7 +106,7 @@ def test_edit_saves_the_draft_and_its_lines(cast, draft, login):
     assert sorted(p.name for p in draft.partners.all()) == ["GCS Galilé", "SOLiHA Provence"]
     assert draft.strands.get().households == 12
     assert draft.territories.get().qpv
-    assert draft.requested_amount() == 50000
+    assert draft.requested == 50000
 
 
 def test_a_bad_line_saves_nothing_and_says_why(cast, draft, login):

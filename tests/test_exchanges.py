@@ -49,6 +49,11 @@ def dossier_url(dossier, anchor: str = "") -> str:
     return reverse("dossier_detail", args=[dossier.pk]) + (f"#{anchor}" if anchor else "")
 
 
+def exchanges_url(dossier, anchor: str = "") -> str:
+    """The dossier's exchanges, a part of its page read on demand, where their forms lead back."""
+    return reverse("dossier_exchanges", args=[dossier.pk]) + (f"#{anchor}" if anchor else "")
+
+
 def pdf() -> SimpleUploadedFile:
     return SimpleUploadedFile(ATTACHMENT_NAME, PDF, content_type="application/pdf")
 
@@ -112,7 +117,7 @@ def test_message_post(cast, asked, login, role):
     expected, user = MESSAGE_POST[role], cast.users[role]
     response = login(user).post(reverse("message_new", args=[cast.dossier.pk]), {"body": MESSAGE})
     if expected in (AS_LANDLORD, AS_COMMITTEE):
-        check_redirect(response, dossier_url(cast.dossier, "echanges"))
+        check_redirect(response, exchanges_url(cast.dossier, "echanges"))
         stored = Message.objects.values_list("dossier", "author", "from_committee", "body")
         assert list(stored) == [(cast.dossier.pk, user.pk, expected == AS_COMMITTEE, MESSAGE)]
     else:
@@ -138,6 +143,7 @@ def test_a_message_carries_its_attachment(cast, login):
     # The thread links it; the dossier's own attachments do not list it.
     link = reverse("attachment_download", args=[attachment.uuid])
     assert text(response).count(f'href="{link}"') == 1
+    assert f'href="{link}"' not in text(client.get(dossier_url(cast.dossier)))
     assert b"".join(client.get(link).streaming_content) == PDF
 
 
@@ -160,7 +166,7 @@ def test_refused_message_stores_nothing(cast, login, django_capture_on_commit_ca
         response = login(cast.users["landlord"]).post(
             reverse("message_new", args=[cast.dossier.pk]), data(), follow=True
         )
-    assert response.redirect_chain == [(dossier_url(cast.dossier, "echanges"), 302)]
+    assert response.redirect_chain == [(exchanges_url(cast.dossier, "echanges"), 302)]
     assert refusal in text(response)
     assert "Message envoyé." not in text(response)
     assert not Message.objects.exists()
@@ -254,7 +260,7 @@ def test_committee_action(cast, asked, login, role, action):
     expected, user, act = COMMITTEE_ACTION[role], cast.users[role], COMMITTEE_ACTIONS[action]
     response = login(user).post(reverse(act.url, args=[cast.dossier.pk]), act.data(cast))
     if expected == DONE:
-        check_redirect(response, dossier_url(cast.dossier, act.anchor))
+        check_redirect(response, exchanges_url(cast.dossier, act.anchor))
         assert act.stored(cast) == [(user, act.text)]
     else:
         check_refusal(response, expected)
@@ -282,7 +288,7 @@ def test_refused_expert_request(cast, asked, login, django_capture_on_commit_cal
             {"expert": cast.users[expert].pk, "question": question},
             follow=True,
         )
-    assert response.redirect_chain == [(dossier_url(cast.dossier, "experts"), 302)]
+    assert response.redirect_chain == [(exchanges_url(cast.dossier, "experts"), 302)]
     assert refusal in text(response)
     assert list(ExpertRequest.objects.all()) == [asked]
     assert mail.outbox == []
@@ -314,7 +320,7 @@ def test_an_expert_sees_only_the_dossier_asked_about_and_answers(cast, login, dj
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = login(expert).post(reverse("expert_advice", args=[request.pk]), {"advice": ADVICE}, follow=True)
-    assert response.redirect_chain == [(dossier_url(cast.dossier, "experts"), 302)]
+    assert response.redirect_chain == [(exchanges_url(cast.dossier, "experts"), 302)]
     assert "Avis transmis au comité." in text(response)
     request.refresh_from_db()
     assert request.advice == ADVICE
@@ -345,41 +351,54 @@ def test_advice_post(cast, asked, login, role):
     response = login(cast.users[role]).post(reverse("expert_advice", args=[asked.pk]), {"advice": ADVICE})
     asked.refresh_from_db()
     if expected == DONE:
-        check_redirect(response, dossier_url(cast.dossier, "experts"))
+        check_redirect(response, exchanges_url(cast.dossier, "experts"))
         assert (asked.advice, asked.answered_at is not None) == (ADVICE, True)
     else:
         check_refusal(response, expected)
         assert (asked.advice, asked.answered_at) == ("", None)
 
 
-# role -> status of dossier A's page once exchanges have taken place, and which of them it shows
+# role -> status of dossier A's page and of its exchanges (read on demand) once exchanges have taken place, and which
+# of them the two show
 PAGE = {
-    "anonymous": (LOGIN, set()),
-    "landlord": (200, THREAD),
-    "other_landlord": (404, set()),
-    "member": (200, THREAD | COMMITTEE_ONLY),
+    "anonymous": (LOGIN, LOGIN, set()),
+    "landlord": (200, 200, THREAD),
+    "other_landlord": (404, 404, set()),
+    "member": (200, 200, THREAD | COMMITTEE_ONLY),
     # Talks for the landlord; in conflict, reads nothing of what the committee keeps to itself.
-    "member_in_conflict": (200, THREAD),
-    "other_committee_member": (404, set()),
-    "secretariat": (200, THREAD | COMMITTEE_ONLY),
-    "observer": (200, set()),
-    "other_committee_observer": (404, set()),
+    "member_in_conflict": (200, 200, THREAD),
+    "other_committee_member": (404, 404, set()),
+    "secretariat": (200, 200, THREAD | COMMITTEE_ONLY),
+    # Sees the dossier, reads none of its exchanges.
+    "observer": (200, 404, set()),
+    "other_committee_observer": (404, 404, set()),
     # Reads the question put to them and their own answer, nothing else.
-    "expert": (200, ADVICE_SENT),
-    "other_expert": (404, set()),
+    "expert": (200, 200, ADVICE_SENT),
+    "other_expert": (404, 404, set()),
 }
 
 
 @pytest.mark.parametrize("role", PAGE)
 def test_dossier_page(exchanges, login, role):
-    status, shown = PAGE[role]
-    response = login(exchanges.users[role]).get(dossier_url(exchanges.dossier))
-    if status != 200:
-        check_refusal(response, status)
-        return
-    assert response.status_code == 200
-    body = text(response)
-    assert A_TITLE in body
+    page_status, exchanges_status, shown = PAGE[role]
+    client = login(exchanges.users[role])
+    body = ""
+    for url, status in (
+        (dossier_url(exchanges.dossier), page_status),
+        (exchanges_url(exchanges.dossier), exchanges_status),
+    ):
+        response = client.get(url)
+        if status != 200:
+            check_refusal(response, status)
+            continue
+        assert response.status_code == 200
+        assert A_TITLE in text(response)
+        body += text(response)
+    # The page itself shows none of the exchanges, whatever their number: only the link to them.
+    if page_status == 200:
+        assert not {
+            secret for secret in SECRETS - {A_DRAFT} if secret in text(client.get(dossier_url(exchanges.dossier)))
+        }
     assert {secret for secret in SECRETS if secret in body} == shown
 
 

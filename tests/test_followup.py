@@ -161,12 +161,16 @@ def test_who_reports(retained, login, role):
 def test_agreement_and_reports_are_shown_to_the_landlord_not_to_others(retained, login):
     agree(retained)
     report(retained)
-    url = reverse("dossier_detail", args=[retained.dossier.pk])
+    # The dossier page links its follow-up, read on demand.
+    url = reverse("dossier_followup", args=[retained.dossier.pk])
+    assert f'href="{url}"' in text(
+        login(retained.users["landlord"]).get(reverse("dossier_detail", args=[retained.dossier.pk]))
+    )
     landlord_page = text(login(retained.users["landlord"]).get(url))
     assert "Convention et versements" in landlord_page and "Reste à verser" in landlord_page
     assert "Bilan de l'année 1 : Transmis" in landlord_page
     member_page = text(login(retained.users["member"]).get(url))
-    assert "Convention et versements" not in member_page
+    assert "Convention et versements" not in member_page and "Bilan de l'année" not in member_page
 
 
 def test_a_renewal_shows_the_earlier_dossiers_opinion_decision_and_reports(retained, login):
@@ -177,7 +181,7 @@ def test_a_renewal_shows_the_earlier_dossiers_opinion_decision_and_reports(retai
     renewal = DossierFactory(
         lead_landlord=retained.dossier.lead_landlord, renews=retained.dossier, title="Projet renouvelé"
     )
-    landlord_page = text(login(retained.users["landlord"]).get(reverse("dossier_detail", args=[renewal.pk])))
+    landlord_page = text(login(retained.users["landlord"]).get(reverse("dossier_followup", args=[renewal.pk])))
     assert "renouvelle le projet N°" in landlord_page and A_TITLE in landlord_page
     assert "Retenu, 100" in landlord_page  # the notified decision and its amount
     assert "année 1 (transmis, 4 entrées dans le logement)" in landlord_page

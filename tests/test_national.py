@@ -117,8 +117,8 @@ def test_selection_totals_and_alerts(signed):
     assert (region.committee, region.dossiers, region.requested) == (signed.committee, 2, Decimal("210000.50"))
     page = selection_page(signed.committee.call, result, None, 1)
     assert [(d.pk, d.requested) for d in page] == [
-        (signed.dossier.pk, signed.dossier.requested_amount()),
-        (signed.other_dossier.pk, signed.other_dossier.requested_amount()),
+        (signed.dossier.pk, Decimal("90000.50")),
+        (signed.other_dossier.pk, Decimal("120000")),
     ]
     assert any("Projet du bailleur B" in alert and "plafond" in alert for alert in result.alerts)
     assert not any("enveloppe" in alert for alert in result.alerts)

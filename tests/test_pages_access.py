@@ -1,6 +1,7 @@
 """Who sees what on the dossier pages: every role of DESIGN §2, on each URL."""
 
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -124,8 +125,27 @@ def test_home_runs_a_constant_number_of_queries(cast, login):
             assert client.get(reverse("home")).status_code == 200
         return len(queries)
 
+    # The first request after logging in also writes the session (then at most once a minute).
+    client.get(reverse("home"))
     before = count()
     for _ in range(12):
         OpinionFactory(dossier=DossierFactory(committee=cast.committee))
     _publish(cast.committee, "Texte publié")
     assert count() == before
+
+
+def test_home_lists_fifty_dossiers_a_page(cast, login):
+    from front.dossiers import HOME_PER_PAGE
+    from tests.factories import DossierFactory
+
+    for _ in range(HOME_PER_PAGE):
+        DossierFactory(committee=cast.committee)
+    client = login(cast.users["secretariat"])
+    first, second = client.get(reverse("home")), client.get(reverse("home"), {"page": 2})
+    links = re.compile(r'href="/dossiers/(\d+)/"')
+    assert len(set(links.findall(text(first)))) == HOME_PER_PAGE
+    assert len(set(links.findall(text(second)))) == 2
+    assert set(links.findall(text(first))).isdisjoint(links.findall(text(second)))
+    # The committee's count is all its dossiers, not those of the page.
+    assert f"{HOME_PER_PAGE + 2} dossiers" in text(first)
+    assert f"Dossiers 51 à 52 sur {HOME_PER_PAGE + 2}." in text(second)

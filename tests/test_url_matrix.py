@@ -82,6 +82,8 @@ def rules(table: str) -> dict[str, dict[str, dict[str, str]]]:
 RULES = rules("""
 #                   anon   lA      lB      member  conflict other-m secr obs  other-o expert
 DOSSIER             login  200|404 404|200 200     200      404     200  200  404     200|404
+# The exchanges on a dossier (thread, notes, advice): whoever reads one of them; an observer reads none.
+EXCHANGES           login  200|404 404|200 200     200      404     200  404  404     200|404
 # The committee's acts on a dossier: its members, except on a dossier their organisation carries.
 COMMITTEE_ACT       login  403|404 404|403 ok      403|ok   404     403  403  404     403|404
 # The thread: the landlord's side and the committee's.
@@ -172,6 +174,9 @@ MATRIX = {
     "password_reset_complete": Url(None, PUBLIC),
     # Dossiers
     "dossier_detail": Url(on("dossier"), RULES["DOSSIER"]),
+    "dossier_history": Url(on("dossier"), RULES["DOSSIER"]),
+    "dossier_exchanges": Url(on("dossier"), RULES["EXCHANGES"]),
+    "dossier_followup": Url(on("dossier"), RULES["DOSSIER"]),
     "dossier_new": Url(None, RULES["NEW_DOSSIER"], RULES["NEW_DOSSIER_POST"]),
     "dossier_edit": Url(on("draft"), RULES["DRAFT_PAGE"], RULES["DRAFT_ACT"]),
     "attachment_upload": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),

@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core.formats import euros
@@ -72,7 +72,18 @@ class Dossier(models.Model):
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
 
-    history = HistoricalRecords(verbose_name="historique du dossier", m2m_fields=[co_landlords, partners, publics])
+    # What the dossier asks of the programme (FNAVDL and FSI) over its whole duration: the sum of its budget
+    # lines, kept by core.services.budgets, so that a call's totals and the dossiers over the cap are read
+    # from the dossiers alone. Derived, so not in the history.
+    requested = models.DecimalField(
+        "montant demandé au programme (€)", max_digits=14, decimal_places=2, default=Decimal(0), editable=False
+    )
+
+    history = HistoricalRecords(
+        verbose_name="historique du dossier",
+        m2m_fields=[co_landlords, partners, publics],
+        excluded_fields=["requested"],
+    )
 
     class Meta:
         verbose_name = "dossier"
@@ -92,11 +103,6 @@ class Dossier(models.Model):
 
     def __str__(self) -> str:
         return f"N°{self.number} — {self.title}"
-
-    def requested_amount(self) -> Decimal:
-        """What the dossier asks of the programme (FNAVDL and FSI), over its whole duration."""
-        total = self.budget_lines.filter(funder__in=BudgetLine.PROGRAMME_FUNDERS).aggregate(total=Sum("amount"))
-        return total["total"] or Decimal("0")
 
 
 class DossierStrand(models.Model):

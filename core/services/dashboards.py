@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
-from core.models import BudgetLine, Decision, Dossier, DossierStrand, PaymentTranche, Public, ReportHouseholds, Strand
+from core.models import Decision, Dossier, DossierStrand, PaymentTranche, Public, ReportHouseholds, Strand
 
 
 @dataclass
@@ -41,9 +41,7 @@ def dashboard(dossiers: QuerySet[Dossier]) -> list[Chart]:
         .values_list("strand")
         .annotate(n=Sum("households"))
     )
-    requested = BudgetLine.objects.filter(dossier__in=dossiers, funder__in=BudgetLine.PROGRAMME_FUNDERS).aggregate(
-        total=Sum("amount")
-    )["total"]
+    requested = dossiers.aggregate(total=Sum("requested"))["total"]
     granted = Decision.objects.filter(dossier__in=dossiers, notified_at__isnull=False).aggregate(
         total=Sum("amount_granted")
     )["total"]

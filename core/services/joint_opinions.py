@@ -25,14 +25,21 @@ def published_projects(committee_ids) -> dict[tuple[int, int], dict]:
     # Only the latest version's content is read: earlier ones can be as large and are never shown here.
     newest = JointOpinion.objects.filter(committee=OuterRef("committee")).order_by("-version").values("version")[:1]
     latest = JointOpinion.objects.filter(committee_id__in=committee_ids, version=Subquery(newest))
+    projects = {}
+    for joint_opinion in latest:
+        projects.update(
+            version_projects(
+                joint_opinion.committee_id, joint_opinion.content, joint_opinion.version, joint_opinion.uuid
+            )
+        )
+    return projects
+
+
+def version_projects(committee_id: int, content: dict, version: int, uuid) -> dict[tuple[int, int], dict]:
+    """The projects of one published version, as published_projects() gives them."""
     return {
-        (joint_opinion.committee_id, project["number"]): {
-            **project,
-            "version": joint_opinion.version,
-            "uuid": joint_opinion.uuid,
-        }
-        for joint_opinion in latest
-        for project in joint_opinion.content["projects"]
+        (committee_id, project["number"]): {**project, "version": version, "uuid": uuid}
+        for project in content["projects"]
     }
 
 

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet, Sum
 
 from core.formats import euros
 from core.models import BudgetLine, Call, Committee, Dossier
@@ -59,15 +58,14 @@ def selection(call: Call) -> Selection:
     cap = call.cap_per_project
     over = {}
     if cap is not None:
-        over = {"over_asked": Q(asked__gt=cap), "over_granted": Q(decision__amount_granted__gt=cap)}
+        over = {"over_asked": Q(requested__gt=cap), "over_granted": Q(decision__amount_granted__gt=cap)}
     rows = (
         selected(call)
         .order_by()
-        .annotate(asked=_asked())
         .values("committee_id")
         .annotate(
             dossiers=Count("pk"),
-            requested=Sum("asked", default=Decimal(0)),
+            asked=Sum("requested", default=Decimal(0)),
             granted=Sum("decision__amount_granted", default=Decimal(0)),
             to_notify=Count("decision", filter=Q(decision__notified_at__isnull=True)),
             retained=Count("opinion", filter=Q(opinion__retained=True)),
@@ -78,7 +76,7 @@ def selection(call: Call) -> Selection:
     result, unranked, over_counts = Selection(), [], dict.fromkeys(over, 0)
     for row in rows:
         committee = committees[row["committee_id"]]
-        result.regions.append(Region(committee, row["dossiers"], row["requested"], row["granted"], row["to_notify"]))
+        result.regions.append(Region(committee, row["dossiers"], row["asked"], row["granted"], row["to_notify"]))
         if row["unranked"] or not row["retained"]:
             unranked.append(committee)
         for name in over:
@@ -97,24 +95,13 @@ def selection(call: Call) -> Selection:
     return result
 
 
-def _asked() -> Subquery:
-    """What a dossier asks of the programme, summed through the budget lines' index, dossier by dossier."""
-    return Subquery(
-        BudgetLine.objects.filter(PROGRAMME, dossier=OuterRef("pk"))
-        .order_by()
-        .values("dossier")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-
-
 def _over_the_cap(call: Call, over_asked: int, over_granted: int) -> list[str]:
     """The projects over the cap, named up to ALERTS_PER_KIND of each kind; the counts come from selection()."""
     cap, label = call.cap_per_project, ("committee__name", "number", "title")
     dossiers = selected(call).order_by("committee__region", "committee__name", "number")
     alerts = []
     if over_asked:
-        asked = dossiers.annotate(asked=_asked()).filter(asked__gt=cap).values_list(*label, "asked")
+        asked = dossiers.filter(requested__gt=cap).values_list(*label, "requested")
         alerts += _alerts(asked, over_asked, "demande de {amount}, au-delà du plafond ({cap})", cap)
         alerts += _beyond(over_asked, "demandent plus que le plafond")
     if over_granted:
@@ -140,7 +127,7 @@ def _beyond(count: int, what: str) -> list[str]:
 
 
 def selection_page(call: Call, result: Selection, committee: Committee | None, number) -> Page:
-    """One page of the selection's dossiers (of one committee, or all), each with what it asks of the programme."""
+    """One page of the selection's dossiers, of one committee or of all."""
     dossiers = selected(call)
     counted = result.regions
     if committee is not None:
@@ -153,6 +140,6 @@ def selection_page(call: Call, result: Selection, committee: Committee | None, n
     paginator.count = sum(region.dossiers for region in counted)
     page = paginator.get_page(number)
     rows = selected(call).select_related("committee", "lead_landlord", "opinion", "decision")
-    found = rows.annotate(requested=Coalesce(_asked(), Decimal(0))).in_bulk(list(page))
+    found = rows.in_bulk(list(page))
     page.object_list = [found[pk] for pk in page]
     return page

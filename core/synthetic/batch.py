@@ -19,6 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.db.models import Max
 
 from core.models import Dossier
+from core.services.budgets import requested_refresh
 
 ROWS_PER_STATEMENT = 500
 # PostgreSQL's limit of parameters in a statement.
@@ -154,6 +155,10 @@ def batch_write(batch: Batch) -> None:
                     for row in rows
                 ],
             )
+        # Inserted rows send no signal: the amounts the dossiers request are summed here, from their lines.
+        written = [row["id"] for row in batch.rows.get(Dossier, [])]
+        if written:
+            requested_refresh(Dossier.objects.filter(pk__range=(min(written), max(written))))
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), batch.ids.models()):
                 cursor.execute(sql)
