@@ -96,25 +96,24 @@ def selection(call: Call) -> Selection:
 
 
 def _over_the_cap(call: Call, over_asked: int, over_granted: int) -> list[str]:
-    """The projects over the cap, named up to ALERTS_PER_KIND of each kind; the counts come from selection()."""
+    """The projects over the cap, named up to ALERTS_PER_KIND of each kind; the counts come from selection().
+    Both kinds are always read, so that the page's queries are the same whatever the call holds."""
     cap, label = call.cap_per_project, ("committee__name", "number", "title")
     dossiers = selected(call).order_by("committee__region", "committee__name", "number")
-    alerts = []
-    if over_asked:
-        asked = dossiers.filter(requested__gt=cap).values_list(*label, "requested")
-        alerts += _alerts(asked, over_asked, "demande de {amount}, au-delà du plafond ({cap})", cap)
-        alerts += _beyond(over_asked, "demandent plus que le plafond")
-    if over_granted:
-        granted = dossiers.filter(decision__amount_granted__gt=cap).values_list(*label, "decision__amount_granted")
-        alerts += _alerts(granted, over_granted, "montant accordé au-delà du plafond ({cap})", cap)
-        alerts += _beyond(over_granted, "ont reçu plus que le plafond")
-    return alerts
+    asked = dossiers.filter(requested__gt=cap).values_list(*label, "requested")
+    granted = dossiers.filter(decision__amount_granted__gt=cap).values_list(*label, "decision__amount_granted")
+    return [
+        *_alerts(asked, "demande de {amount}, au-delà du plafond ({cap})", cap),
+        *_beyond(over_asked, "demandent plus que le plafond"),
+        *_alerts(granted, "montant accordé au-delà du plafond ({cap})", cap),
+        *_beyond(over_granted, "ont reçu plus que le plafond"),
+    ]
 
 
-def _alerts(rows: QuerySet, count: int, each: str, cap: Decimal) -> list[str]:
+def _alerts(rows: QuerySet, each: str, cap: Decimal) -> list[str]:
     return [
         f"{name}, projet N°{number} « {title} » : {each.format(amount=euros(amount), cap=euros(cap))}."
-        for name, number, title, amount in rows[: min(count, ALERTS_PER_KIND)]
+        for name, number, title, amount in rows[:ALERTS_PER_KIND]
     ]
 
 
