@@ -6,9 +6,9 @@ Pages, documents, exports and the API all show opinions through this module.
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import BooleanField, Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
 
-from core.models import SMILEYS, Dossier, Verdict
+from core.models import SMILEYS, Dossier, Opinion, Verdict
 from core.permissions import Access
 from core.richtext import render_markdown
 
@@ -75,11 +75,18 @@ def shown_opinion(
     return None, "L'avis du comité régional n'est pas encore publié."
 
 
-def with_shown(access: Access, dossiers: QuerySet[Dossier], published: dict) -> QuerySet[Dossier]:
+def with_shown(access: Access, dossiers: QuerySet[Dossier], published: dict | None) -> QuerySet[Dossier]:
     """Annotates what shown_opinion() would show, so that lists filter, count and sort in SQL: reads_draft,
     shown_verdict and shown_priority (None where nothing may be read; "" for no verdict or no rank).
-    `published` needs only the committees whose dossiers the user does not read as drafts (see
-    needs_published())."""
+    `published` needs only the committees whose dossiers the user does not read as drafts; None when the
+    user reads every one of these dossiers as a draft (needs_published() said so): the working copy then,
+    without a test per row."""
+    if published is None:
+        return dossiers.annotate(
+            reads_draft=Value(True, output_field=BooleanField()),
+            shown_verdict=_working_copy("verdict"),
+            shown_priority=_working_copy("priority"),
+        )
     drafts = access.opinion_drafts()
     return dossiers.annotate(
         reads_draft=reads_draft(access),
@@ -101,7 +108,13 @@ def _shown(drafts: Q, published: dict, key: str) -> Case:
         When(Q(committee_id=committee_id, number__in=listed), then=Value(value))
         for (committee_id, value), listed in numbers.items()
     ]
-    return Case(When(drafts, then=F(f"opinion__{key}")), *from_versions, default=None, output_field=CharField())
+    return Case(When(drafts, then=_working_copy(key)), *from_versions, default=None, output_field=CharField())
+
+
+def _working_copy(key: str) -> Subquery:
+    """A field of the dossier's opinion, looked up through its index dossier by dossier: a join would let
+    PostgreSQL read every opinion of the programme to count those of one committee."""
+    return Subquery(Opinion.objects.filter(dossier=OuterRef("pk")).values(key))
 
 
 def needs_published(access: Access, dossiers: QuerySet[Dossier]) -> bool:

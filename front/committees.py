@@ -93,7 +93,7 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
     committee = access.committee_or_404(pk)
     dossiers = access.dossiers().filter(committee=committee)
-    published = published_projects([committee.pk]) if needs_published(access, dossiers) else {}
+    published = published_projects([committee.pk]) if needs_published(access, dossiers) else None
     dossiers = with_shown(access, dossiers, published)
 
     filters = DossierFilters(request.GET or None)
@@ -110,7 +110,9 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     for dossier in page:
-        dossier.shown_opinion, dossier.hidden_reason = shown_opinion(access, dossier, published, dossier.reads_draft)
+        dossier.shown_opinion, dossier.hidden_reason = shown_opinion(
+            access, dossier, published or {}, dossier.reads_draft
+        )
 
     return render(
         request,
