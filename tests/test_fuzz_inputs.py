@@ -215,9 +215,8 @@ def page_text(response) -> str:
     return html.unescape(response.content.decode())
 
 
-def displayed_errors(response, forms, unshown: frozenset = frozenset()) -> list[str]:
-    """Every error of the forms, in French, each shown on the page but those of hidden fields and of the fields
-    in unshown (see test_draft_page_shows_the_error_of_every_field)."""
+def displayed_errors(response, forms) -> list[str]:
+    """Every error of the forms, in French, each shown on the page but those of hidden fields."""
     page = page_text(response)
     messages, shown = [], []
     for form in forms:
@@ -232,7 +231,7 @@ def displayed_errors(response, forms, unshown: frozenset = frozenset()) -> list[
                 messages += errors
                 # A hidden field (a line's id) errs only on a tampered or stale POST: its errors are not shown.
                 hidden = name in line.fields and line.fields[name].widget.is_hidden
-                shown += [] if name in unshown or hidden else [(line.add_prefix(name), message) for message in errors]
+                shown += [] if hidden else [(line.add_prefix(name), message) for message in errors]
     for message in messages:
         assert not ENGLISH.search(message), message
     for field, message in shown:
@@ -322,7 +321,7 @@ def test_draft_form_refuses_in_french_never_fails(cast, draft, login, changes):
         assert response.status_code == 400
         assert "Le brouillon n'a pas été enregistré" in page_text(response)
         forms = [response.context["form"], *response.context["formsets"].values()]
-        assert displayed_errors(response, forms, unshown=frozenset({"publics", "co_landlords"}))
+        assert displayed_errors(response, forms)
 
 
 def test_a_tampered_form_count_is_refused(cast, draft, login):
@@ -334,7 +333,6 @@ def test_a_tampered_form_count_is_refused(cast, draft, login):
     assert not draft.strands.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="the draft page does not show these fields' errors (issue 7 report)")
 @pytest.mark.parametrize("field", ["publics", "co_landlords"])
 def test_draft_page_shows_the_error_of_every_field(cast, draft, login, field):
     response = login(cast.users["landlord"]).post(
