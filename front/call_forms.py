@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 
 from core.models import Call, Decision, Public, Strand
 from core.regions import Region
-from front.fields import EurosField
+from front.fields import EurosField, IdsField
 
 
 class CallForm(forms.ModelForm):
@@ -34,6 +34,7 @@ class CallForm(forms.ModelForm):
             "submission_deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "publics": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"publics": IdsField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,10 @@
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
+
+# Ids are 64-bit integers on both databases.
+MAX_ID = 2**63 - 1
 
 
 class EurosField(forms.DecimalField):
@@ -16,3 +20,16 @@ class EurosField(forms.DecimalField):
         if isinstance(value, str):
             value = re.sub(r"[\s€]", "", value).replace(",", ".")
         return super().to_python(value)
+
+
+class IdsField(forms.ModelMultipleChoiceField):
+    """A multiple choice of objects by id. An id past 64 bits is refused as an invalid choice: SQLite would
+    raise an OverflowError on it before Django could say so."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if isinstance(pk, str) and pk.strip().isdigit() and int(pk) > MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)

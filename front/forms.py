@@ -15,7 +15,7 @@ from core.models import (
     Territory,
     Verdict,
 )
-from front.fields import EurosField
+from front.fields import EurosField, IdsField
 
 
 class OpinionForm(forms.Form):
@@ -103,6 +103,7 @@ class DossierForm(forms.ModelForm):
             "publics": forms.CheckboxSelectMultiple,
             "co_landlords": forms.SelectMultiple(attrs={"size": 5, "class": "fr-select"}),
         }
+        field_classes = {"publics": IdsField, "co_landlords": IdsField}
 
     def __init__(self, *args, renewable, **kwargs):
         super().__init__(*args, **kwargs)
