@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from core.models import Dossier, Organisation
+from core.models import Call, Committee, Dossier, Organisation
 from core.richtext import html_to_markdown
 from documents.avis_values import SMILEY_CHARS, date_of, edition_of, fold, plain, rank_of, verdict_of
 
@@ -86,6 +86,8 @@ RANK = re.compile(r"^rang\s+de\s+classement(?:\s+parmi\s+les\s+dossiers\s+retenu
 MAX_NUMBER = 9999
 MAX_TITLE = Dossier._meta.get_field("title").max_length
 MAX_LANDLORD = Organisation._meta.get_field("name").max_length
+MAX_CALL = Call._meta.get_field("title").max_length
+MAX_REGION = Committee._meta.get_field("name").max_length
 
 
 def decode(data: bytes) -> str:
@@ -189,6 +191,13 @@ def _parse_header(lines: list[str]) -> dict:
     for key, label in labels.items():
         if key not in found or not found[key][1]:
             raise ParseError(_last_line(lines), f"l'en-tête ne donne pas « {label} »")
+
+    for line, value, what, longest in (
+        (title_at + 1, call, "l'intitulé de l'appel", MAX_CALL),
+        (*found["region"], "le nom de la région", MAX_REGION),
+    ):
+        if len(value) > longest:
+            raise ParseError(line, f"{what} dépasse {longest} caractères : étiquette manquante après lui ?")
 
     line, received = found["received"]
     count = re.fullmatch(r"([0-9]{1,4})(?:\s+dossiers?)?\.?", fold(received))

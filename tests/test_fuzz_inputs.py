@@ -580,10 +580,6 @@ def test_import_of_damaged_values_succeeds_or_refuses_and_writes_nothing(db, tmp
             assert core_rows() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an over-long region or call title reaches the database: DataError on PostgreSQL, kept on SQLite",
-)
 @pytest.mark.parametrize(
     ("label", "line"), [("Nom de la Région : ", "Nom de la Région"), ("", "APPEL A PROJETS")], ids=["region", "call"]
 )
