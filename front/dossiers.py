@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
@@ -18,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand, JointOpinion, Report
+from core.paging import page_of
 from core.permissions import Access
 from core.reading import reads_draft, shown_opinion
 from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
@@ -42,12 +42,14 @@ HOME_PER_PAGE = 50
 def home(request: HttpRequest) -> HttpResponse:
     access = Access(request.user)
     dossiers = access.dossiers()
-    listed = (
-        dossiers.select_related("lead_landlord", "committee__call", "opinion")
-        .annotate(reads_draft=reads_draft(access))
-        .order_by("-call__year", "committee__name", "number")
+    page = page_of(
+        dossiers.order_by("-call__year", "committee__name", "number"),
+        dossiers.select_related("lead_landlord", "committee__call", "opinion").annotate(
+            reads_draft=reads_draft(access)
+        ),
+        HOME_PER_PAGE,
+        request.GET.get("page"),
     )
-    page = Paginator(listed, HOME_PER_PAGE).get_page(request.GET.get("page"))
     # The published versions only of the page's committees, and only where a dossier is not read as a draft.
     published = published_projects({d.committee_id for d in page if not d.reads_draft})
     committees: dict = {}

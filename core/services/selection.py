@@ -5,11 +5,12 @@ same whether the call holds a hundred dossiers or ten thousand."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, Q, QuerySet, Sum
 
 from core.formats import euros
 from core.models import BudgetLine, Call, Committee, Dossier
+from core.paging import page_of
 from core.services.decisions import DECIDABLE_STATES, STATE_OF
 
 # From the signed opinion on: the dossiers the national committee decides on, or has decided on.
@@ -132,13 +133,10 @@ def selection_page(call: Call, result: Selection, committee: Committee | None, n
     if committee is not None:
         dossiers = dossiers.filter(committee=committee)
         counted = [region for region in result.regions if region.committee == committee]
-    # The ids alone are sorted, a narrow sort; the rows are then read for the page's fifty only.
-    ids = dossiers.order_by("committee__region", "committee__name", "number").values_list("pk", flat=True)
-    paginator = Paginator(ids, PER_PAGE)
-    # Already counted by selection(): the paginator need not count again.
-    paginator.count = sum(region.dossiers for region in counted)
-    page = paginator.get_page(number)
-    rows = selected(call).select_related("committee", "lead_landlord", "opinion", "decision")
-    found = rows.in_bulk(list(page))
-    page.object_list = [found[pk] for pk in page]
-    return page
+    return page_of(
+        dossiers.order_by("committee__region", "committee__name", "number"),
+        selected(call).select_related("committee", "lead_landlord", "opinion", "decision"),
+        PER_PAGE,
+        number,
+        count=sum(region.dossiers for region in counted),
+    )
