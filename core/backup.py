@@ -27,6 +27,8 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.backends.postgresql.client import DatabaseClient
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 FORMAT = 1
@@ -158,6 +160,7 @@ def backup_create(*, path: Path) -> dict:
             "format": FORMAT,
             "vendor": connection.vendor,
             "created_at": timezone.now().isoformat(),
+            "migrations": sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations()),
             "files": [
                 {"name": name, "size": staged.stat().st_size, "sha256": _sha256(staged)}
                 for name, staged in members.items()
@@ -183,6 +186,12 @@ def _manifest(archive: tarfile.TarFile) -> dict:
             f"cette sauvegarde est celle d'une base « {manifest.get('vendor')} », "
             f"la base configurée est « {connection.vendor} »."
         )
+    unknown = sorted(set(manifest.get("migrations", [])) - _known_migrations())
+    if unknown:
+        raise BackupError(
+            f"cette sauvegarde vient d'une version plus récente d'aap (migrations inconnues : {', '.join(unknown[:3])}"
+            f"{'…' if len(unknown) > 3 else ''}) : installez cette version avant de la restaurer."
+        )
     files = manifest.get("files")
     if not isinstance(files, list) or not all(
         isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("sha256"), str)
@@ -192,11 +201,22 @@ def _manifest(archive: tarfile.TarFile) -> dict:
     return manifest
 
 
+def _known_migrations() -> set[str]:
+    return {f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations}
+
+
+def pending_migrations() -> list[str]:
+    """Migrations of this version of aap that the database lacks: after restoring an older backup."""
+    applied = {f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations()}
+    return sorted(_known_migrations() - applied)
+
+
 def archive_check(*, path: Path, staging: Path) -> CheckedArchive:
     """Verify the archive at `path` and extract it into `staging`, touching nothing else.
 
-    Refused: an archive of another format or of another database vendor, and a damaged one (a
-    member missing, unlisted or whose SHA-256 differs from the manifest's).
+    Refused: an archive of another format or of another database vendor, one written by a newer version of
+    aap (migrations this one does not know), and a damaged one (a member missing, unlisted or whose SHA-256
+    differs from the manifest's).
     """
     _check_vendor()
     members = {}

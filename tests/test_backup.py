@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 
 from core.backup import stored_names
 from core.models import Agreement, BudgetLine, Decision, Dossier, DossierStrand, PaymentTranche, Public, Territory
@@ -145,6 +146,24 @@ def test_the_manifest_names_the_vendor_and_every_member_with_its_checksum(archiv
     assert (manifest["format"], manifest["vendor"]) == (1, connection.vendor)
     assert [entry["name"] for entry in manifest["files"]] == names[1:]
     assert all(len(entry["sha256"]) == 64 for entry in manifest["files"])
+    applied = MigrationRecorder(connection).applied_migrations()
+    assert manifest["migrations"] == sorted(f"{app}.{name}" for app, name in applied)
+
+
+def test_an_older_backup_is_restored_with_a_reminder_to_migrate(varied, tmp_path):
+    recorder = MigrationRecorder(connection)
+    latest = recorder.migration_qs.filter(app="core").latest("id")
+    latest.delete()
+    try:
+        # The archive of a database one migration behind this version of aap.
+        archive = backup(tmp_path / "older.tar.gz")
+        recorder.record_applied(latest.app, latest.name)
+        output = restore(archive, "--no-input")
+        assert "La sauvegarde précède 1 migration de cette version" in output
+        assert "lancez « manage.py migrate »" in output
+    finally:
+        if (latest.app, latest.name) not in recorder.applied_migrations():
+            recorder.record_applied(latest.app, latest.name)
 
 
 def test_restore_asks_first_and_a_refusal_changes_nothing(varied, archive, monkeypatch):
@@ -228,6 +247,10 @@ REFUSED = {
     "an unlisted member": (
         lambda archive: rewritten(archive, listing(lambda files: files[1:])),
         "archive endommagée : « database » n'est pas dans son manifeste",
+    ),
+    "a newer version of aap": (
+        lambda archive: rewritten(archive, with_manifest(migrations=["core.0001_initial", "core.9999_future"])),
+        r"cette sauvegarde vient d'une version plus récente d'aap \(migrations inconnues : core.9999_future\)",
     ),
     "a truncated archive": (truncated, "archive illisible ou endommagée"),
     "not an archive": (not_an_archive, "archive illisible ou endommagée"),

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from core.backup import BackupError, archive_check, backup_restore
+from core.backup import BackupError, archive_check, backup_restore, pending_migrations
 
 
 class Command(BaseCommand):
@@ -45,3 +45,11 @@ class Command(BaseCommand):
                 f"en {time.monotonic() - started:.1f} s."
             )
         )
+        pending = len(pending_migrations())
+        if pending:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"La sauvegarde précède {pending} migration{'s' if pending > 1 else ''} de cette version : "
+                    "lancez « manage.py migrate » avant de servir l'application."
+                )
+            )
