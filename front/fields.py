@@ -28,7 +28,8 @@ class IdsField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for pk in value:
-            if isinstance(pk, str) and pk.strip().isdigit() and int(pk) > MAX_ID:
+            # ASCII digits only: "²" is a digit to str.isdigit(), not to int().
+            if isinstance(pk, str) and re.fullmatch(r"\s*[0-9]+\s*", pk) and int(pk) > MAX_ID:
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )

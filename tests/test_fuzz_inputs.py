@@ -427,9 +427,11 @@ def test_call_form_refuses_in_french_never_fails(cast, login, changes):
         ("landlord", "dossier_edit", "renews"),
     ],
 )
-def test_an_id_past_64_bits_is_refused(cast, draft, login, role, page, field):
+# "²" is a digit to str.isdigit() and not to int(): a past 500.
+@pytest.mark.parametrize("value", [HUGE, "²"], ids=["past 64 bits", "superscript"])
+def test_an_id_past_64_bits_or_not_a_number_is_refused(cast, draft, login, role, page, field, value):
     url = reverse(page, args=[draft.pk] if page == "dossier_edit" else [])
-    response = login(cast.users[role]).post(url, {field: HUGE})
+    response = login(cast.users[role]).post(url, {field: value})
     assert response.status_code == 400
     assert not ENGLISH.search(" ".join(response.context["form"].errors[field]))
 
