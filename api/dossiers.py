@@ -1,11 +1,9 @@
 """Dossiers, always drawn from Access.dossiers(), and what the pages show of their opinion, decision and reports."""
 
-import operator
 from datetime import UTC, datetime
-from functools import reduce
 from typing import Annotated, Literal
 
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Path, Query, Router
@@ -17,7 +15,7 @@ from api.pagination import MAX_ID, PageQuery, page
 from api.schemas import DecisionOut, DossierDetailOut, DossierPage, Error, OpinionOut, ReportPage
 from core.models import Dossier, Priority, Report
 from core.permissions import Access, carried_by
-from core.reading import shown_opinion
+from core.reading import shown_opinion, with_shown
 from core.regions import Region
 from core.services.joint_opinions import published_projects
 
@@ -67,12 +65,8 @@ def _aware(moment: datetime) -> datetime:
 def _with_priority(access: Access, dossiers: QuerySet[Dossier], priority: str) -> QuerySet[Dossier]:
     """Filter on the rank the user may read, so that the filter reveals no unpublished opinion: the draft
     for who reads drafts (as Access.can_read_opinion_draft), the latest published version for the others."""
-    drafts = access.opinion_drafts()
     published = published_projects(dossiers.values("committee_id").distinct())
-    shown = [Q(committee_id=c, number=n) for (c, n), project in published.items() if project["priority"] == priority]
-    return dossiers.filter(
-        (drafts & Q(opinion__priority=priority)) | (~drafts & reduce(operator.or_, shown, Q(pk__in=[])))
-    )
+    return with_shown(access, dossiers, published).filter(shown_priority=priority)
 
 
 @router.get("/dossiers", response={200: DossierPage, **ERRORS}, summary="Dossiers visibles")
