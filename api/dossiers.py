@@ -87,13 +87,34 @@ def dossier_list(request, query: Query[DossierQuery]):
         dossiers = dossiers.filter(updated_at__gte=_aware(query.updated_since))
     if query.priority is not None:
         dossiers = _with_priority(access, dossiers, query.priority)
-    return page(dossiers.select_related("lead_landlord").prefetch_related(*LISTED), query)
+    listed = page(dossiers.select_related("lead_landlord"), query)
+    with_named(listed["items"])
+    return listed
+
+
+def with_named(dossiers: list[Dossier]) -> None:
+    """Sets each dossier's `named`: its co-landlords, partners and publics as (id, name), in one query per
+    relation. Django's prefetch builds a manager and a queryset per dossier: it was most of a page's time."""
+    for dossier in dossiers:
+        dossier.named = {relation: [] for relation in LISTED}
+    by_pk = {dossier.pk: dossier for dossier in dossiers}
+    for relation in LISTED:
+        field = Dossier._meta.get_field(relation)
+        target = field.m2m_reverse_field_name()
+        rows = (
+            field.remote_field.through.objects.filter(dossier_id__in=by_pk)
+            .order_by(f"{target}__name", f"{target}_id")
+            .values_list("dossier_id", f"{target}_id", f"{target}__name")
+        )
+        for dossier_id, pk, name in rows:
+            by_pk[dossier_id].named[relation].append({"id": pk, "name": name})
 
 
 @router.get("/dossiers/{dossier_id}", response={200: DossierDetailOut, **ERRORS}, summary="Un dossier")
 def dossier_detail(request, dossier_id: int = Path(..., ge=1, le=MAX_ID)):
     dossier = Access(request.auth).dossier_or_404(dossier_id)
-    prefetch_related_objects([dossier], *LISTED, "strands", "territories", "budget_lines")
+    with_named([dossier])
+    prefetch_related_objects([dossier], "strands", "territories", "budget_lines")
     return dossier
 
 

@@ -38,7 +38,17 @@ class Named(Schema):
     name: str
 
 
+def _named(relation: str) -> staticmethod:
+    return staticmethod(lambda dossier: dossier.named[relation])
+
+
+# State labels read from a dict: a model's get_FOO_display() rebuilds the flat list of choices on every call.
+STATE_LABELS = dict(Dossier.State.choices)
+
+
 class DossierOut(Schema):
+    """Its co-landlords, partners and publics are read by api.dossiers.with_named()."""
+
     id: int
     call_id: int
     committee_id: int
@@ -56,9 +66,13 @@ class DossierOut(Schema):
     updated_at: datetime
     submitted_at: datetime | None
 
+    resolve_co_landlords = _named("co_landlords")
+    resolve_partners = _named("partners")
+    resolve_publics = _named("publics")
+
     @staticmethod
     def resolve_state_label(dossier: Dossier) -> str:
-        return dossier.get_state_display()
+        return STATE_LABELS[dossier.state]
 
 
 class StrandOut(Schema):
