@@ -181,6 +181,22 @@ class Access:
         """The opinion as the committee works on it: the secretariat, and members not in conflict."""
         return self.is_secretariat or self.can_act_on_opinion(dossier)
 
+    def reads_every_draft(self, committee_id: int) -> bool:
+        """Whether the user reads every dossier of this committee as a draft: the secretariat, or a member whose
+        organisations carry and partner none of them. Asked of the user's links, through their indexes: not one
+        of the committee's dossiers is read."""
+        if self.is_secretariat:
+            return True
+        if committee_id not in self.member_committee_ids:
+            return False
+        organisations = self.organisation_ids
+        led = Dossier.objects.filter(committee_id=committee_id, lead_landlord_id__in=organisations).values("pk")
+        linked = [
+            link.objects.filter(organisation_id__in=organisations, dossier__committee_id=committee_id).values("dossier")
+            for link in (Dossier.co_landlords.through, Dossier.partners.through)
+        ]
+        return not led.union(*linked).exists()
+
     def opinion_drafts(self) -> Q:
         """can_read_opinion_draft as a filter on dossiers, for lists and exports: no query of its own."""
         if self.is_secretariat:

@@ -79,7 +79,7 @@ def with_shown(access: Access, dossiers: QuerySet[Dossier], published: dict | No
     """Annotates what shown_opinion() would show, so that lists filter, count and sort in SQL: reads_draft,
     shown_verdict and shown_priority (None where nothing may be read; "" for no verdict or no rank).
     `published` needs only the committees whose dossiers the user does not read as drafts; None when the
-    user reads every one of these dossiers as a draft (needs_published() said so): the working copy then,
+    user reads every one of these dossiers as a draft (Access.reads_every_draft() said so): the working copy then,
     without a test per row."""
     if published is None:
         return dossiers.annotate(
@@ -115,9 +115,3 @@ def _working_copy(key: str) -> Subquery:
     """A field of the dossier's opinion, looked up through its index dossier by dossier: a join would let
     PostgreSQL read every opinion of the programme to count those of one committee."""
     return Subquery(Opinion.objects.filter(dossier=OuterRef("pk")).values(key))
-
-
-def needs_published(access: Access, dossiers: QuerySet[Dossier]) -> bool:
-    """Whether some of these dossiers are read through a published version: a committee member who reads every
-    draft does not need the versions' content, which can be large."""
-    return not access.is_secretariat and dossiers.exclude(access.opinion_drafts()).exists()

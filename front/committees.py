@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
@@ -12,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.models import Dossier, Organisation, Priority, Verdict
+from core.paging import page_of
 from core.permissions import Access
-from core.reading import needs_published, shown_opinion, with_shown
+from core.reading import shown_opinion, with_shown
 from core.services.joint_opinions import (
     Check,
     PublicationRefused,
@@ -93,7 +93,7 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
     committee = access.committee_or_404(pk)
     dossiers = access.dossiers().filter(committee=committee)
-    published = published_projects([committee.pk]) if needs_published(access, dossiers) else None
+    published = None if access.reads_every_draft(committee.pk) else published_projects([committee.pk])
     dossiers = with_shown(access, dossiers, published)
 
     filters = DossierFilters(request.GET or None)
@@ -103,12 +103,15 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters.fields["bailleur"].choices = [("", "Tous"), *landlords.values_list("pk", "name")]
     chosen = filters.cleaned_data if filters.is_valid() else {}
     total, by_state, by_verdict = _counts(dossiers)
-    listed = (
-        _filtered(dossiers, chosen)
-        .select_related("lead_landlord", "opinion")
-        .order_by(*SORTS[chosen.get("tri") or "numero"]())
+    filtered = _filtered(dossiers, chosen)
+    page = page_of(
+        filtered.order_by(*SORTS[chosen.get("tri") or "numero"]()),
+        dossiers.select_related("lead_landlord", "opinion"),
+        PER_PAGE,
+        request.GET.get("page"),
+        # Unfiltered, the list holds every dossier counted above.
+        count=total if filtered is dossiers else None,
     )
-    page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     for dossier in page:
         dossier.shown_opinion, dossier.hidden_reason = shown_opinion(
             access, dossier, published or {}, dossier.reads_draft

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from core.models import JointOpinion, Membership, Opinion, OpinionSignature
+from core.permissions import Access
 from core.services.joint_opinions import snapshot_digest
 from core.services.opinions import opinion_sign
 from front import committees
@@ -300,3 +301,23 @@ def test_joint_opinion(published, login, role):
 def test_an_unknown_joint_opinion_is_not_found(published, login):
     response = login(published.users["member"]).get(reverse("joint_opinion", args=[uuid.uuid4()]))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("link", ["lead_landlord", "co_landlords", "partners"])
+def test_a_member_reads_every_draft_unless_its_organisation_is_linked_to_one_of_the_committee(cast, link):
+    """The committee page reads drafts without a test per dossier when reads_every_draft() says so."""
+    organisation = OrganisationFactory()
+    user = member(UserFactory(), organisation, Membership.Role.COMMITTEE_MEMBER, cast.committee)
+    elsewhere = DossierFactory()
+    here = DossierFactory(committee=cast.committee)
+    for dossier in (elsewhere, here):
+        if link == "lead_landlord":
+            dossier.lead_landlord = organisation
+            dossier.save()
+        else:
+            getattr(dossier, link).add(organisation)
+        # Linked to a dossier of another committee only: no conflict here.
+        assert Access(user).reads_every_draft(cast.committee.pk) == (dossier is elsewhere)
+    assert not Access(user).reads_every_draft(elsewhere.committee_id)
+    assert Access(cast.users["secretariat"]).reads_every_draft(cast.committee.pk)
+    assert not Access(cast.users["observer"]).reads_every_draft(cast.committee.pk)

@@ -93,6 +93,9 @@ class Dossier(models.Model):
             models.Index(fields=["call", "state", "committee"], name="dossier_call_state_committee"),
             # The API pages a call's dossiers in id order (keyset), without walking the whole primary key.
             models.Index(fields=["call", "id"], name="dossier_call_keyset"),
+            # A committee's landlords (its page's filter), its counts by state and a member's conflicts there, read
+            # from the index alone.
+            models.Index(fields=["committee", "lead_landlord", "state"], name="dossier_committee_landlord"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["committee", "number"], name="unique_dossier_number_per_committee"),
