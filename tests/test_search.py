@@ -382,6 +382,25 @@ def test_postgresql_searches_the_stored_vector_through_its_gin_index(db):
     assert "search_entry_french" not in indexes  # the expression index it replaces
 
 
+@postgresql_only
+@pytest.mark.parametrize("walked", [0, 7, 1000])
+def test_a_wide_readers_candidates_do_not_depend_on_how_far_the_walk_goes(cast, cap, monkeypatch, walked):
+    """Past the newest WALKED entries, the older matches come from the GIN index: the same candidates, in the
+    same order, whether the walk covers none, some or all of them."""
+    dossiers = colocations(cast.committee, 30)
+    DossierFactory(committee=cast.committee, title="Colocation étudiante", summary="colocation étudiante")
+    monkeypatch.setattr(engine, "WALKED", walked)
+    secretariat = Access(cast.users["secretariat"])
+    found = search(secretariat, "colocation", limit=cap)
+    assert (found.total, found.more) == (cap, True)
+    # The newest readable matches: the last dossiers written (the student one last).
+    assert {result.dossier.title for result in found.results} == {
+        dossier.title for dossier in dossiers[-(cap - 1) :]
+    } | {"Colocation étudiante"}
+    both = search(secretariat, "colocation étudiante")
+    assert [result.dossier.title for result in both.results] == ["Colocation étudiante"]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.text(max_size=60))
 def test_any_query_gets_a_page(cast, client, query):
