@@ -237,6 +237,5 @@ def dashboard_committee(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _dashboard(request: HttpRequest, title: str, dossiers) -> HttpResponse:
-    return render(
-        request, "front/dashboard.html", {"title": title, "charts": dashboard(dossiers), "count": dossiers.count()}
-    )
+    count, charts = dashboard(dossiers)
+    return render(request, "front/dashboard.html", {"title": title, "charts": charts, "count": count})

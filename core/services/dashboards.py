@@ -29,19 +29,25 @@ class Chart:
         return 28 * len(self.rows) + 8
 
 
-def dashboard(dossiers: QuerySet[Dossier]) -> list[Chart]:
+def dashboard(dossiers: QuerySet[Dossier]) -> tuple[int, list[Chart]]:
+    """The number of dossiers and the charts. Every query is an aggregate over these dossiers: the national
+    dashboard reads the whole programme, so none of them joins more than its figures need."""
     states = dict(Dossier.State.choices)
-    by_state = dossiers.values("state").annotate(n=Count("pk")).order_by("state")
+    by_state = list(dossiers.values("state").annotate(n=Count("pk"), requested=Sum("requested")).order_by("state"))
     by_public = Public.objects.filter(dossiers__in=dossiers).annotate(n=Count("dossiers")).order_by("-n", "name")[:12]
     promised = dict(
-        DossierStrand.objects.filter(dossier__in=dossiers).values_list("strand").annotate(n=Sum("households"))
+        # order_by(): a strand's default order is its dossier's, which joined the committee and the call.
+        DossierStrand.objects.filter(dossier__in=dossiers)
+        .order_by()
+        .values_list("strand")
+        .annotate(n=Sum("households"))
     )
     reported = dict(
         ReportHouseholds.objects.filter(report__dossier__in=dossiers, report__is_final=False)
         .values_list("strand")
         .annotate(n=Sum("households"))
     )
-    requested = dossiers.aggregate(total=Sum("requested"))["total"]
+    requested = sum((row["requested"] for row in by_state), Decimal(0))
     granted = Decision.objects.filter(dossier__in=dossiers, notified_at__isnull=False).aggregate(
         total=Sum("amount_granted")
     )["total"]
@@ -49,7 +55,7 @@ def dashboard(dossiers: QuerySet[Dossier]) -> list[Chart]:
         total=Sum("amount")
     )["total"]
     money = (("Demandé", requested), ("Accordé", granted), ("Versé", paid))
-    return [
+    return sum(row["n"] for row in by_state), [
         Chart("Dossiers par état", [(states[row["state"]], row["n"]) for row in by_state]),
         Chart("Dossiers par public", [(public.name, public.n) for public in by_public]),
         Chart("Ménages promis par volet", [(label, promised.get(value, 0)) for value, label in Strand.choices]),
