@@ -6,6 +6,7 @@ from typing import Literal
 
 from ninja import Schema
 
+from core.formats import label
 from core.models import Decision, Dossier, Report
 
 
@@ -42,10 +43,6 @@ def _named(relation: str) -> staticmethod:
     return staticmethod(lambda dossier: dossier.named[relation])
 
 
-# State labels read from a dict: a model's get_FOO_display() rebuilds the flat list of choices on every call.
-STATE_LABELS = dict(Dossier.State.choices)
-
-
 class DossierOut(Schema):
     """Its co-landlords, partners and publics are read by api.dossiers.with_named()."""
 
@@ -72,7 +69,7 @@ class DossierOut(Schema):
 
     @staticmethod
     def resolve_state_label(dossier: Dossier) -> str:
-        return STATE_LABELS[dossier.state]
+        return label(Dossier.State, dossier.state)
 
 
 class StrandOut(Schema):

@@ -15,9 +15,11 @@ from django.db.models import DecimalField, Exists, IntegerField, OuterRef, Query
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.formats import label
 from core.models import BudgetLine, Dossier, DossierStrand, Verdict
 from core.permissions import Access
 from core.reading import ShownOpinion
+from core.regions import Region
 from core.services.joint_opinions import published_projects
 
 HEADER = [
@@ -78,8 +80,8 @@ def dossier_rows(dossiers: QuerySet[Dossier], access: Access) -> Iterator[list]:
         opinion = getattr(dossier, "opinion", None) if dossier.reads_draft else published_for(dossier)
         submitted = timezone.localtime(dossier.submitted_at).date() if dossier.submitted_at else None
         yield [
-            dossier.call.title, dossier.call.year, dossier.committee.get_region_display(), dossier.committee.name,
-            dossier.number, dossier.title, dossier.lead_landlord.name, dossier.get_state_display(), submitted,
+            dossier.call.title, dossier.call.year, label(Region, dossier.committee.region), dossier.committee.name,
+            dossier.number, dossier.title, dossier.lead_landlord.name, label(Dossier.State, dossier.state), submitted,
             dossier.duration_years, dossier.households, dossier.requested, dossier.cost,
             Verdict(opinion.verdict).label if opinion and opinion.verdict else "",
             ("oui" if opinion.priority else "non") if opinion else "", (opinion.priority or "") if opinion else "",

@@ -1,5 +1,7 @@
 import pytest
 
+from core.formats import label
+from core.models import Committee
 from core.regions import Region, find_region
 
 
@@ -22,3 +24,9 @@ def test_finds_the_region(text, region):
 
 def test_no_region_named():
     assert find_region("Comité national", "ESTEREL") is None
+
+
+@pytest.mark.parametrize("value", ["93", "", "99"])
+def test_label_reads_a_choice_as_get_foo_display_does(value):
+    """Exports read labels through core.formats.label: a blank or unknown region shows as it is stored."""
+    assert label(Region, value) == Committee(region=value).get_region_display()
