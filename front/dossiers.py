@@ -200,7 +200,10 @@ def render_dossier(
         "can_make_agreement": _can_make_agreement(access, dossier) and not has_agreement,
         # The sections read on demand, each where this user has something to read in it.
         "has_followup": bool(dossier.renews_id) or (follows and (has_agreement or dossier.state in REPORT_STATES)),
-        "has_exchanges": access.can_read_thread(dossier) or access.can_read_opinion_draft(dossier) or access.is_expert,
+        # As dossier_exchanges answers: an expert reads there only the requests made to them.
+        "has_exchanges": access.can_read_thread(dossier)
+        or access.can_read_opinion_draft(dossier)
+        or (access.is_expert and dossier.expert_requests.filter(expert=request.user).exists()),
         **_opinion_context(access, dossier, form, conflict),
     }
     return render(request, "front/dossier_detail.html", context, status=status)

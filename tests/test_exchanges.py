@@ -437,3 +437,17 @@ def test_advice_once_given_is_not_replaced(cast, asked):
         expert_advise(request=asked, by=cast.users["expert"], advice="Un autre avis")
     asked.refresh_from_db()
     assert asked.advice == ADVICE
+
+
+def test_the_exchanges_link_shows_only_where_the_expert_has_been_asked(cast, login):
+    """An expert who also observes the committee sees dossier A, but the exchanges hold nothing for them there
+    until they are asked about it: no link to a page that would answer 404."""
+    expert = cast.users["expert"]
+    member(expert, OrganisationFactory(), Membership.Role.OBSERVER, cast.committee)
+    client = login(expert)
+    link = "Afficher les échanges sur le dossier"
+    assert client.get(exchanges_url(cast.dossier)).status_code == 404
+    assert link not in text(client.get(dossier_url(cast.dossier)))
+    expert_request(dossier=cast.dossier, expert=expert, question=QUESTION, by=cast.users["member"])
+    assert client.get(exchanges_url(cast.dossier)).status_code == 200
+    assert link in text(client.get(dossier_url(cast.dossier)))
