@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import (
     Case,
-    Count,
     F,
     FilteredRelation,
     JSONField,
@@ -17,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand, JointOpinion, Report
-from core.paging import page_of
+from core.paging import page_by_committee
 from core.permissions import Access
 from core.reading import reads_draft, shown_opinion
 from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
@@ -42,8 +41,8 @@ HOME_PER_PAGE = 50
 def home(request: HttpRequest) -> HttpResponse:
     access = Access(request.user)
     dossiers = access.dossiers()
-    page = page_of(
-        dossiers.order_by("-call__year", "committee__name", "number"),
+    page, totals = page_by_committee(
+        dossiers,
         dossiers.select_related("lead_landlord", "committee__call", "opinion").annotate(
             reads_draft=reads_draft(access)
         ),
@@ -56,7 +55,6 @@ def home(request: HttpRequest) -> HttpResponse:
     for dossier in page:
         dossier.shown_opinion, dossier.hidden_reason = shown_opinion(access, dossier, published, dossier.reads_draft)
         committees.setdefault(dossier.committee, []).append(dossier)
-    totals = dict(dossiers.filter(committee__in=committees).order_by().values_list("committee").annotate(Count("pk")))
     for committee in committees:
         committee.readable = access.can_read_committee(committee)
         committee.total = totals[committee.pk]
