@@ -57,5 +57,11 @@ def page_by_committee(dossiers: QuerySet, rows: QuerySet, per_page: int, number)
     # The same order here and in `ordered`, so that the counts fall where the rows do.
     order = Committee.objects.filter(pk__in=counts).order_by("-call__year", "name", "pk").values_list("pk", flat=True)
     ordered = dossiers.order_by("-call__year", "committee__name", "committee_id", "number")
-    listed = _ByCommittee([(committee, counts[committee]) for committee in order], ordered, rows)
-    return Paginator(listed, per_page).get_page(number), counts
+    sizes = [(committee, counts[committee]) for committee in order]
+    return page_in_committees(sizes, ordered, rows, per_page, number), counts
+
+
+def page_in_committees(sizes: list[tuple[int, int]], ordered: QuerySet, rows: QuerySet, per_page: int, number) -> Page:
+    """Page `number` of `ordered`, whose committees follow one another as in `sizes` (committee id, how many of
+    its dossiers), read from `rows`: only the committees the page spans are sorted."""
+    return Paginator(_ByCommittee(sizes, ordered, rows), per_page).get_page(number)

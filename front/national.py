@@ -221,11 +221,26 @@ def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("call_selection", pk=call.pk)
 
 
+ALL_CALLS = "tous"
+
+
+class DashboardFilter(forms.Form):
+    appel = forms.ChoiceField(label="Appel à projets", required=False)
+
+
 @login_required
 def dashboard_national(request: HttpRequest) -> HttpResponse:
+    """One call's figures, the latest by default; the whole programme since its first call when asked."""
     access = _national(request)
+    calls = {str(pk): title for pk, title in Call.objects.values_list("pk", "title")}
+    filters = DashboardFilter(request.GET or None, initial={"appel": next(iter(calls), ALL_CALLS)})
+    filters.fields["appel"].choices = [*calls.items(), (ALL_CALLS, "Tous les appels")]
+    chosen = (filters.cleaned_data["appel"] if filters.is_valid() else "") or filters["appel"].initial
     dossiers = access.dossiers().exclude(state=Dossier.State.DRAFT)
-    return _dashboard(request, "Tableau de bord national", dossiers)
+    if chosen != ALL_CALLS:
+        dossiers = dossiers.filter(call_id=int(chosen))
+    title = f"Tableau de bord national — {calls.get(chosen, 'tous les appels')}"
+    return _dashboard(request, title, dossiers, filters)
 
 
 @login_required
@@ -236,6 +251,8 @@ def dashboard_committee(request: HttpRequest, pk: int) -> HttpResponse:
     return _dashboard(request, f"Tableau de bord — {committee.name}", dossiers)
 
 
-def _dashboard(request: HttpRequest, title: str, dossiers) -> HttpResponse:
+def _dashboard(request: HttpRequest, title: str, dossiers, filters: forms.Form | None = None) -> HttpResponse:
     count, charts = dashboard(dossiers)
-    return render(request, "front/dashboard.html", {"title": title, "charts": charts, "count": count})
+    return render(
+        request, "front/dashboard.html", {"title": title, "charts": charts, "count": count, "filters": filters}
+    )

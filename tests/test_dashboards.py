@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -6,6 +7,7 @@ from django.urls import reverse
 from core.models import BudgetLine, Decision, Dossier, DossierStrand, Public
 from core.services.dashboards import dashboard
 from tests.access import LOGIN, check_refusal, text
+from tests.factories import CallFactory, CommitteeFactory, DossierFactory
 
 ROLES = [
     "anonymous", "landlord", "other_landlord", "member", "member_in_conflict", "other_committee_member",
@@ -54,3 +56,30 @@ def test_who_reads_the_dashboards(figures, login, role):
             assert "<table" in response.content.decode()  # each chart's data for screen readers
         else:
             check_refusal(response, expected, secrets=())
+
+
+def test_the_national_dashboard_shows_one_call_the_latest_by_default(figures, login):
+    calls = {}
+    for title, edition, dossiers in (("Appel ancien", 0, 1), ("Appel le plus récent", 1000, 3)):
+        calls[title] = CallFactory(title=title, edition=edition)
+        committee = CommitteeFactory(call=calls[title])
+        for _ in range(dossiers):
+            DossierFactory(committee=committee, state=Dossier.State.CLOSED)
+        DossierFactory(committee=committee, state=Dossier.State.DRAFT)
+    client = login(figures.users["secretariat"])
+    url = reverse("dashboard_national")
+
+    def shown(query) -> tuple[str, int]:
+        page = text(client.get(url, query))
+        return re.search(r"<h1>Tableau de bord national — (.+?)</h1>", page)[1], int(
+            re.search(r"(\d+) dossiers? \(", page)[1]
+        )
+
+    assert shown({}) == ("Appel le plus récent", 3)
+    assert shown({"appel": calls["Appel ancien"].pk}) == ("Appel ancien", 1)
+    everything = Dossier.objects.exclude(state=Dossier.State.DRAFT).count()
+    assert shown({"appel": "tous"}) == ("tous les appels", everything) and everything > 4
+    # An unknown call: the latest, and the field says why.
+    response = client.get(url, {"appel": "999999"})
+    assert response.status_code == 200 and "Sélectionnez un choix valide" in text(response)
+    assert shown({"appel": "999999"}) == ("Appel le plus récent", 3)

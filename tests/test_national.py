@@ -243,3 +243,45 @@ def test_alerts_of_one_kind_are_summed_up_beyond_a_number(signed):
     # The seed's project over the cap, and the new ones.
     assert len(alerts) == ALERTS_PER_KIND + 1
     assert alerts[-1] == "… et 4 autres projets demandent plus que le plafond."
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 7, 50])
+def test_the_selection_pages_hold_each_dossier_once_region_by_region(signed, monkeypatch, per_page):
+    call = signed.committee.call
+    # Committees without a region come first, by name; numbers restart in each committee.
+    committees = [
+        CommitteeFactory(call=call, name="Comité Bretagne", region="53"),
+        CommitteeFactory(call=call, name="Comité Z", region=""),
+        CommitteeFactory(call=call, name="Comité A", region=""),
+    ]
+    for committee, size in zip(committees, (3, 2, 1), strict=True):
+        add_signed(committee, size)
+    monkeypatch.setattr("core.services.selection.PER_PAGE", per_page)
+    result = selection(call)
+    first = selection_page(call, result, None, 1)
+    listed = [d.pk for number in first.paginator.page_range for d in selection_page(call, result, None, number)]
+    expected = Dossier.objects.filter(committee__call=call, state=State.OPINION_SIGNED)
+    assert listed == list(
+        expected.order_by("committee__region", "committee__name", "committee_id", "number").values_list("pk", flat=True)
+    )
+    assert first.paginator.count == len(listed) == 8
+    one = selection_page(call, result, committees[1], 1)
+    listed = [
+        d.committee for number in one.paginator.page_range for d in selection_page(call, result, committees[1], number)
+    ]
+    assert listed == [committees[1]] * 2
+
+
+def test_amounts_granted_over_the_cap_are_named(signed):
+    decision_record(
+        dossier=signed.other_dossier,
+        outcome="retenu",
+        amount_granted=Decimal("100000.01"),
+        conditions="",
+        by=signed.users["secretariat"],
+    )
+    granted = [alert for alert in selection(signed.committee.call).alerts if "montant accordé" in alert]
+    assert granted == [
+        f"{signed.committee.name}, projet N°{signed.other_dossier.number} « {signed.other_dossier.title} » : "
+        "montant accordé au-delà du plafond (100\u202f000 €)."
+    ]

@@ -94,6 +94,8 @@ class Dossier(models.Model):
             models.Index(fields=["call", "committee", "state"], name="dossier_call_committee_state"),
             # The API pages a call's dossiers in id order (keyset), without walking the whole primary key.
             models.Index(fields=["call", "id"], name="dossier_call_keyset"),
+            # The selection names the projects of a call that ask more than its cap: those alone, from the index.
+            models.Index(fields=["call", "requested"], name="dossier_call_requested"),
             # A committee's landlords (its page's filter), its counts by state and a member's conflicts there, read
             # from the index alone.
             models.Index(fields=["committee", "lead_landlord", "state"], name="dossier_committee_landlord"),

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from core.formats import euros
 from core.models import BudgetLine, Call, Committee, Dossier
-from core.paging import page_of
+from core.paging import page_in_committees
 from core.services.decisions import DECIDABLE_STATES, STATE_OF
 
 # From the signed opinion on: the dossiers the national committee decides on, or has decided on.
@@ -82,7 +82,7 @@ def selection(call: Call) -> Selection:
             unranked.append(committee)
         for name in over:
             over_counts[name] += row[name]
-    result.regions.sort(key=lambda region: (region.committee.region, region.committee.name))
+    result.regions.sort(key=lambda region: (region.committee.region, region.committee.name, region.committee.pk))
     result.requested = sum((region.requested for region in result.regions), Decimal(0))
     result.granted = sum((region.granted for region in result.regions), Decimal(0))
     if cap is not None:
@@ -97,21 +97,23 @@ def selection(call: Call) -> Selection:
 
 
 def _over_the_cap(call: Call, over_asked: int, over_granted: int) -> list[str]:
-    """The projects over the cap, named up to ALERTS_PER_KIND of each kind; the counts come from selection().
-    Both kinds are always read, so that the page's queries are the same whatever the call holds."""
+    """The projects over the cap, named up to ALERTS_PER_KIND of each kind; the counts come from selection(), and
+    a kind is read only when it has projects to name: looking for none would walk the whole call."""
     cap, label = call.cap_per_project, ("committee__name", "number", "title")
     dossiers = selected(call).order_by("committee__region", "committee__name", "number")
     asked = dossiers.filter(requested__gt=cap).values_list(*label, "requested")
     granted = dossiers.filter(decision__amount_granted__gt=cap).values_list(*label, "decision__amount_granted")
     return [
-        *_alerts(asked, "demande de {amount}, au-delà du plafond ({cap})", cap),
+        *_alerts(asked, over_asked, "demande de {amount}, au-delà du plafond ({cap})", cap),
         *_beyond(over_asked, "demandent plus que le plafond"),
-        *_alerts(granted, "montant accordé au-delà du plafond ({cap})", cap),
+        *_alerts(granted, over_granted, "montant accordé au-delà du plafond ({cap})", cap),
         *_beyond(over_granted, "ont reçu plus que le plafond"),
     ]
 
 
-def _alerts(rows: QuerySet, each: str, cap: Decimal) -> list[str]:
+def _alerts(rows: QuerySet, count: int, each: str, cap: Decimal) -> list[str]:
+    if not count:
+        return []
     return [
         f"{name}, projet N°{number} « {title} » : {each.format(amount=euros(amount), cap=euros(cap))}."
         for name, number, title, amount in rows[:ALERTS_PER_KIND]
@@ -127,16 +129,13 @@ def _beyond(count: int, what: str) -> list[str]:
 
 
 def selection_page(call: Call, result: Selection, committee: Committee | None, number) -> Page:
-    """One page of the selection's dossiers, of one committee or of all."""
-    dossiers = selected(call)
-    counted = result.regions
-    if committee is not None:
-        dossiers = dossiers.filter(committee=committee)
-        counted = [region for region in result.regions if region.committee == committee]
-    return page_of(
-        dossiers.order_by("committee__region", "committee__name", "number"),
+    """One page of the selection's dossiers, of one committee or of all, in the regions' order: the regions'
+    counts place the page, so that only the committees it spans are sorted, not the whole call."""
+    regions = [region for region in result.regions if committee is None or region.committee == committee]
+    return page_in_committees(
+        [(region.committee.pk, region.dossiers) for region in regions],
+        selected(call).order_by("committee__region", "committee__name", "committee_id", "number"),
         selected(call).select_related("committee", "lead_landlord", "opinion", "decision"),
         PER_PAGE,
         number,
-        count=sum(region.dossiers for region in counted),
     )
