@@ -34,8 +34,8 @@ RESULTS = ROOT / "bench" / "results.json"
 PG = "postgres://postgres@127.0.0.1:5432"
 SEED = 2014
 PAGES = (
-    "committee_list", "national_selection", "dossier_page", "search", "api_list", "secretariat_home",
-    "national_dashboard",
+    "committee_list", "national_selection", "dossier_page", "search", "search_landlord", "api_list",
+    "secretariat_home", "national_dashboard",
 )  # fmt: skip
 
 
@@ -206,9 +206,14 @@ def _subjects() -> dict:
             user=member, organisation=committee.ar_hlm, role=Membership.Role.COMMITTEE_MEMBER, committee=committee
         )
     dossier = Dossier.objects.filter(committee=committee, opinion__isnull=False).order_by("number").first()
+    landlord, created = User.objects.get_or_create(username=f"bench.landlord.{dossier.lead_landlord_id}")
+    if created:
+        Membership.objects.create(
+            user=landlord, organisation_id=dossier.lead_landlord_id, role=Membership.Role.LANDLORD_STAFF
+        )
     _, secret = token_create(user=secretariat, name="mesure")
     return {"call": call, "committee": committee, "dossier": dossier, "secretariat": secretariat,
-            "member": member, "token": secret}  # fmt: skip
+            "member": member, "landlord": landlord, "token": secret}  # fmt: skip
 
 
 def _pages(subjects: dict) -> dict:
@@ -220,6 +225,8 @@ def _pages(subjects: dict) -> dict:
         "national_selection": (subjects["secretariat"], reverse("call_selection", args=[call.pk]), {}),
         "dossier_page": (subjects["member"], reverse("dossier_detail", args=[dossier.pk]), {}),
         "search": (subjects["secretariat"], reverse("search"), {"q": "autisme"}),
+        # A landlord's own among the matches of a word nearly every dossier holds.
+        "search_landlord": (subjects["landlord"], reverse("search"), {"q": "logement"}),
         "api_list": (None, "/api/v1/dossiers", {"call": call.pk}),
         # Whole-programme pages: what the secretariat lands on, and its aggregates.
         "secretariat_home": (subjects["secretariat"], reverse("home"), {}),

@@ -60,19 +60,45 @@ class Access:
         """Committees an observer may read; None stands for every committee."""
         return {m.committee_id for m in self._with(Membership.Role.OBSERVER)}
 
+    @property
+    def sees_no_dossier(self) -> bool:
+        """An account with no role that shows dossiers: no membership yet."""
+        roles = (self.is_national, self.member_committee_ids, self.observer_scope, self.landlord_ids, self.is_expert)
+        return not any(roles)
+
     def dossiers(self) -> QuerySet[Dossier]:
         """The dossiers this user may see; a draft belongs to its landlord until it is submitted."""
         if self.is_secretariat:
             return Dossier.objects.all()
         if self.is_national:
             return Dossier.objects.exclude(state=Dossier.State.DRAFT)
-        if not (self.member_committee_ids or self.observer_scope or self.landlord_ids or self.is_expert):
+        if self.sees_no_dossier:
             return Dossier.objects.none()
         visible = Q(committee_id__in=self.member_committee_ids | self.observer_scope) & ~Q(state=Dossier.State.DRAFT)
         visible |= carried_by(self.landlord_ids)
         if self.is_expert:
             visible |= Q(pk__in=ExpertRequest.objects.filter(expert=self.user).values("dossier_id"))
         return Dossier.objects.filter(visible)
+
+    def dossier_ids(self) -> QuerySet:
+        """The ids of the dossiers this user may see, as one UNION of index lookups (narrow readers). Where dossiers()
+        ORs its conditions, PostgreSQL cannot use an index for any and estimates a landlord's few hundred dossiers
+        at a fifth of the table: the search then read every entry matching a word, in parallel (300 ms at 100 000
+        dossiers)."""
+        if self.is_national or self.sees_no_dossier:
+            return self.dossiers().order_by().values_list("pk", flat=True)
+        parts = []
+        if committees := self.member_committee_ids | self.observer_scope:
+            parts.append(Dossier.objects.filter(committee_id__in=committees).exclude(state=Dossier.State.DRAFT))
+        if self.landlord_ids:
+            parts.append(Dossier.objects.filter(lead_landlord_id__in=self.landlord_ids))
+            parts.append(Dossier.co_landlords.through.objects.filter(organisation_id__in=self.landlord_ids))
+        if self.is_expert:
+            parts.append(ExpertRequest.objects.filter(expert=self.user))
+        ids = [
+            part.order_by().values_list("pk" if part.model is Dossier else "dossier_id", flat=True) for part in parts
+        ]
+        return ids[0].union(*ids[1:])
 
     def dossier_or_404(self, pk: int) -> Dossier:
         """The dossier if this user may see it; otherwise 404, so that its existence does not leak."""

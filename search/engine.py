@@ -99,8 +99,9 @@ def _candidates_postgresql(access: Access, prefixes: list[str]) -> list[tuple[in
         ids, ids_params = f"({newest}) UNION ALL ({older}) LIMIT %s", [*newest_params, *older_params, CANDIDATES + 1]
     else:
         # A reader who sees a committee's or a landlord's dossiers: their few matches may be anywhere in
-        # the walk, so PostgreSQL fetches them all (GIN index, or their dossiers first) and sorts them.
-        scope, scope_params = access.dossiers().order_by().values("pk").query.sql_with_params()
+        # the walk, so PostgreSQL fetches them all (their dossiers first, found through the indexes of
+        # Access.dossier_ids(), or the GIN index) and sorts them.
+        scope, scope_params = access.dossier_ids().query.sql_with_params()
         ids, ids_params = readable(f"AND dossier_id IN ({scope}) ", scope_params, "id DESC", "ORDER BY m.id DESC ")
     # Ranked once kept, so that no sort carries the matches' vectors; newest first, as the walk found them.
     sql = (
@@ -129,7 +130,7 @@ def _candidates_sqlite(access: Access, prefixes: list[str]) -> list[tuple[int, f
 def search(access: Access, query: str, offset: int = 0, limit: int = 20) -> Found:
     """A page of results, best first, among the first CANDIDATES readable matches."""
     prefixes = terms(query)
-    if not prefixes:
+    if not prefixes or access.sees_no_dossier:
         return Found([], 0, False)
     candidates = _candidates_postgresql if connection.vendor == "postgresql" else _candidates_sqlite
     scored = candidates(access, prefixes)

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from core.models import JointOpinion, Membership, Opinion, OpinionSignature
+from core.models import Dossier, ExpertRequest, JointOpinion, Membership, Opinion, OpinionSignature
 from core.permissions import Access
 from core.services.joint_opinions import snapshot_digest
 from core.services.opinions import opinion_sign
@@ -321,3 +321,24 @@ def test_a_member_reads_every_draft_unless_its_organisation_is_linked_to_one_of_
     assert not Access(user).reads_every_draft(elsewhere.committee_id)
     assert Access(cast.users["secretariat"]).reads_every_draft(cast.committee.pk)
     assert not Access(cast.users["observer"]).reads_every_draft(cast.committee.pk)
+
+
+def test_the_ids_a_reader_sees_are_the_dossiers_they_see(cast):
+    """dossier_ids() (a UNION, for the search) and dossiers() (one filter) say the same, role by role."""
+    co_carried = DossierFactory(committee=cast.committee, state=Dossier.State.DRAFT)
+    co_carried.co_landlords.add(cast.dossier.lead_landlord)
+    DossierFactory(committee=cast.committee, state=Dossier.State.DRAFT)  # nobody's but its landlord's
+    DossierFactory(state=Dossier.State.CLOSED)  # another committee's
+    expert = member(UserFactory(), OrganisationFactory(), Membership.Role.EXPERT)
+    ExpertRequest.objects.create(
+        dossier=cast.other_dossier, expert=expert, question="?", requested_by=cast.users["member"]
+    )
+    readers = {**cast.users, "expert": expert, "no_role": UserFactory()}
+    del readers["anonymous"]
+    for role, user in readers.items():
+        access = Access(user)
+        assert set(access.dossier_ids()) == set(access.dossiers().values_list("pk", flat=True)), role
+    assert set(Access(cast.users["landlord"]).dossier_ids()) == {
+        cast.dossier.pk,
+        co_carried.pk,
+    }

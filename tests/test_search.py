@@ -240,6 +240,12 @@ def test_the_page_says_when_nothing_is_found(worded, login):
     assert "Projet du bailleur B" not in text(response)
 
 
+def test_an_account_without_a_role_finds_nothing(worded, login):
+    response = login(User.objects.create_user("sans.role")).get(URL, {"q": "accompagnement"})
+    assert response.status_code == 200
+    assert "Aucun des dossiers que vous pouvez consulter ne correspond à « accompagnement »" in text(response)
+
+
 def test_the_page_needs_an_account(cast, client):
     check_refusal(client.get(URL, {"q": "projet"}), LOGIN, ["Projet du bailleur"])
 
