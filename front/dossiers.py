@@ -103,7 +103,7 @@ def _page_dossier(access: Access, pk: int) -> Dossier:
     signatures and its published version are joined to the dossier's row); 404 as
     Access.dossier_or_404 for whoever may not see it. Its history, exchanges and follow-up are pages of their own."""
     dossier = (
-        with_relations(access.dossiers().filter(pk=pk))
+        with_relations(Dossier.objects.filter(access.sees(), pk=pk))
         .annotate(**{f"{name}_signature": _signature(name) for name in INSTITUTIONS})
         .annotate(
             published_content=_published(access, "content", JSONField()),
@@ -243,7 +243,7 @@ def _renewed(access: Access, dossier: Dossier) -> dict | None:
     """The dossier this one renews, with its opinion, decision and reports as this user may see them."""
     if dossier.renews_id is None:
         return None
-    earlier = with_relations(access.dossiers().filter(pk=dossier.renews_id)).select_related("call").first()
+    earlier = with_relations(Dossier.objects.filter(access.sees(), pk=dossier.renews_id)).select_related("call").first()
     if earlier is None:
         return {"dossier": dossier.renews, "readable": False}
     reads_draft = access.can_read_opinion_draft(earlier)

@@ -49,7 +49,7 @@ def _audience_read(access: Access, dossier: OuterRef | RawSQL) -> QuerySet[Dossi
         When(access.opinion_drafts(), then=Value(SearchEntry.Audience.COMMITTEE)),
         default=Value(SearchEntry.Audience.PUBLIC),
     )
-    return access.dossiers().filter(pk=dossier).annotate(read=audience).order_by().values("read")[:1]
+    return Dossier.objects.filter(access.sees(), pk=dossier).annotate(read=audience).order_by().values("read")[:1]
 
 
 def readable_entries(access: Access) -> QuerySet[SearchEntry]:
@@ -100,8 +100,8 @@ def _candidates_postgresql(access: Access, prefixes: list[str]) -> list[tuple[in
     else:
         # A reader who sees a committee's or a landlord's dossiers: their few matches may be anywhere in
         # the walk, so PostgreSQL fetches them all (their dossiers first, found through the indexes of
-        # Access.dossier_ids(), or the GIN index) and sorts them.
-        scope, scope_params = access.dossier_ids().query.sql_with_params()
+        # Access.dossiers(), or the GIN index) and sorts them.
+        scope, scope_params = access.dossiers().order_by().values("pk").query.sql_with_params()
         ids, ids_params = readable(f"AND dossier_id IN ({scope}) ", scope_params, "id DESC", "ORDER BY m.id DESC ")
     # Ranked once kept, so that no sort carries the matches' vectors; newest first, as the walk found them.
     sql = (
