@@ -97,23 +97,22 @@ def selection(call: Call) -> Selection:
 
 
 def _over_the_cap(call: Call, over_asked: int, over_granted: int) -> list[str]:
-    """The projects over the cap, named up to ALERTS_PER_KIND of each kind; the counts come from selection(), and
-    a kind is read only when it has projects to name: looking for none would walk the whole call."""
+    """The projects over the cap, named up to ALERTS_PER_KIND of each kind; the counts come from selection().
+    Those asking too much are read from an index, even when there are none, so that the page's queries stay the
+    same; amounts granted over the cap, an anomaly, only when there are some: looking for none walks the call."""
     cap, label = call.cap_per_project, ("committee__name", "number", "title")
     dossiers = selected(call).order_by("committee__region", "committee__name", "number")
     asked = dossiers.filter(requested__gt=cap).values_list(*label, "requested")
     granted = dossiers.filter(decision__amount_granted__gt=cap).values_list(*label, "decision__amount_granted")
     return [
-        *_alerts(asked, over_asked, "demande de {amount}, au-delà du plafond ({cap})", cap),
+        *_alerts(asked, "demande de {amount}, au-delà du plafond ({cap})", cap),
         *_beyond(over_asked, "demandent plus que le plafond"),
-        *_alerts(granted, over_granted, "montant accordé au-delà du plafond ({cap})", cap),
+        *(_alerts(granted, "montant accordé au-delà du plafond ({cap})", cap) if over_granted else []),
         *_beyond(over_granted, "ont reçu plus que le plafond"),
     ]
 
 
-def _alerts(rows: QuerySet, count: int, each: str, cap: Decimal) -> list[str]:
-    if not count:
-        return []
+def _alerts(rows: QuerySet, each: str, cap: Decimal) -> list[str]:
     return [
         f"{name}, projet N°{number} « {title} » : {each.format(amount=euros(amount), cap=euros(cap))}."
         for name, number, title, amount in rows[:ALERTS_PER_KIND]
