@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -230,10 +231,14 @@ class DashboardFilter(forms.Form):
 
 @login_required
 def dashboard_national(request: HttpRequest) -> HttpResponse:
-    """One call's figures, the latest by default; the whole programme since its first call when asked."""
+    """One call's figures, by default the latest with submitted dossiers (a call just opened holds only drafts,
+    which no dashboard counts); the whole programme since its first call when asked."""
     access = _national(request)
-    calls = {str(pk): title for pk, title in Call.objects.values_list("pk", "title")}
-    filters = DashboardFilter(request.GET or None, initial={"appel": next(iter(calls), ALL_CALLS)})
+    submitted = Dossier.objects.filter(call=OuterRef("pk")).exclude(state=Dossier.State.DRAFT)
+    rows = Call.objects.annotate(submitted=Exists(submitted)).values_list("pk", "title", "submitted")
+    calls = {str(pk): title for pk, title, _ in rows}
+    latest = next((str(pk) for pk, _, has_submitted in rows if has_submitted), next(iter(calls), ALL_CALLS))
+    filters = DashboardFilter(request.GET or None, initial={"appel": latest})
     filters.fields["appel"].choices = [*calls.items(), (ALL_CALLS, "Tous les appels")]
     chosen = (filters.cleaned_data["appel"] if filters.is_valid() else "") or filters["appel"].initial
     dossiers = access.dossiers().exclude(state=Dossier.State.DRAFT)

@@ -58,9 +58,14 @@ def test_who_reads_the_dashboards(figures, login, role):
             check_refusal(response, expected, secrets=())
 
 
-def test_the_national_dashboard_shows_one_call_the_latest_by_default(figures, login):
+def test_the_national_dashboard_shows_one_call_the_latest_submitted_by_default(figures, login):
     calls = {}
-    for title, edition, dossiers in (("Appel ancien", 0, 1), ("Appel le plus récent", 1000, 3)):
+    # The newest call holds only a draft: it has nothing to show yet.
+    for title, edition, dossiers in (
+        ("Appel ancien", 0, 1),
+        ("Appel le plus récent", 1000, 3),
+        ("Appel ouvert", 1001, 0),
+    ):
         calls[title] = CallFactory(title=title, edition=edition)
         committee = CommitteeFactory(call=calls[title])
         for _ in range(dossiers):
@@ -77,6 +82,7 @@ def test_the_national_dashboard_shows_one_call_the_latest_by_default(figures, lo
 
     assert shown({}) == ("Appel le plus récent", 3)
     assert shown({"appel": calls["Appel ancien"].pk}) == ("Appel ancien", 1)
+    assert shown({"appel": calls["Appel ouvert"].pk}) == ("Appel ouvert", 0)
     everything = Dossier.objects.exclude(state=Dossier.State.DRAFT).count()
     assert shown({"appel": "tous"}) == ("tous les appels", everything) and everything > 4
     # An unknown call: the latest, and the field says why.
