@@ -235,12 +235,18 @@ def dashboard_national(request: HttpRequest) -> HttpResponse:
     which no dashboard counts); the whole programme since its first call when asked."""
     access = _national(request)
     submitted = Dossier.objects.filter(call=OuterRef("pk")).exclude(state=Dossier.State.DRAFT)
-    rows = Call.objects.annotate(submitted=Exists(submitted)).values_list("pk", "title", "submitted")
+    rows = list(Call.objects.annotate(submitted=Exists(submitted)).values_list("pk", "title", "submitted"))
     calls = {str(pk): title for pk, title, _ in rows}
     latest = next((str(pk) for pk, _, has_submitted in rows if has_submitted), next(iter(calls), ALL_CALLS))
     filters = DashboardFilter(request.GET or None, initial={"appel": latest})
     filters.fields["appel"].choices = [*calls.items(), (ALL_CALLS, "Tous les appels")]
-    chosen = (filters.cleaned_data["appel"] if filters.is_valid() else "") or filters["appel"].initial
+    chosen = filters.cleaned_data["appel"] if filters.is_valid() else ""
+    if not chosen:
+        chosen = latest
+        if filters.is_bound:
+            # The list shows the call the page shows; the field's error, if any, says why.
+            filters.data = filters.data.copy()
+            filters.data["appel"] = chosen
     dossiers = access.dossiers().exclude(state=Dossier.State.DRAFT)
     if chosen != ALL_CALLS:
         dossiers = dossiers.filter(call_id=int(chosen))

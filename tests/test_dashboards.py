@@ -88,4 +88,5 @@ def test_the_national_dashboard_shows_one_call_the_latest_submitted_by_default(f
     # An unknown call: the latest, and the field says why.
     response = client.get(url, {"appel": "999999"})
     assert response.status_code == 200 and "Sélectionnez un choix valide" in text(response)
+    assert f'<option value="{calls["Appel le plus récent"].pk}" selected>' in text(response)
     assert shown({"appel": "999999"}) == ("Appel le plus récent", 3)
