@@ -86,7 +86,8 @@ class Access:
             return Q()
         if self.is_national:
             return ~Q(state=Dossier.State.DRAFT)
-        return reduce(operator.or_, self._ways_in(), Q(pk__in=[]))
+        ways = self._ways_in()
+        return reduce(operator.or_, ways) if ways else Q(pk__in=[])
 
     def dossiers(self) -> QuerySet[Dossier]:
         """The dossiers this user may see. A narrow reader's are one UNION of index lookups: the OR of sees() lets
