@@ -215,3 +215,6 @@ LOGGING = {
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools")},
 }
 CSRF_FAILURE_VIEW = "front.errors.csrf_failure"
+
+# History is read in the admin, never reverted there: changes go through the services (core/workflow.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from api.pagination import MAX_ID, PageQuery, page
 from api.schemas import DecisionOut, DossierDetailOut, DossierPage, Error, OpinionOut, ReportPage
-from core.models import Dossier, Priority, Report
+from core.models import Dossier, Priority
 from core.permissions import Access, carried_by
 from core.reading import shown_opinion, with_shown
 from core.regions import Region
@@ -145,8 +145,4 @@ def dossier_decision(request, dossier_id: int = Path(..., ge=1, le=MAX_ID)):
 def dossier_reports(request, query: Query[PageQuery], dossier_id: int = Path(..., ge=1, le=MAX_ID)):
     access = Access(request.auth)
     dossier = access.dossier_or_404(dossier_id)
-    reports = dossier.reports.prefetch_related("households", "spend")
-    if not access.can_follow(dossier):
-        # A report being written belongs to its landlord until it is sent, like a draft dossier.
-        reports = reports.exclude(state=Report.State.DRAFT)
-    return page(reports, query)
+    return page(dossier.reports.filter(access.reports(dossier)).prefetch_related("households", "spend"), query)

@@ -1,10 +1,36 @@
+"""The admin, for support: the process's states, transitions, signatures, decisions, payments and history are read
+here, never written; those go through the workflow's services (core/workflow.py)."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import models
+from core.audit import audit
 
 admin.site.site_header = "aap — administration"
 admin.site.site_title = "aap"
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class DossierStrandInline(admin.TabularInline):
@@ -28,21 +54,16 @@ class AttachmentInline(admin.TabularInline):
     readonly_fields = ["uuid", "name", "kind", "size", "uploaded_by", "uploaded_at"]
 
 
-class StateTransitionInline(admin.TabularInline):
+class StateTransitionInline(ReadOnlyInline):
     model = models.StateTransition
-    extra = 0
-    readonly_fields = ["from_state", "to_state", "by", "at", "message"]
-    can_delete = False
 
 
-class OpinionSignatureInline(admin.TabularInline):
+class OpinionSignatureInline(ReadOnlyInline):
     model = models.OpinionSignature
-    extra = 0
 
 
-class PaymentTrancheInline(admin.TabularInline):
+class PaymentTrancheInline(ReadOnlyInline):
     model = models.PaymentTranche
-    extra = 0
 
 
 class ReportHouseholdsInline(admin.TabularInline):
@@ -69,6 +90,18 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "organisation", "committee__call"]
     autocomplete_fields = ["user", "organisation"]
 
+    def save_model(self, request, obj, form, change):
+        before = {name: str(form.initial.get(name, "")) for name in form.changed_data} if change else {}
+        super().save_model(request, obj, form, change)
+        after = {name: str(getattr(obj, name)) for name in form.changed_data}
+        audit("membership.admin_change" if change else "membership.admin_add", by=request.user, subject=obj,
+              committee=obj.committee, before=before, after=after)  # fmt: skip
+
+    def delete_model(self, request, obj):
+        audit("membership.admin_delete", by=request.user, subject=obj, committee=obj.committee,
+              before={"user": str(obj.user), "role": obj.role, "organisation": str(obj.organisation)})  # fmt: skip
+        super().delete_model(request, obj)
+
 
 @admin.register(models.Public)
 class PublicAdmin(admin.ModelAdmin):
@@ -79,6 +112,7 @@ class PublicAdmin(admin.ModelAdmin):
 class CallAdmin(admin.ModelAdmin):
     list_display = ["title", "edition", "year", "status"]
     list_filter = ["status"]
+    readonly_fields = ["status"]
 
 
 @admin.register(models.Committee)
@@ -95,6 +129,7 @@ class DossierAdmin(SimpleHistoryAdmin):
     list_select_related = ["lead_landlord", "committee__call"]
     search_fields = ["title", "lead_landlord__name"]
     autocomplete_fields = ["lead_landlord", "co_landlords", "partners", "renews"]
+    readonly_fields = ["state", "submitted_at"]
     inlines = [DossierStrandInline, TerritoryInline, BudgetLineInline, AttachmentInline, StateTransitionInline]
 
 
@@ -103,6 +138,7 @@ class OpinionAdmin(SimpleHistoryAdmin):
     list_display = ["dossier", "verdict", "retained", "priority", "version"]
     list_filter = ["verdict", "retained", "priority"]
     list_select_related = ["dossier"]
+    readonly_fields = ["version"]
     inlines = [OpinionSignatureInline]
 
 
@@ -117,7 +153,7 @@ class JointOpinionAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     list_display = ["dossier", "outcome", "amount_granted", "notified_at"]
     list_filter = ["outcome"]
 
@@ -131,10 +167,20 @@ class AgreementAdmin(admin.ModelAdmin):
 @admin.register(models.Report)
 class ReportAdmin(admin.ModelAdmin):
     list_display = ["dossier", "year", "is_final", "state"]
+    readonly_fields = ["state", "submitted_at"]
     list_filter = ["state", "is_final"]
     inlines = [ReportHouseholdsInline, ReportSpendInline]
 
 
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "by", "action", "subject"]
+    list_filter = ["action"]
+    list_select_related = ["by"]
+    search_fields = ["subject", "action"]
+
+
+admin.site.register([models.StateTransition, models.OpinionSignature, models.PaymentTranche], ReadOnlyAdmin)
 admin.site.register(
     [
         models.Attachment,
@@ -144,9 +190,6 @@ admin.site.register(
         models.DossierStrand,
         models.Territory,
         models.BudgetLine,
-        models.StateTransition,
-        models.OpinionSignature,
-        models.PaymentTranche,
         models.ReportHouseholds,
         models.ReportSpend,
     ]

@@ -7,7 +7,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.models import Committee, Dossier, ExpertRequest, JointOpinion, Membership, Organisation
+from core.models import Committee, Dossier, ExpertRequest, JointOpinion, Membership, Organisation, Report
 
 
 class Access:
@@ -168,10 +168,6 @@ class Access:
         secretariat; a member in conflict still gets them without the dossiers it is in conflict on."""
         return self.is_secretariat or committee.pk in self.member_committee_ids
 
-    def can_publish(self, committee: Committee) -> bool:
-        """Publishing the avis conjoint is the committee's own act, not the secretariat's."""
-        return committee.pk in self.member_committee_ids
-
     def joint_opinion_sections(self, committee: Committee) -> set[int] | None:
         """The dossier numbers whose sections of the committee's published avis conjoint this user reads: None
         for all of them (the committee's readers), else the numbers of the dossiers it sees (a landlord's own)."""
@@ -206,7 +202,35 @@ class Access:
 
     def can_read_decision(self, decision) -> bool:
         """The national decision is the secretariat's until notified; then everyone who sees the dossier reads it."""
-        return decision.notified_at is not None or self.is_secretariat
+        return decision.notified_at is not None or self.reads_recorded_decisions
+
+    @property
+    def reads_recorded_decisions(self) -> bool:
+        """Decisions recorded and not yet notified, and their amounts: the secretariat's alone."""
+        return self.is_secretariat
+
+    def decisions(self, prefix: str = "") -> Q:
+        """can_read_decision as a filter on decisions (or, with a prefix, on what relates to them), for sums and
+        counts."""
+        return Q() if self.reads_recorded_decisions else Q(**{f"{prefix}notified_at__isnull": False})
+
+    def audit_events(self, dossier: Dossier) -> Q:
+        """The audit trail of a dossier this user reads: the decision once notified, for whoever sees the dossier;
+        its agreement, payments and report reviews for whoever follows it; decisions recorded and cleared for who
+        reads them before notification."""
+        shown = Q(action="decision.notify")
+        if self.can_follow(dossier):
+            shown |= (
+                Q(action__startswith="agreement.") | Q(action__startswith="tranche.") | Q(action__startswith="report.")
+            )
+        if self.reads_recorded_decisions:
+            shown = Q()
+        return shown
+
+    def reports(self, dossier: Dossier) -> Q:
+        """A dossier's reports this user reads: a report being written belongs to its landlord until it is sent, as a
+        draft dossier does (the secretariat follows them all)."""
+        return Q() if self.can_follow(dossier) else SENT_REPORTS
 
     def can_read_opinion_draft(self, dossier: Dossier) -> bool:
         """The opinion as the committee works on it: the secretariat, and members not in conflict."""
@@ -239,6 +263,10 @@ class Access:
         # in_conflict for many dossiers at once: the user's organisations carry or partner them.
         partnered = Dossier.partners.through.objects.filter(organisation_id__in=organisations).values("dossier_id")
         return members & ~(carried_by(organisations) | Q(pk__in=partnered))
+
+
+# The reports that count, in dashboards and for whoever does not follow the dossier: those sent to the secretariat.
+SENT_REPORTS = ~Q(state=Report.State.DRAFT)
 
 
 def carried_by(organisations: set[int]) -> Q:

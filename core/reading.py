@@ -11,6 +11,7 @@ from django.db.models import BooleanField, Case, CharField, OuterRef, Q, QuerySe
 from core.models import SMILEYS, Dossier, Opinion, Verdict
 from core.permissions import Access
 from core.richtext import render_markdown
+from core.services.joint_opinions import published_projects
 
 
 @dataclass
@@ -24,6 +25,7 @@ class ShownOpinion:
     published_version: int | None
     # Where the published version is read (its URL); None for the working copy.
     published_uuid: UUID | None = None
+    retained: bool = False
 
     @classmethod
     def from_project(cls, project: dict) -> "ShownOpinion":
@@ -34,7 +36,15 @@ class ShownOpinion:
             project["remarks"],
             project.get("version"),
             project.get("uuid"),
+            project_retained(project),
         )
+
+    @property
+    def rank_label(self) -> str:
+        """The rank among the retained dossiers, as the avis conjoint words it."""
+        if self.priority:
+            return self.priority
+        return "Retenu, sans rang" if self.retained else "Non retenu"
 
     @property
     def smiley(self) -> str:
@@ -53,6 +63,12 @@ class ShownOpinion:
         return render_markdown(self.remarks)
 
 
+def project_retained(project: dict) -> bool:
+    """Whether a project of a published version is retained. Versions published before it was carried explicitly
+    said so by their rank alone."""
+    return project["retained"] if "retained" in project else bool(project["priority"])
+
+
 def shown_opinion(
     access: Access, dossier: Dossier, published: dict, reads_draft: bool | None = None
 ) -> tuple[ShownOpinion | None, str]:
@@ -63,7 +79,9 @@ def shown_opinion(
         opinion = getattr(dossier, "opinion", None)
         if opinion is None:
             return None, "Le comité n'a pas encore rédigé d'avis."
-        return ShownOpinion(opinion.verdict, opinion.priority, opinion.questions, opinion.remarks, None), ""
+        shown = ShownOpinion(opinion.verdict, opinion.priority, opinion.questions, opinion.remarks, None)
+        shown.retained = opinion.retained
+        return shown, ""
     project = published.get((dossier.committee_id, dossier.number))
     if project is not None:
         return ShownOpinion.from_project(project), ""
@@ -73,6 +91,16 @@ def shown_opinion(
             "vous ne pouvez ni consulter ni modifier l'avis du comité avant sa publication."
         )
     return None, "L'avis du comité régional n'est pas encore publié."
+
+
+def shown_on(access: Access, dossiers) -> None:
+    """Sets on each dossier of a list annotated with reads_draft what this reader reads of it: shown_opinion (None,
+    and hidden_reason, where nothing) and shown_decision (None where none may be read)."""
+    published = published_projects({d.committee_id for d in dossiers if not d.reads_draft})
+    for dossier in dossiers:
+        dossier.shown_opinion, dossier.hidden_reason = shown_opinion(access, dossier, published, dossier.reads_draft)
+        decision = getattr(dossier, "decision", None)
+        dossier.shown_decision = decision if decision is not None and access.can_read_decision(decision) else None
 
 
 def with_shown(access: Access, dossiers: QuerySet[Dossier], published: dict | None) -> QuerySet[Dossier]:

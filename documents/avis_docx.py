@@ -148,7 +148,7 @@ def _project_table(document, project: dict) -> None:
         add_rich_text(cell, html)
     rank = rows[6].cells[0].paragraphs[0]
     rank.add_run("Rang de classement parmi les dossiers retenus : ")
-    rank.add_run(project["priority"] or "Non retenu").bold = True
+    rank.add_run(project["opinion"].rank_label).bold = True
 
 
 def avis_docx(context: dict) -> bytes:

@@ -53,10 +53,7 @@ class ParsedDocument:
             "region": self.region,
             "dossiers_received": self.dossiers_received,
             "instructed_on": self.instructed_on.isoformat(),
-            "projects": [
-                {key: value for key, value in asdict(p).items() if key not in {"retained", "line"}}
-                for p in self.projects
-            ],
+            "projects": [{key: value for key, value in asdict(p).items() if key != "line"} for p in self.projects],
         }
 
 

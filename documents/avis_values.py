@@ -43,7 +43,7 @@ RANKS = {
     "P3": Priority.P3, "PIII": Priority.P3,
 }
 NOT_RETAINED = {"nonretenu", "nonretenue", "nr", "-", "–", "—", "nonclasse", "non", "sansobjet"}
-RETAINED_UNRANKED = {"retenu", "retenue", "oui"}
+RETAINED_UNRANKED = {"retenu", "retenue", "oui", "retenu,sansrang", "retenue,sansrang", "retenusansrang"}
 
 MONTHS = {
     "janv": 1, "fevr": 2, "mars": 3, "avr": 4, "mai": 5, "juin": 6,

@@ -21,6 +21,7 @@ from core.services.joint_opinions import (
     publication_checks,
     published_projects,
 )
+from core.workflow import allows, guard
 from documents.avis_content import avis_context
 
 PER_PAGE = 50
@@ -150,7 +151,7 @@ def committee_publication(request: HttpRequest, pk: int) -> HttpResponse:
             "title": f"Publication de l'avis conjoint — {committee.name}",
             "committee": committee,
             "checks": readable_checks(access, publication_checks(committee)),
-            "can_publish": access.can_publish(committee),
+            "can_publish": allows(access, "committee.publish", committee),
             "published_before": committee.joint_opinions.exists(),
         },
     )
@@ -175,8 +176,7 @@ def readable_checks(access: Access, checks: list[Check]) -> list[Check]:
 def committee_publish(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
     committee = access.committee_or_404(pk)
-    if not access.can_publish(committee):
-        raise PermissionDenied("Seuls les membres du comité publient son avis conjoint.")
+    guard(access, "committee.publish", committee)
     try:
         joint_opinion = joint_opinion_publish(committee=committee, by=request.user)
     except PublicationRefused as refusal:

@@ -11,6 +11,7 @@ from django.db.models import (
     Subquery,
     UUIDField,
     When,
+    prefetch_related_objects,
 )
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,11 +20,11 @@ from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStran
 from core.paging import page_by_committee
 from core.permissions import Access
 from core.reading import reads_draft, shown_opinion
-from core.services.dossiers import EDITABLE_STATES, RETURNABLE_STATES, WITHDRAWABLE_STATES
-from core.services.followup import REPORTING_STATES, remaining
+from core.services.followup import remaining
 from core.services.joint_opinions import published_projects, version_projects
-from core.services.opinions import FIELDS, OPEN_STATES
+from core.services.opinions import FIELDS
 from core.services.timeline import dossier_timeline
+from core.workflow import WITH_REPORTS, allows, available
 from front.forms import AttachmentForm, OpinionForm, ReturnForm
 
 
@@ -132,14 +133,14 @@ def _page_dossier(access: Access, pk: int) -> Dossier:
     return dossier
 
 
-def _opinion_context(access: Access, dossier: Dossier, form, conflict) -> dict:
+def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, conflict) -> dict:
     """The opinion as this user may read it, and the form and signature to act on it."""
     reads_draft = access.can_read_opinion_draft(dossier)
     shown, hidden_reason = shown_opinion(
         access, dossier, {} if reads_draft else _published_projects(dossier), reads_draft
     )
     opinion = getattr(dossier, "opinion", None)
-    can_act = access.can_act_on_opinion(dossier) and dossier.state in OPEN_STATES
+    can_act = "opinion.write" in actions
     if can_act and form is None:
         initial = {name: getattr(opinion, name) for name in FIELDS} if opinion else {}
         form = OpinionForm(initial={**initial, "version": opinion.version if opinion else 0})
@@ -154,13 +155,9 @@ def _opinion_context(access: Access, dossier: Dossier, form, conflict) -> dict:
         "signatures": [(org, signed.get(org.pk)) for org in dossier.committee.institutions]
         if signed or can_act
         else [],
-        "can_sign": bool(can_act and institution and opinion and opinion.verdict and institution.pk not in signed),
+        "can_sign": "opinion.sign" in actions,
         "institution": institution,
     }
-
-
-# States in which a dossier has, or has had, reports.
-REPORT_STATES = {Dossier.State.UNDER_AGREEMENT, Dossier.State.REPORTING, Dossier.State.CLOSED}
 
 
 def render_dossier(
@@ -176,8 +173,8 @@ def render_dossier(
 ):
     """The dossier page; the opinion views render it again with their bound form or conflict."""
     dossier = _page_dossier(access, pk)
-    carries = access.carries(dossier)
-    editable = carries and dossier.state in EDITABLE_STATES
+    actions = available(access, dossier)
+    editable = "dossier.edit" in actions
     budget = list(dossier.budget_lines.all())
     follows = access.can_follow(dossier)
     has_agreement = hasattr(dossier, "agreement")
@@ -187,22 +184,19 @@ def render_dossier(
         "editable": editable,
         "problems": problems,
         "attachment_form": AttachmentForm() if editable else None,
-        "can_withdraw": carries and dossier.state in WITHDRAWABLE_STATES,
-        "return_form": (return_form or ReturnForm())
-        if access.can_act_on_opinion(dossier) and dossier.state in RETURNABLE_STATES
-        else None,
+        "actions": actions,
+        "return_form": (return_form or ReturnForm()) if "dossier.return" in actions else None,
         "budget": budget,
         "budget_total": sum((line.amount for line in budget), start=0),
         "requested_total": dossier.requested,
         "decision": _decision(access, dossier),
-        "can_make_agreement": _can_make_agreement(access, dossier) and not has_agreement,
         # The sections read on demand, each where this user has something to read in it.
-        "has_followup": bool(dossier.renews_id) or (follows and (has_agreement or dossier.state in REPORT_STATES)),
+        "has_followup": bool(dossier.renews_id) or (follows and (has_agreement or dossier.state in WITH_REPORTS)),
         # As dossier_exchanges answers: an expert reads there only the requests made to them.
         "has_exchanges": access.can_read_thread(dossier)
         or access.can_read_opinion_draft(dossier)
         or (access.is_expert and dossier.expert_requests.filter(expert=request.user).exists()),
-        **_opinion_context(access, dossier, form, conflict),
+        **_opinion_context(access, dossier, actions, form, conflict),
     }
     return render(request, "front/dossier_detail.html", context, status=status)
 
@@ -215,10 +209,6 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _decision(access: Access, dossier: Dossier):
     decision = getattr(dossier, "decision", None)
     return decision if decision and access.can_read_decision(decision) else None
-
-
-def _can_make_agreement(access: Access, dossier: Dossier) -> bool:
-    return access.is_secretariat and dossier.state == Dossier.State.RETAINED
 
 
 def render_section(request: HttpRequest, dossier: Dossier, name: str, title: str, context: dict) -> HttpResponse:
@@ -235,7 +225,9 @@ def dossier_history(request: HttpRequest, pk: int) -> HttpResponse:
     """The timeline of every change; the opinion's drafting only for those who read the drafts."""
     access = Access(request.user)
     dossier = access.dossier_or_404(pk)
-    timeline = dossier_timeline(dossier, with_opinion=access.can_read_opinion_draft(dossier))
+    timeline = dossier_timeline(
+        dossier, with_opinion=access.can_read_opinion_draft(dossier), audit=access.audit_events(dossier)
+    )
     return render_section(request, dossier, "timeline", "Historique", {"timeline": timeline})
 
 
@@ -254,7 +246,7 @@ def _renewed(access: Access, dossier: Dossier) -> dict | None:
         "readable": True,
         "opinion": opinion,
         "decision": _decision(access, earlier),
-        "reports": earlier.reports.all(),
+        "reports": earlier.reports.filter(access.reports(earlier)),
     }
 
 
@@ -264,18 +256,24 @@ def dossier_followup(request: HttpRequest, pk: int) -> HttpResponse:
     the dossier this one renews, as this user may read it."""
     access = Access(request.user)
     dossier = access.dossier_or_404(pk)
+    # Read once for the policies asked of the dossier, its tranches and its reports.
+    prefetch_related_objects([dossier], "co_landlords", "partners")
     follows = access.can_follow(dossier)
     agreement = Agreement.objects.filter(dossier=dossier).prefetch_related("tranches").first() if follows else None
-    reports = Report.objects.filter(dossier=dossier) if follows and dossier.state in REPORT_STATES else None
+    reports = list(Report.objects.filter(dossier=dossier)) if follows and dossier.state in WITH_REPORTS else None
+    for tranche in agreement.tranches.all() if agreement else ():
+        tranche.actions = available(access, tranche)
+    for report in reports or ():
+        report.dossier = dossier
+        report.actions = available(access, report)
     context = {
-        "user_is_secretariat": access.is_secretariat,
         "renewed": _renewed(access, dossier),
         "agreement": agreement,
         "remaining": remaining(agreement) if agreement else None,
-        "can_make_agreement": _can_make_agreement(access, dossier),
+        "actions": available(access, dossier),
         "reports": reports,
         "report_years": range(1, (dossier.duration_years or 1) + 1)
-        if access.carries(dossier) and dossier.state in REPORTING_STATES
+        if allows(access, "report.save", Report(dossier=dossier))
         else None,
     }
     return render_section(request, dossier, "followup", "Suivi", context)

@@ -2,8 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -11,30 +9,23 @@ from django.views.decorators.http import require_POST
 from core.models import Attachment, Dossier, Organisation
 from core.permissions import Access
 from core.services.attachments import AttachmentRefused, attachment_add
-from core.services.dossiers import EDITABLE_STATES, dossier_create
+from core.services.dossiers import DraftRefused, dossier_create, dossier_save_draft
+from core.workflow import guard, guard_who
 from front.forms import AttachmentForm, BudgetFormSet, DossierCreateForm, DossierForm, StrandFormSet, TerritoryFormSet
 
 
-def _landlords(access: Access):
-    if not access.can_create_dossiers:
-        raise PermissionDenied("Seuls les porteurs de projet (bailleurs) créent des dossiers.")
-    return Organisation.objects.filter(pk__in=access.landlord_ids)
-
-
 def editable_dossier(access: Access, pk: int) -> Dossier:
-    """The dossier, if this user carries it and it may still be changed."""
+    """The dossier, if this user may change it now."""
     dossier = access.dossier_or_404(pk)
-    if not access.carries(dossier):
-        raise PermissionDenied("Seul le bailleur porteur modifie son dossier.")
-    if dossier.state not in EDITABLE_STATES:
-        raise PermissionDenied(f"Un dossier « {dossier.get_state_display()} » ne peut plus être modifié.")
+    guard(access, "dossier.edit", dossier)
     return dossier
 
 
 @login_required
 def dossier_new(request: HttpRequest) -> HttpResponse:
     access = Access(request.user)
-    form = DossierCreateForm(request.POST or None, landlords=_landlords(access))
+    guard_who(access, "committee.create_dossier")
+    form = DossierCreateForm(request.POST or None, landlords=Organisation.objects.filter(pk__in=access.landlord_ids))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         dossier = dossier_create(
@@ -63,32 +54,26 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "budget": BudgetFormSet(data, instance=dossier, prefix="budget"),
     }
     if data is not None and form.is_valid() and all(f.is_valid() for f in formsets.values()):
-        _save_draft(dossier, request.user, form, formsets.values())
-        messages.success(request, "Brouillon enregistré.")
-        return redirect("dossier_edit" if "continuer" in request.POST else "dossier_detail", pk=dossier.pk)
+        try:
+            dossier_save_draft(
+                dossier=dossier,
+                by=request.user,
+                values=form.values(),
+                partners=list(form.cleaned_data["partners"]),
+                new_partners=form.new_partner_names(),
+                parts=formsets.values(),
+            )
+        except DraftRefused as refusal:
+            form.add_error(refusal.field, str(refusal))
+        else:
+            messages.success(request, "Brouillon enregistré.")
+            return redirect("dossier_edit" if "continuer" in request.POST else "dossier_detail", pk=dossier.pk)
     return render(
         request,
         "front/dossier_edit.html",
         {"title": f"Modifier le dossier N°{dossier.number}", "dossier": dossier, "form": form, "formsets": formsets},
         status=400 if data is not None else 200,
     )
-
-
-@transaction.atomic
-def _save_draft(dossier: Dossier, by, form: DossierForm, formsets) -> None:
-    # Re-read under lock: the committee may have received the dossier since the form was opened.
-    if Dossier.objects.select_for_update().get(pk=dossier.pk).state not in EDITABLE_STATES:
-        raise PermissionDenied("Le dossier a changé d'état entre-temps : il ne peut plus être modifié.")
-    dossier._history_user = by
-    form.save()
-    partners = [
-        Organisation.objects.filter(name__iexact=name).first()
-        or Organisation.objects.create(name=name, kind=Organisation.Kind.ASSOCIATION)
-        for name in form.partner_names()
-    ]
-    dossier.partners.set(partners)
-    for formset in formsets:
-        formset.save()
 
 
 @require_POST

@@ -3,7 +3,6 @@ demand, and where their forms lead back."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -13,31 +12,32 @@ from core.models import Dossier, ExpertRequest
 from core.permissions import Access
 from core.services.attachments import AttachmentRefused
 from core.services.exchanges import ExchangeRefused, expert_advise, expert_request, message_post, note_add
-from core.services.opinions import OPEN_STATES
+from core.workflow import allows, guard
 from front.dossiers import render_section
 from front.forms import AdviceForm, ExpertRequestForm, MessageForm, NoteForm
-from front.opinions import dossier_for_opinion
+from front.opinions import dossier_for
 
 
 def _exchanges_context(request: HttpRequest, access: Access, dossier: Dossier) -> dict:
     """The thread with the landlord, the committee's notes, the experts' advice: each for its readers."""
     reads_drafts = access.can_read_opinion_draft(dossier)
-    can_act = access.can_act_on_opinion(dossier) and dossier.state in OPEN_STATES
-    talks = access.can_talk_about(dossier)
+    requests = list(
+        dossier.expert_requests.select_related("expert", "requested_by")
+        if reads_drafts
+        else dossier.expert_requests.filter(expert=request.user)
+    )
+    for asked in requests:
+        asked.can_give = allows(access, "advice.give", asked)
     return {
         "thread": dossier.messages.select_related("author").prefetch_related("attachments")
         if access.can_read_thread(dossier)
         else None,
-        "message_form": MessageForm() if talks else None,
+        "message_form": MessageForm() if allows(access, "exchanges.message", dossier) else None,
         "notes": dossier.notes.select_related("author") if reads_drafts else None,
-        "note_form": NoteForm() if can_act else None,
-        "expert_requests": list(
-            dossier.expert_requests.select_related("expert", "requested_by")
-            if reads_drafts
-            else dossier.expert_requests.filter(expert=request.user)
-        ),
-        "expert_request_form": ExpertRequestForm() if can_act else None,
-        "advice_form": AdviceForm() if access.is_expert else None,
+        "note_form": NoteForm() if allows(access, "exchanges.note", dossier) else None,
+        "expert_requests": requests,
+        "expert_request_form": ExpertRequestForm() if allows(access, "exchanges.ask_expert", dossier) else None,
+        "advice_form": AdviceForm() if any(asked.can_give for asked in requests) else None,
     }
 
 
@@ -72,16 +72,11 @@ def _done(request: HttpRequest, form, action, success: str, anchor: str, pk: int
 @login_required
 def message_new(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
-    dossier = access.dossier_or_404(pk)
-    if not access.can_talk_about(dossier):
-        raise PermissionDenied("Seuls le porteur du dossier et les membres du comité échangent sur ce dossier.")
-    from_committee = access.can_act_on_opinion(dossier)
+    dossier = dossier_for(access, pk, "exchanges.message")
     form = MessageForm(request.POST, request.FILES)
 
     def post(data):
-        message_post(
-            dossier=dossier, by=request.user, body=data["body"], from_committee=from_committee, upload=data["file"]
-        )
+        message_post(dossier=dossier, by=request.user, body=data["body"], upload=data["file"])
 
     return _done(request, form, post, "Message envoyé.", "echanges", dossier.pk)
 
@@ -90,7 +85,7 @@ def message_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def note_new(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
-    dossier = dossier_for_opinion(access, pk)
+    dossier = dossier_for(access, pk, "exchanges.note")
     form = NoteForm(request.POST)
     return _done(
         request,
@@ -106,7 +101,7 @@ def note_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def expert_request_new(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
-    dossier = dossier_for_opinion(access, pk)
+    dossier = dossier_for(access, pk, "exchanges.ask_expert")
     form = ExpertRequestForm(request.POST)
 
     def ask(data):
@@ -121,6 +116,7 @@ def expert_advice(request: HttpRequest, pk: int) -> HttpResponse:
     expert_request_ = ExpertRequest.objects.filter(pk=pk, expert=request.user).first()
     if expert_request_ is None:
         raise Http404("Demande d'avis introuvable.")
+    guard(Access(request.user), "advice.give", expert_request_)
     form = AdviceForm(request.POST)
     return _done(
         request,

@@ -2,18 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.models import Dossier, PaymentTranche, Report
+from core.models import PaymentTranche, Report
 from core.permissions import Access
 from core.services.followup import FollowupRefused, agreement_create, report_review, report_save, tranche_pay
+from core.workflow import guard
 from front.call_forms import AgreementForm, PaymentForm, ReviewForm, TrancheFormSet
 from front.forms import ReportForm
-from front.national import secretariat
 
 
 def _back(dossier_pk: int, anchor: str):
@@ -22,10 +21,9 @@ def _back(dossier_pk: int, anchor: str):
 
 @login_required
 def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    secretariat(request)
-    dossier = Dossier.objects.select_related("decision", "committee").filter(pk=pk).first()
-    if dossier is None:
-        raise Http404("Dossier introuvable.")
+    access = Access(request.user)
+    dossier = access.dossier_or_404(pk)
+    guard(access, "agreement.create", dossier)
     decision = getattr(dossier, "decision", None)
     initial = {"amount": decision.amount_granted} if decision else {}
     form = AgreementForm(request.POST or None, initial=initial)
@@ -50,16 +48,18 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def tranche_paid(request: HttpRequest, pk: int) -> HttpResponse:
-    secretariat(request)
+    access = Access(request.user)
     tranche = PaymentTranche.objects.select_related("agreement").filter(pk=pk).first()
     if tranche is None:
         raise Http404("Tranche introuvable.")
+    access.dossier_or_404(tranche.agreement.dossier_id)
+    guard(access, "tranche.pay", tranche)
     form = PaymentForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Indiquez la date du versement.")
     else:
         try:
-            tranche_pay(tranche=tranche, paid_on=form.cleaned_data["paid_on"])
+            tranche_pay(tranche=tranche, paid_on=form.cleaned_data["paid_on"], by=request.user)
         except FollowupRefused as refusal:
             messages.error(request, str(refusal))
         else:
@@ -71,9 +71,10 @@ def tranche_paid(request: HttpRequest, pk: int) -> HttpResponse:
 def report_edit(request: HttpRequest, pk: int, year: int, final: bool = False) -> HttpResponse:
     access = Access(request.user)
     dossier = access.dossier_or_404(pk)
-    if not access.carries(dossier):
-        raise PermissionDenied("Seul le bailleur porteur remet les bilans de son dossier.")
     report = dossier.reports.filter(year=year, is_final=final).prefetch_related("households", "spend").first()
+    if report is not None:
+        report.dossier = dossier
+    guard(access, "report.save", report or Report(dossier=dossier, year=year, is_final=final))
     strands = list(dossier.strands.values_list("strand", flat=True).distinct().order_by("strand"))
     initial = {}
     if report:
@@ -116,13 +117,15 @@ def report_edit(request: HttpRequest, pk: int, year: int, final: bool = False) -
 @require_POST
 @login_required
 def report_review_view(request: HttpRequest, pk: int) -> HttpResponse:
-    secretariat(request)
+    access = Access(request.user)
     report = Report.objects.filter(pk=pk).first()
     if report is None:
         raise Http404("Bilan introuvable.")
+    report.dossier = access.dossier_or_404(report.dossier_id)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         raise Http404("Décision inconnue.")
+    guard(access, "report.validate" if form.cleaned_data["decision"] == "valider" else "report.return", report)
     try:
         report_review(
             report=report,

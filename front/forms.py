@@ -15,6 +15,8 @@ from core.models import (
     Territory,
     Verdict,
 )
+from core.services.dossiers import partner_candidates
+from core.text import name_key
 from front.fields import EurosField, IdsField
 
 
@@ -77,11 +79,11 @@ class DossierCreateForm(forms.Form):
 
 
 class DossierForm(forms.ModelForm):
-    partners_text = forms.CharField(
-        label="Partenaires opérateurs",
+    new_partners = forms.CharField(
+        label="Nouveaux partenaires",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Un organisme par ligne (associations, opérateurs).",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Seulement ceux qui ne sont pas dans la liste : un organisme par ligne ; il sera créé.",
     )
 
     class Meta:
@@ -93,6 +95,7 @@ class DossierForm(forms.ModelForm):
             "households_total",
             "publics",
             "co_landlords",
+            "partners",
             "evaluation_plan",
             "renews",
             "renewal_note",
@@ -102,8 +105,9 @@ class DossierForm(forms.ModelForm):
             "evaluation_plan": forms.Textarea(attrs={"rows": 4}),
             "publics": forms.CheckboxSelectMultiple,
             "co_landlords": forms.SelectMultiple(attrs={"size": 5, "class": "fr-select"}),
+            "partners": forms.SelectMultiple(attrs={"size": 6, "class": "fr-select"}),
         }
-        field_classes = {"publics": IdsField, "co_landlords": IdsField}
+        field_classes = {"publics": IdsField, "co_landlords": IdsField, "partners": IdsField}
 
     def __init__(self, *args, renewable, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,9 +118,10 @@ class DossierForm(forms.ModelForm):
             pk=dossier.lead_landlord_id
         )
         self.fields["co_landlords"].required = False
+        self.fields["partners"].queryset = partner_candidates(dossier.committee).exclude(pk=dossier.lead_landlord_id)
+        self.fields["partners"].required = False
         self.fields["renews"].queryset = renewable
         self.fields["renews"].label_from_instance = lambda d: f"{d.call.year} — N°{d.number} « {d.title} »"
-        self.initial.setdefault("partners_text", "\n".join(p.name for p in dossier.partners.all()))
 
     def clean_duration_years(self):
         duration = self.cleaned_data["duration_years"]
@@ -125,9 +130,16 @@ class DossierForm(forms.ModelForm):
             raise forms.ValidationError(f"La durée maximale de cet appel est de {maximum} ans.")
         return duration
 
-    def partner_names(self) -> list[str]:
-        lines = (line.strip() for line in self.cleaned_data["partners_text"].splitlines())
-        return list(dict.fromkeys(line for line in lines if line))
+    def new_partner_names(self) -> list[str]:
+        """One name a line, each once whatever its case and accents."""
+        names: dict[str, str] = {}
+        for line in self.cleaned_data["new_partners"].splitlines():
+            names.setdefault(name_key(line), line.strip())
+        return [name for key, name in names.items() if key]
+
+    def values(self) -> dict:
+        """The draft's fields, for core.services.dossiers.dossier_save_draft."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name != "partners"}
 
 
 # A dossier has a few lines per year and strand; a tampered form count must not make Django build thousands.

@@ -9,20 +9,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.models import Call, Committee, Dossier
+from core.audit import action_label
+from core.models import Call, Dossier
 from core.permissions import Access
-from core.services.calls import NEXT_STATUS, SetupRefused, call_advance, committee_create, committee_member_add
+from core.reading import shown_on
+from core.services.calls import SetupRefused, call_advance, call_save, committee_create, committee_member_add
 from core.services.dashboards import dashboard
-from core.services.decisions import DECIDABLE_STATES, DecisionRefused, decision_record, decisions_notify
+from core.services.decisions import DecisionRefused, decision_clear, decision_record, decisions_notify
 from core.services.selection import selection, selection_page
+from core.workflow import CALL_STEPS, allows, available, guard
 from front.call_forms import CallForm, CommitteeForm, DecisionForm, MemberForm
-
-
-def secretariat(request: HttpRequest) -> Access:
-    access = Access(request.user)
-    if not access.is_secretariat:
-        raise PermissionDenied("Réservé au secrétariat national.")
-    return access
 
 
 def _national(request: HttpRequest) -> Access:
@@ -47,17 +43,18 @@ def call_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "front/call_list.html",
-        {"title": "Appels à projets", "calls": calls, "is_secretariat": access.is_secretariat},
+        {"title": "Appels à projets", "calls": calls, "can_create": allows(access, "call.create", Call())},
     )
 
 
 @login_required
 def call_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    secretariat(request)
+    access = Access(request.user)
     call = _call_or_404(pk) if pk else None
+    guard(access, "call.edit" if call else "call.create", call or Call())
     form = CallForm(request.POST or None, instance=call)
     if request.method == "POST" and form.is_valid():
-        call = form.save()
+        call = call_save(call=call, values=form.cleaned_data, by=request.user)
         messages.success(request, f"Appel « {call} » enregistré.")
         return redirect("call_detail", pk=call.pk)
     title = f"Modifier « {call} »" if call else "Nouvel appel à projets"
@@ -73,9 +70,16 @@ def call_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = _national(request)
     call = _call_or_404(pk)
-    committees = call.committees.select_related("ar_hlm", "state_service").prefetch_related(
-        "memberships__user", "memberships__organisation"
+    committees = list(
+        call.committees.select_related("call", "ar_hlm", "state_service").prefetch_related(
+            "memberships__user", "memberships__organisation"
+        )
     )
+    for committee in committees:
+        committee.actions = available(access, committee) & {"committee.add_member"}
+    actions = available(access, call)
+    step = CALL_STEPS.get(call.status)
+    next_step = step if step is not None and step.qualified in actions else None
     return render(
         request,
         "front/call_detail.html",
@@ -83,11 +87,15 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "title": str(call),
             "call": call,
             "committees": committees,
-            "is_secretariat": access.is_secretariat,
-            "next_status": NEXT_STATUS.get(call.status),
-            "next_status_label": Call.Status(NEXT_STATUS[call.status]).label if call.status in NEXT_STATUS else "",
+            "actions": actions,
+            "next_step": next_step,
+            # The call's own trail: its status, settings, committees and their members.
+            "trail": [
+                (event, action_label(event.action))
+                for event in call.audit_events.filter(dossier=None).select_related("by")[:50]
+            ],
             "committee_form": CommitteeForm(),
-            "member_forms": {c.pk: MemberForm(committee=c) for c in committees},
+            "member_forms": {c.pk: MemberForm(committee=c) for c in committees if c.actions},
         },
     )
 
@@ -104,14 +112,17 @@ def _refusable(request: HttpRequest, action, success: str) -> None:
 @require_POST
 @login_required
 def call_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
-    secretariat(request)
+    access = Access(request.user)
     call = _call_or_404(pk)
     to_status = request.POST.get("status", "")
     if to_status not in Call.Status.values:
         raise Http404("Statut inconnu.")
+    step = CALL_STEPS.get(call.status)
+    if step is not None and step.target == to_status:
+        guard(access, step.qualified, call)
     _refusable(
         request,
-        lambda: call_advance(call=call, to_status=to_status),
+        lambda: call_advance(call=call, to_status=to_status, by=request.user),
         f"L'appel est maintenant « {Call.Status(to_status).label} ».",
     )
     return redirect("call_detail", pk=call.pk)
@@ -120,11 +131,13 @@ def call_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def committee_new(request: HttpRequest, pk: int) -> HttpResponse:
-    secretariat(request)
     call = _call_or_404(pk)
+    guard(Access(request.user), "call.add_committee", call)
     form = CommitteeForm(request.POST)
     if form.is_valid():
-        _refusable(request, lambda: committee_create(call=call, **form.cleaned_data), "Comité régional créé.")
+        _refusable(
+            request, lambda: committee_create(call=call, by=request.user, **form.cleaned_data), "Comité régional créé."
+        )
     else:
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
@@ -134,16 +147,17 @@ def committee_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def member_new(request: HttpRequest, pk: int) -> HttpResponse:
-    secretariat(request)
-    committee = Committee.objects.select_related("ar_hlm", "state_service").filter(pk=pk).first()
-    if committee is None:
-        raise Http404("Comité introuvable.")
+    access = Access(request.user)
+    committee = access.committee_or_404(pk)
+    guard(access, "committee.add_member", committee)
     form = MemberForm(request.POST, committee=committee)
     if form.is_valid():
         user = form.cleaned_data["username"]
         _refusable(
             request,
-            lambda: committee_member_add(committee=committee, user=user, institution=form.institution_chosen()),
+            lambda: committee_member_add(
+                committee=committee, user=user, institution=form.institution_chosen(), by=request.user
+            ),
             f"{user.get_full_name() or user} est membre du comité {committee.name}.",
         )
     else:
@@ -160,11 +174,15 @@ class SelectionFilter(forms.Form):
 def call_selection(request: HttpRequest, pk: int) -> HttpResponse:
     access = _national(request)
     call = _call_or_404(pk)
-    result = selection(call)
+    result = selection(call, access)
     regions = {region.committee.pk: region.committee for region in result.regions}
     filters = SelectionFilter(request.GET or None)
     filters.fields["comite"].choices = [("", "Tous"), *((pk, committee.name) for pk, committee in regions.items())]
     chosen = regions.get(filters.cleaned_data["comite"]) if filters.is_valid() else None
+    page = selection_page(call, access, result, chosen, request.GET.get("page"))
+    shown_on(access, page)
+    for dossier in page:
+        dossier.can_decide = allows(access, "decision.record", dossier)
     return render(
         request,
         "front/selection.html",
@@ -173,19 +191,18 @@ def call_selection(request: HttpRequest, pk: int) -> HttpResponse:
             "call": call,
             "selection": result,
             "filters": filters,
-            "page": selection_page(call, result, chosen, request.GET.get("page")),
-            "is_secretariat": access.is_secretariat,
-            "decidable": DECIDABLE_STATES,
+            "page": page,
+            "actions": available(access, call),
+            "reads_recorded": access.reads_recorded_decisions,
         },
     )
 
 
 @login_required
 def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    secretariat(request)
-    dossier = Dossier.objects.select_related("call", "committee", "lead_landlord", "decision").filter(pk=pk).first()
-    if dossier is None:
-        raise Http404("Dossier introuvable.")
+    access = Access(request.user)
+    dossier = access.dossier_or_404(pk)
+    guard(access, "decision.record", dossier)
     decision = getattr(dossier, "decision", None)
     initial = (
         {"outcome": decision.outcome, "amount_granted": decision.amount_granted, "conditions": decision.conditions}
@@ -211,14 +228,28 @@ def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+def decision_clear_view(request: HttpRequest, pk: int) -> HttpResponse:
+    access = Access(request.user)
+    dossier = access.dossier_or_404(pk)
+    guard(access, "decision.clear", dossier)
+    decision_clear(dossier=dossier, by=request.user)
+    messages.success(request, f"Décision effacée : le projet N°{dossier.number} et son avis ne sont plus figés.")
+    return redirect("dossier_detail", pk=dossier.pk)
+
+
+@require_POST
+@login_required
 def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
-    secretariat(request)
     call = _call_or_404(pk)
-    _refusable(
-        request,
-        lambda: decisions_notify(call=call, by=request.user),
-        "Décisions notifiées : les porteurs en sont avertis.",
-    )
+    guard(Access(request.user), "call.notify_decisions", call)
+    result = decisions_notify(call=call, by=request.user)
+    if result.done:
+        plural = "s" if len(result.done) > 1 else ""
+        messages.success(
+            request, f"{len(result.done)} décision{plural} notifiée{plural} : les porteurs en sont avertis."
+        )
+    for dossier, reason in result.failed:
+        messages.error(request, f"Projet N°{dossier.number} « {dossier.title} » ({dossier.committee.name}) : {reason}")
     return redirect("call_selection", pk=call.pk)
 
 

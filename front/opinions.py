@@ -1,25 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from core.permissions import Access
-from core.services.opinions import OpinionConflict, OpinionRefused, opinion_save, opinion_sign
+from core.services.opinions import OpinionConflict, opinion_save, opinion_sign
+from core.workflow import guard
 from front.dossiers import render_dossier
 from front.forms import OpinionForm
 
-CONFLICT_REFUSAL = (
-    "Votre organisme porte ce dossier ou en est partenaire : en raison de ce conflit d'intérêts, "
-    "vous ne pouvez pas agir sur l'avis du comité."
-)
 
-
-def dossier_for_opinion(access: Access, pk: int):
+def dossier_for(access: Access, pk: int, action: str):
+    """The dossier (404 to whoever may not see it), if the action is available on it to this user (403 if not)."""
     dossier = access.dossier_or_404(pk)
-    if not access.can_act_on_opinion(dossier):
-        raise PermissionDenied(CONFLICT_REFUSAL if access.in_conflict(dossier) else "Réservé aux membres du comité.")
+    guard(access, action, dossier)
     return dossier
 
 
@@ -27,7 +22,7 @@ def dossier_for_opinion(access: Access, pk: int):
 @login_required
 def opinion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
-    dossier = dossier_for_opinion(access, pk)
+    dossier = dossier_for(access, pk, "opinion.write")
     form = OpinionForm(request.POST)
     if not form.is_valid():
         return render_dossier(request, access, dossier.pk, form=form, status=400)
@@ -43,9 +38,6 @@ def opinion_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return render_dossier(
             request, access, dossier.pk, form=OpinionForm(data), conflict=conflict.current, status=409
         )
-    except OpinionRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("dossier_detail", pk=dossier.pk)
     messages.success(request, f"Avis enregistré (version {opinion.version}).")
     return redirect("dossier_detail", pk=dossier.pk)
 
@@ -54,14 +46,7 @@ def opinion_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def opinion_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
-    dossier = dossier_for_opinion(access, pk)
-    institution = access.institution_in(dossier.committee)
-    if institution is None:
-        raise PermissionDenied("Seuls les membres des deux institutions co-présidentes signent l'avis.")
-    try:
-        opinion_sign(dossier=dossier, institution=institution, by=request.user)
-    except OpinionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, f"Avis signé pour {institution}.")
+    dossier = dossier_for(access, pk, "opinion.sign")
+    opinion_sign(dossier=dossier, by=request.user)
+    messages.success(request, f"Avis signé pour {access.institution_in(dossier.committee)}.")
     return redirect("dossier_detail", pk=dossier.pk)

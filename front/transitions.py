@@ -2,12 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from core.models import Dossier
 from core.permissions import Access
 from core.services.dossiers import (
     SubmissionRefused,
@@ -16,31 +14,22 @@ from core.services.dossiers import (
     dossier_submit,
     dossier_withdraw,
 )
+from core.workflow import guard
 from front.dossiers import render_dossier
 from front.forms import ReturnForm
-from front.opinions import dossier_for_opinion
-
-
-def _carried(access: Access, pk: int) -> Dossier:
-    dossier = access.dossier_or_404(pk)
-    if not access.carries(dossier):
-        raise PermissionDenied("Seul le bailleur porteur dépose ou retire son dossier.")
-    return dossier
 
 
 @require_POST
 @login_required
 def dossier_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
-    dossier = _carried(access, pk)
+    dossier = access.dossier_or_404(pk)
+    guard(access, "dossier.submit", dossier)
     try:
         dossier_submit(dossier=dossier, by=request.user)
     except SubmissionRefused as refusal:
         return render_dossier(request, access, dossier.pk, problems=refusal.problems, status=400)
-    except TransitionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "Dossier déposé : le comité régional en est averti. Il ne peut plus être modifié.")
+    messages.success(request, "Dossier déposé : le comité régional en est averti. Il ne peut plus être modifié.")
     return redirect("dossier_detail", pk=dossier.pk)
 
 
@@ -48,16 +37,13 @@ def dossier_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def dossier_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
-    dossier = _carried(access, pk)
+    dossier = access.dossier_or_404(pk)
+    guard(access, "dossier.withdraw", dossier)
     if not request.POST.get("confirm"):
         messages.error(request, "Cochez « Je confirme le retrait définitif » pour retirer le dossier.")
         return redirect("dossier_detail", pk=dossier.pk)
-    try:
-        dossier_withdraw(dossier=dossier, by=request.user)
-    except TransitionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "Dossier retiré.")
+    dossier_withdraw(dossier=dossier, by=request.user)
+    messages.success(request, "Dossier retiré.")
     return redirect("dossier_detail", pk=dossier.pk)
 
 
@@ -65,7 +51,8 @@ def dossier_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def dossier_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
-    dossier = dossier_for_opinion(access, pk)
+    dossier = access.dossier_or_404(pk)
+    guard(access, "dossier.return", dossier)
     form = ReturnForm(request.POST)
     if not form.is_valid():
         return render_dossier(request, access, dossier.pk, return_form=form, status=400)

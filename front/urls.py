@@ -47,6 +47,7 @@ urlpatterns = [
     path("appels/<int:pk>/selection/", national.call_selection, name="call_selection"),
     path("appels/<int:pk>/notifier/", national.call_notify, name="call_notify"),
     path("dossiers/<int:pk>/decision/", national.decision_edit, name="decision_edit"),
+    path("dossiers/<int:pk>/decision/effacer/", national.decision_clear_view, name="decision_clear"),
     path("dossiers/<int:pk>/convention/", followup.agreement_edit, name="agreement_edit"),
     path("tranches/<int:pk>/versement/", followup.tranche_paid, name="tranche_paid"),
     path("dossiers/<int:pk>/bilans/<int:year>/", followup.report_edit, name="report_edit"),

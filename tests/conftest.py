@@ -114,3 +114,16 @@ def published(cast):
         published_by=cast.users["member"],
     )
     return cast
+
+
+@pytest.fixture
+def signatories(cast) -> dict:
+    """A member not in conflict for each of the committee's co-chairing institutions, by institution: the cast's
+    member signs for the State's service, a second member for the AR Hlm."""
+    from core.models import Membership
+    from tests.factories import UserFactory, member
+
+    ar_hlm = member(
+        UserFactory(username="member_ar_hlm"), cast.committee.ar_hlm, Membership.Role.COMMITTEE_MEMBER, cast.committee
+    )
+    return {cast.committee.state_service: cast.users["member"], cast.committee.ar_hlm: ar_hlm}

@@ -80,7 +80,7 @@ def scene(demo) -> Scene:
     )
     expert = Membership.objects.get(role=Membership.Role.EXPERT).user
     expert_request(dossier=asked, expert=expert, question="Le partenariat avec le CMP est-il solide ?", by=member)
-    message_post(dossier=asked, by=member, body="Pouvez-vous préciser le budget ?", from_committee=True)
+    message_post(dossier=asked, by=member, body="Pouvez-vous préciser le budget ?")
     return Scene(paca, draft, funded, retained, decidable, asked, landlord)
 
 

@@ -22,9 +22,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
 
 from core.backup import stored_names
-from core.models import Agreement, BudgetLine, Decision, Dossier, DossierStrand, PaymentTranche, Public, Territory
+from core.models import (
+    Agreement,
+    BudgetLine,
+    Decision,
+    Dossier,
+    DossierStrand,
+    Opinion,
+    PaymentTranche,
+    Public,
+    Territory,
+)
 from core.services.attachments import attachment_add
 from core.services.exchanges import message_post, note_add
 from core.services.opinions import opinion_save, opinion_sign
@@ -76,7 +87,7 @@ def varied(published, client):
     member, landlord = cast.users["member"], cast.users["landlord"]
     dossier, other = cast.dossier, cast.other_dossier
     opinion_edit(dossier, member, remarks="Deuxième rédaction.")
-    opinion_sign(dossier=dossier, institution=cast.committee.state_service, by=member)
+    opinion_sign(dossier=dossier, by=member)
     dossier.partners.add(OrganisationFactory(name="SOLiHA Provence", kind="association"))
     dossier.publics.add(Public.objects.create(name="Femmes victimes de violences"))
     DossierStrand.objects.create(dossier=dossier, strand="acces", year=1, households=12)
@@ -84,10 +95,12 @@ def varied(published, client):
     BudgetLine.objects.create(dossier=dossier, year=1, funder="fnavdl", amount=Decimal("45000.50"))
     attachment_add(dossier=dossier, upload=SimpleUploadedFile("projet.pdf", PDF), by=landlord)
     question = SimpleUploadedFile("questions.pdf", b"%PDF-1.4 questions du comite")
-    message_post(dossier=dossier, by=member, body="Pouvez-vous préciser ?", from_committee=True, upload=question)
+    message_post(dossier=dossier, by=member, body="Pouvez-vous préciser ?", upload=question)
     note_add(dossier=dossier, by=member, body="À revoir en séance.")
     cast.committee.ar_hlm.logo.save("ar-hlm.png", ContentFile(PNG))
-    decision = Decision.objects.create(dossier=other, outcome="retenu", amount_granted=Decimal("90000"))
+    decision = Decision.objects.create(
+        dossier=other, outcome="retenu", amount_granted=Decimal("90000"), notified_at=timezone.now()
+    )
     agreement = Agreement.objects.create(
         dossier=other, amount=decision.amount_granted, starts_on=date(2019, 1, 1), ends_on=date(2021, 12, 31)
     )
@@ -103,7 +116,8 @@ def archive(varied, tmp_path) -> Path:
 
 def change_everything(cast) -> None:
     """What happens after a backup: a rewritten opinion, a deleted dossier, a lost file, new ones."""
-    opinion_edit(cast.other_dossier, cast.users["member"], remarks="Réécrit après la sauvegarde.")
+    # Decided on, its opinion is closed to the committee: rewritten as a restore must undo any change.
+    Opinion.objects.filter(dossier=cast.other_dossier).update(remarks="Réécrit après la sauvegarde.")
     lost = cast.dossier.attachments.first().file.name
     cast.dossier.delete()
     default_storage.delete(lost)

@@ -24,7 +24,7 @@ def test_secretariat_decides_funds_and_follows_a_paca_project(server, demo, page
     page.get_by_label("Conditions").fill("Bilan annuel avant le second versement.")
     page.get_by_role("button", name="Enregistrer la décision").click()
     page.get_by_role("button", name="Notifier les décisions enregistrées").click()
-    expect(page.get_by_text("Décisions notifiées")).to_be_visible()
+    expect(page.get_by_text("décision notifiée : les porteurs en sont avertis")).to_be_visible()
     shot(page, "11-national-decided")
 
     page.goto(f"{base}/dossiers/{dossier.pk}/")

@@ -20,7 +20,9 @@ def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server,
     page.get_by_label("Durée (années)").fill("2")
     page.get_by_label("Nombre total de ménages accompagnés").fill("12")
     page.get_by_text("locataires en grande précarité").click()
-    page.get_by_label("Partenaires opérateurs").fill("SOLiHA Provence")
+    # An existing partner is picked from the list; a new one is named.
+    page.get_by_label("Partenaires opérateurs").select_option(label="SOLiHA Provence")
+    page.get_by_label("Nouveaux partenaires").fill("Association Toit Commun")
     for row, year in ((0, "1"), (1, "2")):
         page.locator(f"#id_strands-{row}-strand").select_option("acces")
         page.locator(f"#id_strands-{row}-year").fill(year)

@@ -57,6 +57,7 @@ VARIED = {
             "verdict": "reserve",
             "questions": "Un *point* **important** et ^^souligné^^ ici.\n\nSecond paragraphe, ***les deux***.",
             "remarks": "- premier\n- deuxième **en gras**\n- troisième",
+            "retained": True,
             "priority": "P3",
         },
         {
@@ -66,6 +67,7 @@ VARIED = {
             "verdict": "defavorable",
             "questions": "Pourquoi 10 000 € ? Et les 3 < 4 & 5 > 2 ?",
             "remarks": "Budget *trop élevé*.",
+            "retained": False,
             "priority": None,
         },
         {
@@ -75,6 +77,7 @@ VARIED = {
             "verdict": "favorable",
             "questions": "Intro :\n\n- a\n- b\n\nFin.",
             "remarks": "^^Souligné^^ au début.",
+            "retained": True,
             "priority": "P1",
         },
     ],
@@ -248,6 +251,15 @@ def test_docx_reads_back_verdicts_and_ranks():
         ("defavorable", None, False),
         ("favorable", "P1", True),
     ]
+
+
+def test_a_dossier_retained_without_a_rank_reads_retained():
+    """ "Retained" is carried, not guessed from the rank: a committee may retain a dossier without ranking it."""
+    unranked = {**VARIED, "dossiers_received": 1, "projects": [{**VARIED["projects"][2], "priority": None}]}
+    document = avis_text(docx_bytes(unranked))
+    assert "Retenu, sans rang" in document and "Non retenu" not in document
+    (project,) = parse(document).projects
+    assert (project.priority, project.retained) == (None, True)
 
 
 def test_docx_writes_the_markdown_as_word_formatting():

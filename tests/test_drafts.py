@@ -87,7 +87,7 @@ def _edit_data(**extra):
         "duration_years": "2",
         "households_total": "12",
         "evaluation_plan": "Bilan",
-        "partners_text": "SOLiHA Provence\nGCS Galilé\nsoliha provence",
+        "new_partners": "SOLiHA Provence\nGCS Galilé\nsoliha provence",
         "renewal_note": "",
     }
     for prefix in ("strands", "territories", "budget"):
@@ -190,8 +190,9 @@ def test_withdraw_needs_confirmation_and_is_refused_after_the_decision(cast, dra
     assert Dossier.objects.get(pk=draft.pk).state == State.WITHDRAWN
 
     Dossier.objects.filter(pk=cast.dossier.pk).update(state=State.RETAINED)
-    response = client.post(reverse("dossier_withdraw", args=[cast.dossier.pk]), {"confirm": "1"}, follow=True)
-    assert "ne peut pas passer à « Retiré »" in text(response)
+    response = client.post(reverse("dossier_withdraw", args=[cast.dossier.pk]), {"confirm": "1"})
+    assert response.status_code == 403
+    assert "« Retirer le dossier » n'est pas possible : Dossier « Retenu »" in text(response)
     assert Dossier.objects.get(pk=cast.dossier.pk).state == State.RETAINED
 
 

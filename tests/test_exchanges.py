@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.models import Attachment, ExpertRequest, Membership, Message, Note, Organisation
-from core.services.exchanges import ExchangeRefused, expert_advise, expert_request, message_post, note_add
+from core.services.exchanges import expert_advise, expert_request, message_post, note_add
+from core.workflow import ActionRefused
 from tests import access
 from tests.access import A_DRAFT, A_TITLE, B_TITLE, DONE, LOGIN, check_redirect, text
 from tests.factories import OrganisationFactory, UserFactory, member
@@ -88,8 +89,8 @@ def asked(cast) -> ExpertRequest:
 def exchanges(cast, asked):
     """On dossier A: the landlord's message with a PDF, the committee's answer, a note and the expert's advice."""
     users = cast.users
-    message_post(dossier=cast.dossier, by=users["landlord"], body=LANDLORD_MESSAGE, from_committee=False, upload=pdf())
-    message_post(dossier=cast.dossier, by=users["member"], body=COMMITTEE_MESSAGE, from_committee=True)
+    message_post(dossier=cast.dossier, by=users["landlord"], body=LANDLORD_MESSAGE, upload=pdf())
+    message_post(dossier=cast.dossier, by=users["member"], body=COMMITTEE_MESSAGE)
     note_add(dossier=cast.dossier, by=users["member"], body=NOTE)
     expert_advise(request=asked, by=users["expert"], advice=ADVICE)
     return cast
@@ -189,7 +190,8 @@ def advice_given(cast, login):
 # event -> what makes it happen, the subject of its e-mails and the roles they go to (never the author)
 NOTIFIED = {
     "message from the committee": (message_by("member"), "Nouveau message", {"landlord", "member_in_conflict"}),
-    "message from the landlord": (message_by("landlord"), "Nouveau message", {"member", "member_in_conflict"}),
+    # Not to the member in conflict, whom the thread page refuses.
+    "message from the landlord": (message_by("landlord"), "Nouveau message", {"member"}),
     "message from the member in conflict, for the landlord": (
         message_by("member_in_conflict"),
         "Nouveau message",
@@ -433,7 +435,7 @@ def test_message_attachment_download(exchanges, login, role):
 
 def test_advice_once_given_is_not_replaced(cast, asked):
     expert_advise(request=asked, by=cast.users["expert"], advice=ADVICE)
-    with pytest.raises(ExchangeRefused, match="déjà rendu votre avis"):
+    with pytest.raises(ActionRefused, match="Rendu"):
         expert_advise(request=asked, by=cast.users["expert"], advice="Un autre avis")
     asked.refresh_from_db()
     assert asked.advice == ADVICE

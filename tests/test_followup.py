@@ -15,6 +15,7 @@ from core.services.followup import (
     report_save,
     tranche_pay,
 )
+from core.workflow import ActionRefused
 from tests.access import A_TITLE, LOGIN, check_refusal, text
 
 State = Dossier.State
@@ -57,12 +58,15 @@ def test_agreement_tranches_and_what_remains(retained):
     assert Dossier.objects.get(pk=retained.dossier.pk).state == State.UNDER_AGREEMENT
     assert remaining(agreement) == Decimal("100000.50")
     first = agreement.tranches.get(order=1)
-    tranche_pay(tranche=first, paid_on=date(2019, 3, 15))
+    secretariat = retained.users["secretariat"]
+    tranche_pay(tranche=first, paid_on=date(2019, 3, 15), by=secretariat)
     assert remaining(agreement) == Decimal("40000.50")
-    with pytest.raises(FollowupRefused, match="déjà été versée"):
-        tranche_pay(tranche=first, paid_on=date(2019, 3, 16))
+    with pytest.raises(ActionRefused, match="Versée"):
+        tranche_pay(tranche=first, paid_on=date(2019, 3, 16), by=secretariat)
     with pytest.raises(FollowupRefused, match="futur"):
-        tranche_pay(tranche=agreement.tranches.get(order=2), paid_on=date(2999, 1, 1))
+        tranche_pay(tranche=agreement.tranches.get(order=2), paid_on=date(2999, 1, 1), by=secretariat)
+    with pytest.raises(ActionRefused, match="secrétariat national"):
+        tranche_pay(tranche=agreement.tranches.get(order=2), paid_on=date(2019, 4, 1), by=retained.users["landlord"])
 
 
 @pytest.mark.parametrize(
@@ -99,7 +103,7 @@ def test_reports_until_the_final_evaluation_closes_the_dossier(retained):
     first = report(retained)
     assert Dossier.objects.get(pk=retained.dossier.pk).state == State.REPORTING
     assert first.households.get().households == 6 and first.spend.get().amount == Decimal("30000")
-    with pytest.raises(FollowupRefused, match="ne peut plus être modifié"):
+    with pytest.raises(ActionRefused, match="Transmis"):
         report(retained)
     with pytest.raises(FollowupRefused, match="Expliquez"):
         report_review(report=first, validate=False, message=" ", by=retained.users["secretariat"])
@@ -112,7 +116,11 @@ def test_reports_until_the_final_evaluation_closes_the_dossier(retained):
 
 
 # Who may act: the secretariat on agreements and reviews; the dossier's landlord on its reports.
-AGREEMENT = {role: 403 for role in ROLES} | {"anonymous": LOGIN, "secretariat": 302}
+AGREEMENT = {role: 403 for role in ROLES} | {
+    "anonymous": LOGIN, "secretariat": 302,
+    # 404 to whoever does not see the dossier.
+    "other_landlord": 404, "other_committee_member": 404, "other_committee_observer": 404,
+}  # fmt: skip
 REPORT = {role: 404 for role in ROLES} | {
     "anonymous": LOGIN, "landlord": 302, "member_in_conflict": 302, "member": 403, "secretariat": 403,
     "observer": 403,

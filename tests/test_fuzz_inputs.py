@@ -270,7 +270,7 @@ DRAFT_FIELDS = {
     "duration_years": ["1", "2", "3", "4"],
     "households_total": ["12", "0"],
     "evaluation_plan": ["Bilan"],
-    "partners_text": ["SOLiHA Provence\nGCS Galilé", ""],
+    "new_partners": ["SOLiHA Provence\nGCS Galilé", ""],
     "renewal_note": [""],
     "strands-TOTAL_FORMS": ["1", "2"],
     "strands-INITIAL_FORMS": ["0"],

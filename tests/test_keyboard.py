@@ -115,7 +115,7 @@ def test_landlord_drafts_and_submits_with_the_keyboard(server, demo, page: Page)
     fill(page, "#id_households_total", "12")
     tab_to(page, "input[name=publics]")
     page.keyboard.press("Space")
-    fill(page, "#id_partners_text", "SOLiHA Provence")
+    fill(page, "#id_new_partners", "Association Toit Commun")
     for row, year in ((0, "1"), (1, "2")):
         choose(page, f"#id_strands-{row}-strand", "acces")
         fill(page, f"#id_strands-{row}-year", year)

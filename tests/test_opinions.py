@@ -14,7 +14,8 @@ from core.services.joint_opinions import (
     publication_checks,
     snapshot_digest,
 )
-from core.services.opinions import OpinionConflict, OpinionRefused, opinion_save, opinion_sign
+from core.services.opinions import OpinionConflict, opinion_save, opinion_sign
+from core.workflow import ActionRefused
 
 VALUES = {
     "verdict": "reserve",
@@ -29,9 +30,9 @@ def save(dossier, by, version, **changes):
     return opinion_save(dossier=dossier, by=by, expected_version=version, **{**VALUES, **changes})
 
 
-def sign_both(cast, dossier):
-    for institution in cast.committee.institutions:
-        opinion_sign(dossier=dossier, institution=institution, by=cast.users["member"])
+def sign_both(signatories, dossier):
+    for signer in signatories.values():
+        opinion_sign(dossier=dossier, by=signer)
 
 
 def test_a_stale_save_is_refused_and_shows_what_was_saved(cast):
@@ -64,12 +65,13 @@ def test_not_retained_has_no_priority(cast):
     assert opinion.priority == ""
 
 
-def test_both_institutions_sign_then_a_change_clears_the_signatures(cast):
+def test_both_institutions_sign_then_a_change_clears_the_signatures(cast, signatories):
     member = cast.users["member"]
-    sign_both(cast, cast.dossier)
+    sign_both(signatories, cast.dossier)
     dossier = Dossier.objects.get(pk=cast.dossier.pk)
     assert dossier.state == Dossier.State.OPINION_SIGNED
-    assert dossier.transitions.filter(to_state=Dossier.State.OPINION_SIGNED, by=member).exists()
+    last_signer = signatories[cast.committee.ar_hlm]
+    assert dossier.transitions.filter(to_state=Dossier.State.OPINION_SIGNED, by=last_signer).exists()
 
     opinion = save(dossier, member, dossier.opinion.version, remarks="Corrigé")
     assert not opinion.signatures.exists()
@@ -78,21 +80,24 @@ def test_both_institutions_sign_then_a_change_clears_the_signatures(cast):
 
 def test_signing_rules(cast):
     member = cast.users["member"]
-    institution = cast.committee.state_service
-    opinion_sign(dossier=cast.dossier, institution=institution, by=member)
-    with pytest.raises(OpinionRefused, match="déjà signé"):
-        opinion_sign(dossier=cast.dossier, institution=institution, by=member)
-    with pytest.raises(OpinionRefused, match="co-président"):
-        opinion_sign(dossier=cast.dossier, institution=cast.dossier.lead_landlord, by=member)
+    opinion_sign(dossier=cast.dossier, by=member)
+    assert cast.dossier.opinion.signatures.get().institution == cast.committee.state_service
+    with pytest.raises(ActionRefused, match="déjà signé"):
+        opinion_sign(dossier=cast.dossier, by=member)
+    # A landlord's staff is no signatory, nor a member in conflict.
+    with pytest.raises(ActionRefused, match="co-présidentes"):
+        opinion_sign(dossier=cast.dossier, by=cast.users["landlord"])
+    with pytest.raises(ActionRefused, match="conflit"):
+        opinion_sign(dossier=cast.dossier, by=cast.users["member_in_conflict"])
     assert Dossier.objects.get(pk=cast.dossier.pk).state == Dossier.State.IN_INSTRUCTION
 
 
 def test_no_opinion_change_once_decided(cast):
     Dossier.objects.filter(pk=cast.dossier.pk).update(state=Dossier.State.RETAINED)
-    with pytest.raises(OpinionRefused, match="Retenu"):
+    with pytest.raises(ActionRefused, match="Retenu"):
         save(cast.dossier, cast.users["member"], cast.dossier.opinion.version)
-    with pytest.raises(OpinionRefused):
-        opinion_sign(dossier=cast.dossier, institution=cast.committee.ar_hlm, by=cast.users["member"])
+    with pytest.raises(ActionRefused):
+        opinion_sign(dossier=cast.dossier, by=cast.users["member"])
 
 
 def test_publication_checks_list_every_problem(cast):
@@ -116,14 +121,14 @@ def test_publication_refused_while_unsigned(cast):
     assert not JointOpinion.objects.exists()
 
 
-def test_publish_freezes_versions_and_notifies(cast, django_capture_on_commit_callbacks):
+def test_publish_freezes_versions_and_notifies(cast, signatories, django_capture_on_commit_callbacks):
     for user in cast.users.values():
         if user is not None:
             user.email = f"{user.username}@example.org"
             user.save()
     member = cast.users["member"]
-    sign_both(cast, cast.dossier)
-    sign_both(cast, cast.other_dossier)
+    sign_both(signatories, cast.dossier)
+    sign_both(signatories, cast.other_dossier)
     with django_capture_on_commit_callbacks(execute=True):
         first = joint_opinion_publish(committee=cast.committee, by=member)
     assert first.version == 1
@@ -138,7 +143,7 @@ def test_publish_freezes_versions_and_notifies(cast, django_capture_on_commit_ca
 
     dossier = Dossier.objects.get(pk=cast.dossier.pk)
     save(dossier, member, dossier.opinion.version, remarks="Version corrigée")
-    sign_both(cast, dossier)
+    sign_both(signatories, dossier)
     second = joint_opinion_publish(committee=cast.committee, by=member)
     assert second.version == 2
     first.refresh_from_db()
@@ -152,7 +157,9 @@ def test_publish_freezes_versions_and_notifies(cast, django_capture_on_commit_ca
 def test_snapshot_has_the_imported_shape(cast):
     content = committee_snapshot(cast.committee)
     assert set(content) == {"call", "region", "dossiers_received", "instructed_on", "letterheads", "projects"}
-    assert set(content["projects"][0]) == {"number", "title", "landlord", "verdict", "questions", "remarks", "priority"}
+    assert set(content["projects"][0]) == {
+        "number", "title", "landlord", "verdict", "questions", "remarks", "retained", "priority",
+    }  # fmt: skip
 
 
 def _post_opinion(client, dossier, **changes):
@@ -184,8 +191,8 @@ def test_invalid_opinion_gets_french_errors(cast, login):
     assert Opinion.objects.get(dossier=cast.dossier).remarks == "Brouillon de l'avis sur A"
 
 
-def test_transitions_record_their_author(cast):
-    sign_both(cast, cast.dossier)
+def test_transitions_record_their_author(cast, signatories):
+    sign_both(signatories, cast.dossier)
     transition = StateTransition.objects.get(dossier=cast.dossier, to_state=Dossier.State.OPINION_SIGNED)
-    assert transition.by == cast.users["member"]
+    assert transition.by == signatories[cast.committee.ar_hlm]
     assert transition.from_state == Dossier.State.IN_INSTRUCTION

@@ -53,7 +53,10 @@ ROLES = (
 SIDES = ("A", "B")
 DRAFT_A, DRAFT_B = "Brouillon du bailleur A", "Brouillon du bailleur B"
 PDF = b"%PDF-1.4\n%%EOF\n"
-SECRETS = (A_TITLE, B_TITLE, A_DRAFT, B_DRAFT, DRAFT_A, DRAFT_B)
+SECRETS = (
+    A_TITLE, B_TITLE, A_DRAFT, B_DRAFT, DRAFT_A, DRAFT_B,
+    *(f"{kind} {side}" for kind in ("Avis signé", "Retenu", "Suivi", "À notifier") for side in SIDES),
+)  # fmt: skip
 REFUSALS = {"login", "401", "403", "404", "405"}
 
 
@@ -92,8 +95,8 @@ TALK                login  ok|404  404|ok  ok      ok       404     403  403  40
 DRAFT_PAGE          login  200|404 404|200 404     200|404  404     403  404  404     404
 DRAFT_ACT           login  ok|404  404|ok  404     ok|404   404     403  404  404     404
 # Reports are written by the dossier's landlord only.
-REPORT_PAGE         login  200|404 404|200 403     200|403  404     403  403  404     403|404
-REPORT_POST         login  ok|404  404|ok  403     ok|403   404     403  403  404     403|404
+REPORT_PAGE         login  200|404 404|200 403     200|403  404     403  403  404     404
+REPORT_POST         login  ok|404  404|ok  403     ok|403   404     403  403  404     404
 # A committee (A: the cast's, B: the other one): its members, the secretariat, its observers.
 COMMITTEE           login  404     404     200|404 200|404  404|200 200  200  404|200 404
 PUBLISH             login  404     404     ok|404  ok|404   404|ok  403  403  404|403 404
@@ -105,6 +108,12 @@ NATIONAL            login  403     403     403     403      403     200  200  40
 NATIONAL_FILE       login  404     404     404     404      404     200  200  404     404
 SECRETARIAT         login  403     403     403     403      403     200  403  403     403
 SECRETARIAT_ACT     login  403     403     403     403      403     ok   403  403     403
+# The secretariat's acts on a dossier of the committee (A: landlord A's, B: landlord B's), never asked of the expert:
+# 404 to whoever does not see it, 403 to the others.
+ON_DOSSIER_PAGE     login  403|404 404|403 403     403      404     200  403  404     404
+ON_DOSSIER_ACT      login  403|404 404|403 403     403      404     ok   403  404     404
+# The secretariat's acts on a committee, or on a dossier of another landlord in it: 404 to whoever does not read it.
+ON_COMMITTEE_ACT    login  404     404     403|404 403|404  404|403 ok   403  404|403 404
 # Landlords start dossiers.
 NEW_DOSSIER         login  200     200     403     200      403     403  403  403     403
 NEW_DOSSIER_POST    login  ok      ok      403     ok       403     403  403  403     403
@@ -112,6 +121,7 @@ NEW_DOSSIER_POST    login  ok      ok      403     ok       403     403  403  40
 ADVICE              login  404     404     404     404      404     404  404  404     ok|404
 # The API, here with a session (tokens: test_api_tokens.py).
 API_DOSSIER         401    200|404 404|200 200     200      404     200  200  404     200|404
+API_FOLLOWED        401    200|404 404|200 200     200      404     200  200  404     404
 API_JOINT_OPINIONS  401    200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404
 """)
 LOGGED_IN = everyone("login", "200")
@@ -209,17 +219,18 @@ MATRIX = {
     "call_edit": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
     "call_advance": Url(on("call"), POST_ONLY, RULES["SECRETARIAT_ACT"], {"status": "ouvert"}),
     "committee_new": Url(on("call"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
-    "member_new": Url(on("committee"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
+    "member_new": Url(on("committee"), POST_ONLY, RULES["ON_COMMITTEE_ACT"]),
     "call_selection": Url(on("call"), RULES["NATIONAL"]),
     "call_notify": Url(on("call"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
-    "decision_edit": Url(on("dossier"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
+    "decision_edit": Url(on("signed"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
+    "decision_clear": Url(on("pending"), POST_ONLY, RULES["ON_COMMITTEE_ACT"]),
     "dashboard_national": Url(None, RULES["NATIONAL"]),
     # Follow-up
-    "agreement_edit": Url(on("dossier"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
-    "tranche_paid": Url(on("tranche"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
-    "report_edit": Url(on("dossier", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
-    "final_report_edit": Url(on("dossier", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
-    "report_review": Url(on("report"), POST_ONLY, RULES["SECRETARIAT_ACT"], {"decision": "valider"}),
+    "agreement_edit": Url(on("retained"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
+    "tranche_paid": Url(on("tranche"), POST_ONLY, RULES["ON_DOSSIER_ACT"]),
+    "report_edit": Url(on("followed", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
+    "final_report_edit": Url(on("followed", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
+    "report_review": Url(on("report"), POST_ONLY, RULES["ON_DOSSIER_ACT"], {"decision": "valider"}),
     # API tokens
     "api_tokens": Url(None, LOGGED_IN, LOGGED_IN_POST),
     "api_token_revoke": Url(token, POST_ONLY_AFTER_LOGIN, OWN_TOKEN),
@@ -233,8 +244,8 @@ MATRIX = {
     "api-v1:dossier_list": Url(None, API_LOGGED_IN),
     "api-v1:dossier_detail": Url(on("dossier"), RULES["API_DOSSIER"]),
     "api-v1:dossier_opinion": Url(on("dossier"), RULES["API_DOSSIER"]),
-    "api-v1:dossier_decision": Url(on("dossier"), RULES["API_DOSSIER"]),
-    "api-v1:dossier_reports": Url(on("dossier"), RULES["API_DOSSIER"]),
+    "api-v1:dossier_decision": Url(on("followed"), RULES["API_FOLLOWED"]),
+    "api-v1:dossier_reports": Url(on("followed"), RULES["API_FOLLOWED"]),
 }
 # Django's admin, one rule for all its URLs: staff only, everyone else is sent to the admin's login page.
 ADMIN_RULE = "admin:"
@@ -296,16 +307,28 @@ def world(cast) -> World:
                 question="Le projet est-il réaliste ?",
                 requested_by=users["member"],
             ),
-            ("tranche", side): PaymentTranche.objects.create(
-                agreement=Agreement.objects.create(
-                    dossier=dossier, amount=Decimal(1000), starts_on=date(2019, 1, 1), ends_on=date(2020, 1, 1)
-                ),
-                order=1,
-                amount=Decimal(1000),
-            ),
-            ("report", side): Report.objects.create(dossier=dossier, year=2, state=Report.State.SUBMITTED),
         }  # fmt: skip
-        Decision.objects.create(dossier=dossier, outcome="retenu", amount_granted=1000, notified_at=timezone.now())
+        # Each in the state where the secretariat's and the landlord's acts on it are available.
+        of_landlord = {"committee": cast.committee, "lead_landlord": landlords[side]}
+        signed = DossierFactory(**of_landlord, title=f"Avis signé {side}", state=Dossier.State.OPINION_SIGNED)
+        retained = DossierFactory(**of_landlord, title=f"Retenu {side}", state=Dossier.State.RETAINED)
+        followed = DossierFactory(**of_landlord, title=f"Suivi {side}", state=Dossier.State.REPORTING, duration_years=3)
+        # A decision to notify in each side's call.
+        pending = DossierFactory(committee=committee, title=f"À notifier {side}", state=Dossier.State.OPINION_SIGNED)
+        for decided in (retained, followed):
+            Decision.objects.create(dossier=decided, outcome="retenu", amount_granted=1000, notified_at=timezone.now())
+        Decision.objects.create(dossier=pending, outcome="retenu", amount_granted=1000)
+        agreement = Agreement.objects.create(
+            dossier=followed, amount=Decimal(1000), starts_on=date(2019, 1, 1), ends_on=date(2020, 1, 1)
+        )
+        world.objects |= {
+            ("signed", side): signed,
+            ("retained", side): retained,
+            ("followed", side): followed,
+            ("pending", side): pending,
+            ("tranche", side): PaymentTranche.objects.create(agreement=agreement, order=1, amount=Decimal(1000)),
+            ("report", side): Report.objects.create(dossier=followed, year=2, state=Report.State.SUBMITTED),
+        }
     for role, user in [*users.items(), ("outsider", outsider)]:
         if user is not None:
             world.objects["token", role] = token_create(user=user, name="matrice")[0]

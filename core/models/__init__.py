@@ -1,3 +1,4 @@
+from core.models.audit import AuditEvent
 from core.models.calls import Call, Committee, Public, Strand
 from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand, StateTransition, Territory
 from core.models.exchanges import ExpertRequest, Message, Note
@@ -9,6 +10,7 @@ __all__ = [
     "SMILEYS",
     "Agreement",
     "Attachment",
+    "AuditEvent",
     "BudgetLine",
     "Call",
     "Committee",

@@ -3,31 +3,31 @@
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from core.audit import audit
 from core.models import Call, Committee, Membership, Organisation
+from core.policies import may_sit_on_committee
 from core.regions import Region
-
-# A call moves forward only: preparation, open to submissions, closed, decided, archived.
-NEXT_STATUS = {
-    Call.Status.DRAFT: Call.Status.OPEN,
-    Call.Status.OPEN: Call.Status.CLOSED,
-    Call.Status.CLOSED: Call.Status.DECIDED,
-    Call.Status.DECIDED: Call.Status.ARCHIVED,
-}
+from core.workflow import CALL_STEPS, check
 
 
 class SetupRefused(Exception):
     """The message is for the secretariat."""
 
 
-def call_advance(*, call: Call, to_status: str) -> Call:
-    if NEXT_STATUS.get(call.status) != to_status:
+@transaction.atomic
+def call_advance(*, call: Call, to_status: str, by) -> Call:
+    """Move the call one step forward: preparation, open to submissions, closed, decided, archived."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    step = CALL_STEPS.get(call.status)
+    if step is None or step.target != to_status:
         raise SetupRefused(
             f"Un appel « {call.get_status_display()} » ne peut pas passer à « {Call.Status(to_status).label} »."
         )
-    if to_status == Call.Status.OPEN and not call.committees.exists():
-        raise SetupRefused("Créez au moins un comité régional avant d'ouvrir l'appel.")
+    check(by, step.qualified, call)
+    before = {"status": call.status}
     call.status = to_status
     call.save(update_fields=["status"])
+    audit(step.qualified, by=by, subject=call, call=call, before=before, after={"status": call.status})
     return call
 
 
@@ -40,8 +40,9 @@ def _institution(name: str, kind: str) -> Organisation:
 
 @transaction.atomic
 def committee_create(
-    *, call: Call, region: str, ar_hlm_name: str, state_service_name: str, name: str = ""
+    *, call: Call, region: str, ar_hlm_name: str, state_service_name: str, name: str = "", by
 ) -> Committee:
+    check(by, "call.add_committee", call)
     if call.committees.filter(region=region).exists():
         raise SetupRefused(f"L'appel a déjà un comité pour la région {Region(region).label}.")
     committee = Committee(
@@ -53,15 +54,53 @@ def committee_create(
     )
     committee.full_clean()
     committee.save()
+    after = {"region": committee.region, "ar_hlm": str(committee.ar_hlm), "state_service": str(committee.state_service)}
+    audit("call.add_committee", by=by, subject=committee, committee=committee, after=after)
     return committee
 
 
-def committee_member_add(*, committee: Committee, user: User, institution: Organisation) -> Membership:
+@transaction.atomic
+def committee_member_add(*, committee: Committee, user: User, institution: Organisation, by) -> Membership:
+    check(by, "committee.add_member", committee)
     if institution not in committee.institutions:
         raise SetupRefused("Un membre représente l'une des deux institutions co-présidentes du comité.")
+    if not may_sit_on_committee(list(user.memberships.all())):
+        raise SetupRefused(
+            f"{user.get_full_name() or user} appartient au secrétariat national, qui ne siège dans aucun comité : "
+            "il décide sur ce que les comités instruisent."
+        )
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=institution, role=Membership.Role.COMMITTEE_MEMBER, committee=committee
     )
     if not created:
         raise SetupRefused(f"{user.get_full_name() or user} est déjà membre de ce comité.")
+    audit("committee.add_member", by=by, subject=membership, committee=committee,
+          after={"user": user.username, "institution": str(institution), "role": membership.role})  # fmt: skip
     return membership
+
+
+CALL_FIELDS = (
+    "title", "edition", "year", "opens_on", "submission_deadline", "instruction_deadline", "national_envelope",
+    "cap_per_project", "max_duration_years", "strands",
+)  # fmt: skip
+
+
+@transaction.atomic
+def call_save(*, call: Call | None, values: dict, by) -> Call:
+    """Create a call (in preparation) or change its settings; `values` are CALL_FIELDS and `publics`."""
+    # Re-read: a ModelForm has already written its values on the instance it was given.
+    call = Call.objects.select_for_update().get(pk=call.pk) if call else None
+    check(by, "call.edit" if call else "call.create", call or Call())
+    before = {name: str(getattr(call, name)) for name in CALL_FIELDS} if call else {}
+    call = call or Call()
+    for name in CALL_FIELDS:
+        setattr(call, name, values[name])
+    call.full_clean()
+    call.save()
+    call.publics.set(values["publics"])
+    after = {name: str(getattr(call, name)) for name in CALL_FIELDS}
+    changed = {name for name in after if before.get(name) != after[name]}
+    audit("call.edit" if before else "call.create", by=by, subject=call, call=call,
+          before={name: before[name] for name in changed if name in before},
+          after={name: after[name] for name in changed})  # fmt: skip
+    return call

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
-from core.models import Decision, Dossier, DossierStrand, PaymentTranche, Public, ReportHouseholds, Strand
+from core.models import Decision, Dossier, DossierStrand, PaymentTranche, Public, Report, ReportHouseholds, Strand
+from core.permissions import SENT_REPORTS
 
 
 @dataclass
@@ -43,7 +44,9 @@ def dashboard(dossiers: QuerySet[Dossier]) -> tuple[int, list[Chart]]:
         .annotate(n=Sum("households"))
     )
     reported = dict(
-        ReportHouseholds.objects.filter(report__dossier__in=dossiers, report__is_final=False)
+        ReportHouseholds.objects.filter(
+            report__in=Report.objects.filter(SENT_REPORTS, dossier__in=dossiers, is_final=False)
+        )
         .values_list("strand")
         .annotate(n=Sum("households"))
     )

@@ -1,21 +1,24 @@
-"""The national decisions: one per dossier, recorded until notified, then notified all at once."""
+"""The national decisions: one per dossier, recorded (which freezes the dossier), then notified dossier by dossier."""
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit, snapshot
 from core.models import Call, Decision, Dossier
-from core.services.dossiers import TransitionRefused, dossier_transition
+from core.services.dossiers import dossier_transition, locked
 from core.services.notifications import notify_after_commit, notify_decisions
+from core.workflow import ActionRefused, check
 
 State = Dossier.State
-DECIDABLE_STATES = {State.OPINION_SIGNED, State.DEFERRED}
 STATE_OF = {
     Decision.Outcome.RETAINED: State.RETAINED,
     Decision.Outcome.NOT_RETAINED: State.NOT_RETAINED,
     Decision.Outcome.DEFERRED: State.DEFERRED,
 }
+RECORDED = ("outcome", "amount_granted", "conditions", "notified_at")
 
 
 class DecisionRefused(Exception):
@@ -24,14 +27,12 @@ class DecisionRefused(Exception):
 
 @transaction.atomic
 def decision_record(*, dossier: Dossier, outcome: str, amount_granted: Decimal | None, conditions: str, by) -> Decision:
-    """Record (or change, until notified) the national decision on a dossier."""
-    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("call").get(pk=dossier.pk)
-    decision = Decision.objects.filter(dossier=dossier).first()
-    # A deferred dossier comes back for a new decision; any other notified decision is final.
-    if decision is not None and decision.notified_at and decision.outcome != Decision.Outcome.DEFERRED:
-        raise DecisionRefused("La décision a déjà été notifiée : elle ne peut plus être modifiée.")
-    if dossier.state not in DECIDABLE_STATES:
-        raise DecisionRefused(f"Un dossier « {dossier.get_state_display()} » ne peut pas recevoir de décision.")
+    """Record (or change, until notified) the national decision on a dossier. The dossier and its opinion are frozen
+    until the decision is notified or cleared."""
+    dossier = locked(dossier)
+    check(by, "decision.record", dossier)
+    decision = getattr(dossier, "decision", None)
+    before = snapshot(decision, RECORDED)
     if outcome != Decision.Outcome.RETAINED:
         amount_granted = None
     elif amount_granted is None:
@@ -41,31 +42,58 @@ def decision_record(*, dossier: Dossier, outcome: str, amount_granted: Decimal |
     decision.decided_by, decision.notified_at = by, None
     decision.full_clean()
     decision.save()
+    audit("decision.record", by=by, subject=dossier, dossier=dossier, before=before, after=snapshot(decision, RECORDED))
     return decision
 
 
 @transaction.atomic
-def decisions_notify(*, call: Call, by) -> list[Decision]:
-    """Notify every decision of the call not yet notified: each dossier takes its new state."""
-    pending = list(
-        Decision.objects.select_for_update(of=("self",))
-        .select_related("dossier")
-        .filter(dossier__call=call, notified_at__isnull=True)
-    )
-    if not pending:
-        raise DecisionRefused("Aucune décision à notifier.")
-    now = timezone.now()
-    for decision in pending:
+def decision_clear(*, dossier: Dossier, by) -> None:
+    """Clear a decision recorded but not notified: the dossier and its opinion are open again."""
+    dossier = locked(dossier)
+    check(by, "decision.clear", dossier)
+    before = snapshot(dossier.decision, RECORDED)
+    dossier.decision.delete()
+    audit("decision.clear", by=by, subject=dossier, dossier=dossier, before=before)
+
+
+@dataclass
+class Notified:
+    done: list[Decision] = field(default_factory=list)
+    # The dossiers whose decision could not be notified, and why.
+    failed: list[tuple[Dossier, str]] = field(default_factory=list)
+
+
+def decisions_notify(*, call: Call, by) -> Notified:
+    """Notify the call's decisions not yet notified, dossier by dossier: each in its own transaction, so that one
+    that fails is reported and blocks no other."""
+    pending = Decision.objects.filter(dossier__call=call, notified_at__isnull=True).select_related("dossier")
+    result = Notified()
+    for decision in pending.order_by("dossier__committee__name", "dossier__number"):
         try:
-            dossier_transition(
-                dossier=decision.dossier,
-                to_state=STATE_OF[decision.outcome],
-                by=by,
-                message=f"Décision nationale notifiée : {decision.get_outcome_display().lower()}.",
-            )
-        except TransitionRefused as refusal:
-            raise DecisionRefused(f"Projet N°{decision.dossier.number} : {refusal}") from refusal
-        decision.notified_at = now
-        decision.save(update_fields=["notified_at"])
-    notify_after_commit(notify_decisions, [d.pk for d in pending])
-    return pending
+            result.done.append(decision_notify(dossier=decision.dossier, by=by))
+        except (ActionRefused, DecisionRefused) as refusal:
+            result.failed.append((decision.dossier, str(refusal)))
+    if result.done:
+        notify_after_commit(notify_decisions, [d.pk for d in result.done])
+    return result
+
+
+@transaction.atomic
+def decision_notify(*, dossier: Dossier, by) -> Decision:
+    """Notify one recorded decision: the dossier takes its new state."""
+    dossier = locked(dossier)
+    check(by, "decision.notify", dossier)
+    decision = dossier.decision
+    to_state = STATE_OF[decision.outcome]
+    if dossier.state != to_state:
+        dossier_transition(
+            dossier=dossier,
+            to_state=to_state,
+            by=by,
+            message=f"Décision nationale notifiée : {decision.get_outcome_display().lower()}.",
+        )
+    before = snapshot(decision, RECORDED)
+    decision.notified_at = timezone.now()
+    decision.save(update_fields=["notified_at"])
+    audit("decision.notify", by=by, subject=dossier, dossier=dossier, before=before, after=snapshot(decision, RECORDED))
+    return decision

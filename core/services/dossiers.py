@@ -3,32 +3,17 @@
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from core.formats import euros
 from core.models import BudgetLine, Call, Committee, Dossier, Organisation, StateTransition
+from core.permissions import Access
 from core.services.notifications import notify_after_commit, notify_dossier_returned, notify_dossier_submitted
+from core.text import name_key
+from core.workflow import TRANSITIONS, ActionRefused, check
 
 State = Dossier.State
-
-ALLOWED = {
-    State.DRAFT: {State.SUBMITTED, State.WITHDRAWN},
-    State.SUBMITTED: {State.INCOMPLETE, State.IN_INSTRUCTION, State.OPINION_SIGNED, State.WITHDRAWN},
-    State.INCOMPLETE: {State.SUBMITTED, State.WITHDRAWN},
-    State.IN_INSTRUCTION: {State.INCOMPLETE, State.OPINION_SIGNED, State.WITHDRAWN},
-    State.OPINION_SIGNED: {
-        State.IN_INSTRUCTION,
-        State.RETAINED,
-        State.NOT_RETAINED,
-        State.DEFERRED,
-        State.WITHDRAWN,
-    },
-    State.DEFERRED: {State.RETAINED, State.NOT_RETAINED, State.WITHDRAWN},
-    State.RETAINED: {State.UNDER_AGREEMENT},
-    State.UNDER_AGREEMENT: {State.REPORTING},
-    State.REPORTING: {State.CLOSED},
-}
 
 
 class TransitionRefused(Exception):
@@ -38,7 +23,7 @@ class TransitionRefused(Exception):
 @transaction.atomic
 def dossier_transition(*, dossier: Dossier, to_state: str, by, message: str = "") -> Dossier:
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    if to_state not in ALLOWED.get(dossier.state, set()):
+    if to_state not in TRANSITIONS.get(dossier.state, set()):
         raise TransitionRefused(
             f"Un dossier « {dossier.get_state_display()} » ne peut pas passer à « {State(to_state).label} »."
         )
@@ -52,15 +37,13 @@ def dossier_transition(*, dossier: Dossier, to_state: str, by, message: str = ""
     return dossier
 
 
-EDITABLE_STATES = {State.DRAFT, State.INCOMPLETE}
-RETURNABLE_STATES = {state for state, targets in ALLOWED.items() if State.INCOMPLETE in targets}
-WITHDRAWABLE_STATES = {state for state, targets in ALLOWED.items() if State.WITHDRAWN in targets}
-
-
 @transaction.atomic
 def dossier_create(*, committee: Committee, lead_landlord: Organisation, title: str, by) -> Dossier:
     """A new draft, numbered after the committee's last dossier."""
-    Committee.objects.select_for_update().get(pk=committee.pk)
+    committee = Committee.objects.select_for_update().select_related("call").get(pk=committee.pk)
+    check(by, "committee.create_dossier", committee)
+    if lead_landlord.pk not in Access(by).landlord_ids:
+        raise ActionRefused("Un dossier est créé pour l'un de vos organismes.")
     last = committee.dossiers.aggregate(last=Max("number"))["last"] or 0
     dossier = Dossier(
         call=committee.call, committee=committee, number=last + 1, title=title, lead_landlord=lead_landlord
@@ -126,6 +109,16 @@ def dossier_problems(dossier: Dossier) -> list[str]:
     return problems
 
 
+def locked(dossier: Dossier) -> Dossier:
+    """The dossier re-read under lock, with what the workflow's checks read: a state change waits for the others."""
+    Dossier.objects.select_for_update(of=("self",)).filter(pk=dossier.pk).exists()
+    return (
+        Dossier.objects.select_related("call", "committee", "decision", "opinion")
+        .prefetch_related("co_landlords", "partners")
+        .get(pk=dossier.pk)
+    )
+
+
 class SubmissionRefused(Exception):
     def __init__(self, problems: list[str]):
         super().__init__(" ".join(problems))
@@ -134,9 +127,8 @@ class SubmissionRefused(Exception):
 
 @transaction.atomic
 def dossier_submit(*, dossier: Dossier, by) -> Dossier:
-    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("call").get(pk=dossier.pk)
-    if dossier.state not in EDITABLE_STATES:
-        raise TransitionRefused(f"Ce dossier est déjà « {dossier.get_state_display()} ».")
+    dossier = locked(dossier)
+    check(by, "dossier.submit", dossier)
     problems = dossier_problems(dossier)
     if problems:
         raise SubmissionRefused(problems)
@@ -148,6 +140,8 @@ def dossier_submit(*, dossier: Dossier, by) -> Dossier:
 
 @transaction.atomic
 def dossier_return_incomplete(*, dossier: Dossier, by, message: str) -> Dossier:
+    dossier = locked(dossier)
+    check(by, "dossier.return", dossier)
     if not message.strip():
         raise TransitionRefused("Expliquez au porteur ce qui manque à son dossier.")
     dossier = dossier_transition(dossier=dossier, to_state=State.INCOMPLETE, by=by, message=message.strip())
@@ -155,7 +149,85 @@ def dossier_return_incomplete(*, dossier: Dossier, by, message: str) -> Dossier:
     return dossier
 
 
+@transaction.atomic
 def dossier_withdraw(*, dossier: Dossier, by) -> Dossier:
+    dossier = locked(dossier)
+    check(by, "dossier.withdraw", dossier)
     return dossier_transition(
         dossier=dossier, to_state=State.WITHDRAWN, by=by, message="Dossier retiré par le porteur."
     )
+
+
+class DraftRefused(Exception):
+    """The message is for the landlord, about one field of the draft: `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def partner_candidates(committee: Committee) -> QuerySet[Organisation]:
+    """The organisations a dossier of this committee may name as partners: never one of the institutions that
+    co-chair it (their members would all be in conflict), nor the national level."""
+    return Organisation.objects.exclude(pk__in=[org.pk for org in committee.institutions]).exclude(
+        kind=Organisation.Kind.NATIONAL
+    )
+
+
+def partner_create(name: str, committee: Committee) -> Organisation:
+    """A partner the landlord names for the first time. When an organisation of the same name, whatever its case
+    and accents, already exists, it is picked from the list: never matched by its name."""
+    name = " ".join(name.split())
+    key = name_key(name)
+    existing = next((other for other in Organisation.objects.only("name") if name_key(other.name) == key), None)
+    if existing is not None and existing in committee.institutions:
+        raise DraftRefused(
+            "new_partners",
+            f"« {existing.name} » co-préside le comité régional qui instruit le dossier : il ne peut pas en être "
+            "partenaire.",
+        )
+    if existing is not None:
+        raise DraftRefused(
+            "new_partners", f"« {existing.name} » existe déjà : choisissez-le dans la liste des partenaires."
+        )
+    partner = Organisation(name=name, kind=Organisation.Kind.ASSOCIATION)
+    partner.full_clean()
+    partner.save()
+    return partner
+
+
+# The draft's fields that are many-to-many relations, set after the dossier is saved.
+RELATIONS = ("publics", "co_landlords")
+
+
+@transaction.atomic
+def dossier_save_draft(
+    *, dossier: Dossier, by, values: dict, partners: list[Organisation], new_partners: list[str], parts=()
+) -> Dossier:
+    """Save the landlord's draft: its fields (`values`), its partners picked from partner_candidates() and those it
+    names for the first time, and its parts (the formsets of households, territories and budget lines)."""
+    dossier = locked(dossier)
+    check(by, "dossier.edit", dossier)
+    allowed = set(
+        partner_candidates(dossier.committee).filter(pk__in=[p.pk for p in partners]).values_list("pk", flat=True)
+    )
+    refused = [str(partner) for partner in partners if partner.pk not in allowed]
+    if refused:
+        raise DraftRefused(
+            "partners",
+            f"{', '.join(refused)} ne peut pas être partenaire : les institutions qui co-président le comité "
+            "instruisent le dossier.",
+        )
+    created = [partner_create(name, dossier.committee) for name in new_partners]
+    for name, value in values.items():
+        if name not in RELATIONS:
+            setattr(dossier, name, value)
+    dossier.full_clean()
+    dossier._history_user = by
+    dossier.save()
+    for name in RELATIONS:
+        getattr(dossier, name).set(values[name])
+    dossier.partners.set([*partners, *created])
+    for part in parts:
+        part.save()
+    return dossier

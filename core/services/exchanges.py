@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.models import Dossier, ExpertRequest, Membership, Message, Note
+from core.permissions import Access
 from core.services.attachments import attachment_add
 from core.services.notifications import (
     notify_advice_given,
@@ -11,6 +12,7 @@ from core.services.notifications import (
     notify_after_commit,
     notify_message,
 )
+from core.workflow import check
 
 
 class ExchangeRefused(Exception):
@@ -25,7 +27,10 @@ def _text(body: str, what: str) -> str:
 
 
 @transaction.atomic
-def message_post(*, dossier: Dossier, by, body: str, from_committee: bool, upload=None) -> Message:
+def message_post(*, dossier: Dossier, by, body: str, upload=None) -> Message:
+    """A message on the thread, from the landlord's side or the committee's: the author's role says which."""
+    check(by, "exchanges.message", dossier)
+    from_committee = Access(by).can_act_on_opinion(dossier)
     message = Message.objects.create(
         dossier=dossier, author=by, from_committee=from_committee, body=_text(body, "Le message")
     )
@@ -38,11 +43,13 @@ def message_post(*, dossier: Dossier, by, body: str, from_committee: bool, uploa
 
 
 def note_add(*, dossier: Dossier, by, body: str) -> Note:
+    check(by, "exchanges.note", dossier)
     return Note.objects.create(dossier=dossier, author=by, body=_text(body, "La note"))
 
 
 @transaction.atomic
 def expert_request(*, dossier: Dossier, expert, question: str, by) -> ExpertRequest:
+    check(by, "exchanges.ask_expert", dossier)
     if not expert.memberships.filter(role=Membership.Role.EXPERT).exists():
         raise ExchangeRefused(f"{expert} n'est pas un expert invité.")
     question = _text(question, "La question")
@@ -60,10 +67,7 @@ def expert_request(*, dossier: Dossier, expert, question: str, by) -> ExpertRequ
 @transaction.atomic
 def expert_advise(*, request: ExpertRequest, by, advice: str) -> ExpertRequest:
     request = ExpertRequest.objects.select_for_update().get(pk=request.pk)
-    if request.expert_id != by.pk:
-        raise ExchangeRefused("Seul l'expert sollicité rend cet avis.")
-    if request.answered_at:
-        raise ExchangeRefused("Vous avez déjà rendu votre avis sur ce dossier.")
+    check(by, "advice.give", request)
     request.advice = _text(advice, "L'avis")
     request.answered_at = timezone.now()
     request.save(update_fields=["advice", "answered_at"])

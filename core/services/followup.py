@@ -7,9 +7,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.audit import audit, snapshot
 from core.formats import euros
 from core.models import Agreement, Dossier, PaymentTranche, Report, ReportHouseholds, ReportSpend
-from core.services.dossiers import dossier_transition
+from core.services.dossiers import dossier_transition, locked
+from core.workflow import check
 
 State = Dossier.State
 
@@ -36,9 +38,8 @@ def agreement_create(
     by,
 ) -> Agreement:
     """The agreement of a retained dossier, with its payment tranches adding up to its amount."""
-    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("decision").get(pk=dossier.pk)
-    if dossier.state != State.RETAINED:
-        raise FollowupRefused(f"Un dossier « {dossier.get_state_display()} » ne peut pas être conventionné.")
+    dossier = locked(dossier)
+    check(by, "agreement.create", dossier)
     granted = dossier.decision.amount_granted
     if amount > granted:
         raise FollowupRefused(f"La convention ({euros(amount)}) dépasse le montant accordé ({euros(granted)}).")
@@ -54,22 +55,28 @@ def agreement_create(
         PaymentTranche(agreement=agreement, order=order, **tranche) for order, tranche in enumerate(tranches, 1)
     )
     dossier_transition(dossier=dossier, to_state=State.UNDER_AGREEMENT, by=by, message="Convention signée.")
+    after = {**snapshot(agreement, AGREEMENT), "tranches": [str(t["amount"]) for t in tranches]}
+    audit("agreement.create", by=by, subject=agreement, dossier=dossier, after=after)
     return agreement
 
 
 @transaction.atomic
-def tranche_pay(*, tranche: PaymentTranche, paid_on: date) -> PaymentTranche:
-    tranche = PaymentTranche.objects.select_for_update().get(pk=tranche.pk)
-    if tranche.paid_on:
-        raise FollowupRefused(f"La tranche {tranche.order} a déjà été versée le {tranche.paid_on:%d/%m/%Y}.")
+def tranche_pay(*, tranche: PaymentTranche, paid_on: date, by) -> PaymentTranche:
+    tranche = (
+        PaymentTranche.objects.select_for_update(of=("self",)).select_related("agreement__dossier").get(pk=tranche.pk)
+    )
+    check(by, "tranche.pay", tranche)
     if paid_on > timezone.localdate():
         raise FollowupRefused("Un versement ne peut pas être daté dans le futur.")
     tranche.paid_on = paid_on
     tranche.save(update_fields=["paid_on"])
+    audit("tranche.pay", by=by, subject=tranche, dossier=tranche.agreement.dossier,
+          before={"paid_on": None}, after=snapshot(tranche, ("order", "amount", "paid_on")))  # fmt: skip
     return tranche
 
 
-REPORTING_STATES = {State.UNDER_AGREEMENT, State.REPORTING}
+AGREEMENT = ("amount", "signed_on", "starts_on", "ends_on")
+REVIEWED = ("state", "comment")
 
 
 @transaction.atomic
@@ -85,16 +92,14 @@ def report_save(
     by,
 ) -> Report:
     """Save the landlord's report for a year (or the final evaluation); submitting sends it to the secretariat."""
-    dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
-    if dossier.state not in REPORTING_STATES:
-        raise FollowupRefused(f"Un dossier « {dossier.get_state_display()} » n'a pas de bilan à remettre.")
+    dossier = locked(dossier)
     if not 1 <= year <= (dossier.duration_years or 1):
         raise FollowupRefused(f"Le projet dure {dossier.duration_years or 1} an(s) : pas de bilan pour l'année {year}.")
     report = Report.objects.filter(dossier=dossier, year=year, is_final=is_final).first() or Report(
         dossier=dossier, year=year, is_final=is_final
     )
-    if report.state in (Report.State.SUBMITTED, Report.State.VALIDATED):
-        raise FollowupRefused(f"Ce bilan est « {report.get_state_display()} » : il ne peut plus être modifié.")
+    report.dossier = dossier
+    check(by, "report.submit" if submit else "report.save", report)
     for name, value in values.items():
         setattr(report, name, value)
     if submit:
@@ -118,15 +123,18 @@ def report_save(
 def report_review(*, report: Report, validate: bool, message: str, by) -> Report:
     """The secretariat validates a submitted report, or returns it for completion; the final evaluation,
     once validated, closes the dossier."""
-    report = Report.objects.select_for_update().select_related("dossier").get(pk=report.pk)
-    if report.state != Report.State.SUBMITTED:
-        raise FollowupRefused(f"Ce bilan est « {report.get_state_display()} » : rien à examiner.")
+    report = Report.objects.select_for_update(of=("self",)).select_related("dossier__committee__call").get(pk=report.pk)
+    check(by, "report.validate" if validate else "report.return", report)
+    before = snapshot(report, REVIEWED)
     if not validate and not message.strip():
         raise FollowupRefused("Expliquez au porteur ce qui manque au bilan.")
     report.state = Report.State.VALIDATED if validate else Report.State.RETURNED
     if not validate:
         report.comment = f"{report.comment}\n\nRenvoyé par le secrétariat : {message.strip()}".strip()
     report.save(update_fields=["state", "comment"])
+    action = "report.validate" if validate else "report.return"
+    audit(action, by=by, subject=report, dossier=report.dossier, before=before, after=snapshot(report, REVIEWED),
+          message=message.strip())  # fmt: skip
     if validate and report.is_final and report.dossier.state == State.REPORTING:
         dossier_transition(
             dossier=report.dossier, to_state=State.CLOSED, by=by, message="Évaluation finale validée : dossier clos."

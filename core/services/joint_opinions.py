@@ -10,8 +10,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from core.formats import euros
-from core.models import BudgetLine, Committee, Dossier, JointOpinion, Opinion, Verdict
+from core.models import BudgetLine, Committee, Dossier, JointOpinion, Membership, Opinion, Verdict
 from core.services.notifications import notify_after_commit, notify_joint_opinion_published
+from core.workflow import check
 
 
 def snapshot_digest(snapshot: dict) -> str:
@@ -48,6 +49,8 @@ class Check:
     message: str
     blocking: bool = True
     dossier: Dossier | None = None
+    # Who can lift it, and how.
+    who: str = ""
 
 
 class PublicationRefused(Exception):
@@ -66,16 +69,52 @@ def _received(committee: Committee):
     )
 
 
-def _dossier_checks(dossier: Dossier, institutions, cap: Decimal | None) -> list[Check]:
+WRITERS = "Les membres du comité qui ne sont pas en conflit d'intérêts sur ce dossier"
+
+
+def _signers(committee: Committee) -> dict[int, list[set[int]]]:
+    """For each co-chairing institution, the organisations of each of its members on the committee: a member whose
+    organisations carry or partner a dossier may not sign its opinion."""
+    members = Membership.objects.filter(committee=committee, role=Membership.Role.COMMITTEE_MEMBER)
+    organisations: dict[int, set[int]] = {}
+    for user_id, organisation_id in Membership.objects.filter(user__in=members.values("user")).values_list(
+        "user_id", "organisation_id"
+    ):
+        organisations.setdefault(user_id, set()).add(organisation_id)
+    signers: dict[int, list[set[int]]] = {}
+    for user_id, institution_id in members.values_list("user_id", "organisation_id"):
+        signers.setdefault(institution_id, []).append(organisations[user_id])
+    return signers
+
+
+def _unsigned(dossier: Dossier, institution, signers: dict[int, list[set[int]]]) -> Check:
+    carriers = (
+        {dossier.lead_landlord_id} | {o.pk for o in dossier.co_landlords.all()} | {o.pk for o in dossier.partners.all()}
+    )
+    if not any(not (organisations & carriers) for organisations in signers.get(institution.pk, [])):
+        return Check(
+            f"l'avis n'est pas signé par {institution}, et aucun de ses membres au comité n'est libre de tout conflit "
+            "d'intérêts sur ce dossier.",
+            who=f"Le secrétariat national ajoute au comité un membre de {institution} sans lien avec ce dossier.",
+        )
+    return Check(f"l'avis n'est pas signé par {institution}.", who=f"Un membre de {institution} le signe.")
+
+
+def _dossier_checks(dossier: Dossier, institutions, cap: Decimal | None, signers) -> list[Check]:
     opinion = getattr(dossier, "opinion", None)
     if opinion is None or not opinion.verdict:
-        return [Check("pas d'avis rendu.")]
+        return [Check("pas d'avis rendu.", who=f"{WRITERS} le rédigent, puis le signent.")]
     signed = {s.institution_id for s in opinion.signatures.all()}
-    problems = [Check(f"l'avis n'est pas signé par {org}.") for org in institutions if org.pk not in signed]
+    problems = [_unsigned(dossier, org, signers) for org in institutions if org.pk not in signed]
     if opinion.retained and opinion.verdict == Verdict.UNFAVORABLE:
-        problems.append(Check("un dossier retenu doit avoir un avis favorable ou réservé."))
+        problems.append(
+            Check(
+                "un dossier retenu doit avoir un avis favorable ou réservé.",
+                who=f"{WRITERS} le corrigent.",
+            )
+        )
     if opinion.retained and not opinion.priority:
-        problems.append(Check("retenu sans rang de classement (P1, P2 ou P3)."))
+        problems.append(Check("retenu sans rang de classement (P1, P2 ou P3).", who=f"{WRITERS} le classent."))
     requested = sum(
         (line.amount for line in dossier.budget_lines.all() if line.funder in BudgetLine.PROGRAMME_FUNDERS),
         start=Decimal(0),
@@ -83,7 +122,7 @@ def _dossier_checks(dossier: Dossier, institutions, cap: Decimal | None) -> list
     if cap is not None and requested > cap:
         # The committee may still publish, saying so in its remarks, as PACA did in 2018.
         message = f"la somme demandée ({euros(requested)}) dépasse le plafond par projet ({euros(cap)})."
-        problems.append(Check(message, blocking=False))
+        problems.append(Check(message, blocking=False, who="Le comité peut publier, en le disant dans ses remarques."))
     return problems
 
 
@@ -96,10 +135,11 @@ def publication_checks(committee: Committee) -> list[Check]:
     dossiers = list(_received(committee))
     if not dossiers:
         checks.append(Check("Aucun dossier déposé : il n'y a pas d'avis à publier."))
+    signers = _signers(committee)
     for dossier in dossiers:
         label = f"Projet N°{dossier.number} « {dossier.title} »"
-        for check in _dossier_checks(dossier, institutions, committee.call.cap_per_project):
-            checks.append(Check(f"{label} : {check.message}", check.blocking, dossier))
+        for found in _dossier_checks(dossier, institutions, committee.call.cap_per_project, signers):
+            checks.append(Check(f"{label} : {found.message}", found.blocking, dossier, found.who))
     return checks
 
 
@@ -126,6 +166,8 @@ def _project(dossier: Dossier) -> dict:
         "verdict": opinion.verdict,
         "questions": opinion.questions,
         "remarks": opinion.remarks,
+        # Carried, not inferred from the rank: a committee may retain a dossier without ranking it.
+        "retained": opinion.retained,
         "priority": opinion.priority or None,
     }
 
@@ -138,6 +180,7 @@ def joint_opinion_publish(*, committee: Committee, by) -> JointOpinion:
         .select_related("call", "ar_hlm", "state_service")
         .get(pk=committee.pk)
     )
+    check(by, "committee.publish", committee)
     blocking = [check for check in publication_checks(committee) if check.blocking]
     if blocking:
         raise PublicationRefused(blocking)

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from core.formats import euros
 from core.models import Decision, Dossier, ExpertRequest, JointOpinion, Membership, Message
+from core.policies import committee_members_of, committee_side_of, landlord_staff_of
 
 logger = logging.getLogger(__name__)
 
@@ -36,21 +37,10 @@ def _send(recipients: Q, subject: str, body: str) -> int:
     return send_mass_mail(messages) or 0 if messages else 0
 
 
-def _committee_members(committee_id: int) -> Q:
-    return Q(role=Membership.Role.COMMITTEE_MEMBER, committee_id=committee_id)
-
-
-def _landlord_staff(dossiers) -> Q:
-    carriers = {d.lead_landlord_id for d in dossiers} | {
-        org_id for d in dossiers for org_id in d.co_landlords.values_list("pk", flat=True)
-    }
-    return Q(role=Membership.Role.LANDLORD_STAFF, organisation_id__in=carriers)
-
-
 def notify_dossier_submitted(dossier_id: int) -> int:
     dossier = Dossier.objects.select_related("committee", "lead_landlord").get(pk=dossier_id)
     return _send(
-        _committee_members(dossier.committee_id),
+        committee_members_of(dossier.committee_id),
         f"Dossier déposé — N°{dossier.number} « {dossier.title} »",
         f"{dossier.lead_landlord} a déposé le dossier N°{dossier.number} « {dossier.title} » "
         f"auprès du comité {dossier.committee.name}.",
@@ -61,7 +51,7 @@ def notify_dossier_returned(dossier_id: int) -> int:
     dossier = Dossier.objects.select_related("committee").get(pk=dossier_id)
     message = dossier.transitions.order_by("-at", "-id").first().message
     return _send(
-        _landlord_staff([dossier]),
+        landlord_staff_of([dossier]),
         f"Dossier à compléter — N°{dossier.number} « {dossier.title} »",
         f"Le comité {dossier.committee.name} vous renvoie le dossier N°{dossier.number} « {dossier.title} » "
         f"pour qu'il soit complété :\n\n{message}",
@@ -74,7 +64,7 @@ def notify_joint_opinion_published(joint_opinion_id: int) -> int:
     numbers = [project["number"] for project in joint_opinion.content["projects"]]
     dossiers = committee.dossiers.filter(number__in=numbers)
     return _send(
-        _committee_members(committee.pk) | _landlord_staff(dossiers),
+        committee_members_of(committee.pk) | landlord_staff_of(dossiers),
         f"Avis conjoint publié — {committee.name} — {committee.call.title}",
         f"Le comité régional {committee.name} a publié la version {joint_opinion.version} de son avis conjoint "
         f"sur l'appel « {committee.call.title} ».",
@@ -84,7 +74,8 @@ def notify_joint_opinion_published(joint_opinion_id: int) -> int:
 def notify_message(message_id: int) -> int:
     message = Message.objects.select_related("dossier", "author").get(pk=message_id)
     dossier = message.dossier
-    recipients = _landlord_staff([dossier]) if message.from_committee else _committee_members(dossier.committee_id)
+    # The thread's other side, as the thread page lets it read: members in conflict on the dossier do not.
+    recipients = landlord_staff_of([dossier]) if message.from_committee else committee_side_of(dossier)
     return _send(
         recipients & ~Q(user=message.author),
         f"Nouveau message — N°{dossier.number} « {dossier.title} »",
@@ -102,17 +93,10 @@ def notify_advice_requested(request_id: int) -> int:
     )
 
 
-def _in_conflict(dossier: Dossier) -> Q:
-    """Users whose organisation carries or partners the dossier."""
-    carriers = {dossier.lead_landlord_id, *dossier.co_landlords.values_list("pk", flat=True)}
-    carriers |= set(dossier.partners.values_list("pk", flat=True))
-    return Q(user__memberships__organisation_id__in=carriers)
-
-
 def notify_advice_given(request_id: int) -> int:
     request = ExpertRequest.objects.select_related("dossier", "expert").get(pk=request_id)
     return _send(
-        _committee_members(request.dossier.committee_id) & ~_in_conflict(request.dossier),
+        committee_side_of(request.dossier),
         f"Avis d'expert rendu — N°{request.dossier.number} « {request.dossier.title} »",
         f"{request.expert.get_full_name() or request.expert} a rendu son avis consultatif sur le dossier "
         f"N°{request.dossier.number}.",
@@ -126,7 +110,7 @@ def notify_decisions(decision_ids: list[int]) -> int:
         amount = f" Montant accordé : {euros(decision.amount_granted)}." if decision.amount_granted else ""
         conditions = f"\n\nConditions : {decision.conditions}" if decision.conditions else ""
         sent += _send(
-            _landlord_staff([dossier]),
+            landlord_staff_of([dossier]),
             f"Décision nationale — N°{dossier.number} « {dossier.title} »",
             f"Le secrétariat national de l'appel « {dossier.call.title} » vous notifie sa décision sur votre dossier : "
             f"{decision.get_outcome_display().lower()}.{amount}{conditions}",

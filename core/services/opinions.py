@@ -2,11 +2,11 @@
 
 from django.db import transaction
 
-from core.models import Dossier, Opinion, OpinionSignature, Organisation
-from core.services.dossiers import dossier_transition
+from core.models import Dossier, Opinion, OpinionSignature
+from core.permissions import Access
+from core.services.dossiers import dossier_transition, locked
+from core.workflow import check
 
-# While the committee may still write its opinion; afterwards the national level has it.
-OPEN_STATES = {Dossier.State.SUBMITTED, Dossier.State.IN_INSTRUCTION, Dossier.State.OPINION_SIGNED}
 FIELDS = ("verdict", "questions", "remarks", "retained", "priority")
 
 
@@ -22,19 +22,14 @@ class OpinionRefused(Exception):
     """An action on the opinion that the rules do not allow; the message is for the user."""
 
 
-def _check_open(dossier: Dossier) -> None:
-    if dossier.state not in OPEN_STATES:
-        raise OpinionRefused(f"L'avis ne peut plus être modifié : le dossier est « {dossier.get_state_display()} ».")
-
-
 @transaction.atomic
 def opinion_save(*, dossier: Dossier, by, expected_version: int, **values) -> Opinion:
     """Save the opinion if nobody saved it since `expected_version` (0: no opinion yet).
 
     A change clears the signatures: what was signed is no longer what is written.
     """
-    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    _check_open(dossier)
+    dossier = locked(dossier)
+    check(by, "opinion.write", dossier)
     opinion = Opinion.objects.select_for_update().filter(dossier=dossier).first()
     if (opinion.version if opinion else 0) != expected_version:
         raise OpinionConflict(opinion)
@@ -62,18 +57,13 @@ def opinion_save(*, dossier: Dossier, by, expected_version: int, **values) -> Op
 
 
 @transaction.atomic
-def opinion_sign(*, dossier: Dossier, institution: Organisation, by) -> Opinion:
-    """Sign for one co-chairing institution; with both signatures the opinion is final."""
-    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("committee").get(pk=dossier.pk)
-    _check_open(dossier)
+def opinion_sign(*, dossier: Dossier, by) -> Opinion:
+    """Sign for the signer's co-chairing institution; with every institution's signature the opinion is final."""
+    dossier = locked(dossier)
+    check(by, "opinion.sign", dossier)
     committee = dossier.committee
-    if institution not in committee.institutions:
-        raise OpinionRefused("Seules les deux institutions qui co-président le comité signent l'avis.")
-    opinion = Opinion.objects.filter(dossier=dossier).first()
-    if opinion is None or not opinion.verdict:
-        raise OpinionRefused("L'avis doit avoir un sens (favorable, réservé ou défavorable) avant d'être signé.")
-    if opinion.signatures.filter(institution=institution).exists():
-        raise OpinionRefused(f"{institution} a déjà signé cet avis.")
+    institution = Access(by).institution_in(committee)
+    opinion = dossier.opinion
     OpinionSignature.objects.create(opinion=opinion, institution=institution, signed_by=by)
     signed = set(opinion.signatures.values_list("institution_id", flat=True))
     if signed >= {org.pk for org in committee.institutions} and dossier.state != Dossier.State.OPINION_SIGNED:

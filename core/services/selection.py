@@ -11,16 +11,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from core.formats import euros
 from core.models import BudgetLine, Call, Committee, Dossier
 from core.paging import page_in_committees
-from core.services.decisions import DECIDABLE_STATES, STATE_OF
+from core.permissions import Access
+from core.reading import reads_draft
+from core.workflow import SELECTED
 
-# From the signed opinion on: the dossiers the national committee decides on, or has decided on.
-SELECTED_STATES = [
-    *DECIDABLE_STATES,
-    *STATE_OF.values(),
-    Dossier.State.UNDER_AGREEMENT,
-    Dossier.State.REPORTING,
-    Dossier.State.CLOSED,
-]
 PER_PAGE = 50
 # Alerts of one kind beyond this number are summed up in one line: the page lists, it does not drown.
 ALERTS_PER_KIND = 20
@@ -49,17 +43,19 @@ class Selection:
 
 
 def selected(call: Call) -> QuerySet[Dossier]:
-    return call.dossiers.filter(state__in=SELECTED_STATES)
+    return call.dossiers.filter(state__in=SELECTED)
 
 
-def selection(call: Call) -> Selection:
-    """Each region's dossiers, amounts and decisions to notify, the call's totals and the alerts: one query for
-    the figures, one more for each kind of alert that has projects to name."""
+def selection(call: Call, access: Access) -> Selection:
+    """Each region's dossiers, amounts and decisions to notify, the call's totals and the alerts, as this reader may
+    read them: decisions not yet notified and the committees' working opinions only for who reads them. One query
+    for the figures, one more for each kind of alert that has projects to name."""
     committees = {c.pk: c for c in call.committees.all()}
     cap = call.cap_per_project
+    decisions = access.decisions("decision__")
     over = {}
     if cap is not None:
-        over = {"over_asked": Q(requested__gt=cap), "over_granted": Q(decision__amount_granted__gt=cap)}
+        over = {"over_asked": Q(requested__gt=cap), "over_granted": Q(decision__amount_granted__gt=cap) & decisions}
     rows = (
         selected(call)
         .order_by()
@@ -67,8 +63,8 @@ def selection(call: Call) -> Selection:
         .annotate(
             dossiers=Count("pk"),
             asked=Sum("requested", default=Decimal(0)),
-            granted=Sum("decision__amount_granted", default=Decimal(0)),
-            to_notify=Count("decision", filter=Q(decision__notified_at__isnull=True)),
+            granted=Sum("decision__amount_granted", default=Decimal(0), filter=decisions),
+            to_notify=Count("decision", filter=Q(decision__notified_at__isnull=True) & decisions),
             retained=Count("opinion", filter=Q(opinion__retained=True)),
             unranked=Count("opinion", filter=Q(opinion__retained=True, opinion__priority="")),
             **{name: Count("pk", filter=condition) for name, condition in over.items()},
@@ -78,7 +74,7 @@ def selection(call: Call) -> Selection:
     for row in rows:
         committee = committees[row["committee_id"]]
         result.regions.append(Region(committee, row["dossiers"], row["asked"], row["granted"], row["to_notify"]))
-        if row["unranked"] or not row["retained"]:
+        if (row["unranked"] or not row["retained"]) and access.reads_every_draft(committee.pk):
             unranked.append(committee)
         for name in over:
             over_counts[name] += row[name]
@@ -86,7 +82,7 @@ def selection(call: Call) -> Selection:
     result.requested = sum((region.requested for region in result.regions), Decimal(0))
     result.granted = sum((region.granted for region in result.regions), Decimal(0))
     if cap is not None:
-        result.alerts += _over_the_cap(call, **over_counts)
+        result.alerts += _over_the_cap(call, decisions, **over_counts)
     result.alerts += [f"{c.name} : rangs de priorité manquants dans l'avis du comité." for c in unranked]
     if call.national_envelope is not None and result.granted > call.national_envelope:
         result.alerts.append(
@@ -96,14 +92,16 @@ def selection(call: Call) -> Selection:
     return result
 
 
-def _over_the_cap(call: Call, over_asked: int, over_granted: int) -> list[str]:
+def _over_the_cap(call: Call, decisions: Q, over_asked: int, over_granted: int) -> list[str]:
     """The projects over the cap, named up to ALERTS_PER_KIND of each kind; the counts come from selection().
     Those asking too much are read from an index, even when there are none, so that the page's queries stay the
     same; amounts granted over the cap, an anomaly, only when there are some: looking for none walks the call."""
     cap, label = call.cap_per_project, ("committee__name", "number", "title")
     dossiers = selected(call).order_by("committee__region", "committee__name", "number")
     asked = dossiers.filter(requested__gt=cap).values_list(*label, "requested")
-    granted = dossiers.filter(decision__amount_granted__gt=cap).values_list(*label, "decision__amount_granted")
+    granted = dossiers.filter(Q(decision__amount_granted__gt=cap) & decisions).values_list(
+        *label, "decision__amount_granted"
+    )
     return [
         *_alerts(asked, "demande de {amount}, au-delà du plafond ({cap})", cap),
         *_beyond(over_asked, "demandent plus que le plafond"),
@@ -127,14 +125,16 @@ def _beyond(count: int, what: str) -> list[str]:
     return [f"… et {others} autre{plural} projet{plural} {what}."]
 
 
-def selection_page(call: Call, result: Selection, committee: Committee | None, number) -> Page:
+def selection_page(call: Call, access: Access, result: Selection, committee: Committee | None, number) -> Page:
     """One page of the selection's dossiers, of one committee or of all, in the regions' order: the regions'
     counts place the page, so that only the committees it spans are sorted, not the whole call."""
     regions = [region for region in result.regions if committee is None or region.committee == committee]
     return page_in_committees(
         [(region.committee.pk, region.dossiers) for region in regions],
         selected(call).order_by("committee__region", "committee__name", "committee_id", "number"),
-        selected(call).select_related("committee", "lead_landlord", "opinion", "decision"),
+        selected(call)
+        .select_related("committee", "lead_landlord", "opinion", "decision")
+        .annotate(reads_draft=reads_draft(access)),
         PER_PAGE,
         number,
     )

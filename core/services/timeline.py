@@ -7,9 +7,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from simple_history.utils import get_m2m_reverse_field_name
 
-from core.models import BudgetLine, Dossier, DossierStrand, Opinion, OpinionSignature, StateTransition, Territory
+from core.audit import action_label
+from core.models import (
+    AuditEvent,
+    BudgetLine,
+    Dossier,
+    DossierStrand,
+    Opinion,
+    OpinionSignature,
+    StateTransition,
+    Territory,
+)
 
 # Saving a form writes several history rows within a moment; they read as one change.
 SAME_CHANGE = timedelta(seconds=5)
@@ -79,11 +90,29 @@ def _merge(events: list[Event]) -> list[Event]:
     return merged
 
 
-def dossier_timeline(dossier: Dossier, *, with_opinion: bool) -> list[Event]:
-    """Newest first. The opinion's drafting is included only for those who may read the drafts."""
+def _changes(event: AuditEvent) -> list[str]:
+    """What an action of the audit trail changed: each value before and after."""
+    names = list(dict.fromkeys([*event.before, *event.after]))
+    details = [
+        f"{name} : {event.before.get(name, '—')} → {event.after.get(name, '—')}"
+        for name in names
+        if event.before.get(name) != event.after.get(name)
+    ]
+    return details + ([event.message] if event.message else [])
+
+
+def dossier_timeline(dossier: Dossier, *, with_opinion: bool, audit: Q | None = None) -> list[Event]:
+    """Newest first. The opinion's drafting is included only for those who may read the drafts, and of the audit
+    trail what `audit` lets the reader read (Access.audit_events; None: nothing of it)."""
     events = [
         Event(t.at, t.by, f"État : {t.get_to_state_display()}", [t.message] if t.message else [])
         for t in StateTransition.objects.filter(dossier=dossier).select_related("by")
+    ]
+    events += [
+        Event(e.at, e.by, action_label(e.action), _changes(e))
+        for e in AuditEvent.objects.filter(Q(pk__in=[]) if audit is None else audit, dossier=dossier).select_related(
+            "by"
+        )
     ]
     records = dossier.history.select_related("history_user")
     # The creation row duplicates the "Brouillon créé" transition.

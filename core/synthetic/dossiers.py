@@ -254,6 +254,7 @@ def dossier_build(g: Generation, plan: CommitteePlan, number: int) -> dict | Non
         "verdict": opinion["verdict"] if opinion else "",
         "questions": opinion["questions"] if opinion else "",
         "remarks": opinion["remarks"] if opinion else "",
+        "retained": opinion["retained"] if opinion else False,
         "priority": opinion["priority"] or None if opinion else None,
     }
 

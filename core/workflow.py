@@ -1,0 +1,571 @@
+"""The process, declared once: who may do what, and when.
+
+Each lifecycle (dossier, opinion, decision, agreement, tranche, report, call, committee, exchanges, advice) has
+its states, each in a phase, and its actions: the states it acts from, the state it leads to, who may act (a
+policy of core/policies.py), the conditions beyond the state, and what it moves on the dossier. Named groups of
+states are read off the phases (EDITABLE, DECIDABLE…), the dossier's allowed transitions off the actions' moves.
+
+Pages show the buttons of available_actions(); views and the API call guard() before acting; every write service
+calls guard() again under its lock, with the user it is given as `by`. docs/architecture.md prints this table
+(`manage.py workflow_table`), and tests/test_workflow.py checks that it agrees with this module.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+
+from core import policies
+from core.models import Call, Committee, Decision, Dossier, ExpertRequest, PaymentTranche, Report
+from core.permissions import Access
+
+State = Dossier.State
+
+
+class ActionRefused(PermissionDenied):
+    """An action that is not available to this user on this object now; the message says why, in French."""
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    policy: Callable[[Access, object], bool]
+    sources: frozenset[str]
+    target: str | None = None
+    # Beyond the state: each returns why the action is not available (French), or None.
+    conditions: tuple[Callable[[Access, object], str | None], ...] = ()
+    # The dossier's states this action may change: (from these states, to this one).
+    moves: tuple[tuple[frozenset[str], str], ...] = ()
+    effects: str = ""
+    lifecycle: str = ""
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.lifecycle}.{self.name}"
+
+
+@dataclass
+class Lifecycle:
+    name: str
+    label: str
+    kind: type
+    # state -> (label, phase); phases in the order the process goes through them.
+    states: dict[str, tuple[str, str]]
+    phases: tuple[str, ...]
+    state_of: Callable[[object], str]
+    actions: list[Action] = field(default_factory=list)
+
+    def phase(self, state: str) -> str:
+        return self.states[state][1]
+
+    def label_of(self, state: str) -> str:
+        return self.states[state][0]
+
+    def in_phases(self, *phases: str) -> frozenset[str]:
+        unknown = set(phases) - set(self.phases)
+        assert not unknown, f"{self.name}: no phase {unknown}"
+        return frozenset(state for state, (_, phase) in self.states.items() if phase in phases)
+
+    def from_phase(self, first: str) -> frozenset[str]:
+        """The states of this phase and of every later one."""
+        return self.in_phases(*self.phases[self.phases.index(first) :])
+
+
+# The dossier: its phases, in the order of the process. A withdrawn dossier leaves the process, so its phase is
+# off the path.
+DOSSIER = Lifecycle(
+    "dossier",
+    "Dossier",
+    Dossier,
+    {
+        State.DRAFT: (State.DRAFT.label, "depot"),
+        State.INCOMPLETE: (State.INCOMPLETE.label, "depot"),
+        State.SUBMITTED: (State.SUBMITTED.label, "instruction"),
+        State.IN_INSTRUCTION: (State.IN_INSTRUCTION.label, "instruction"),
+        State.OPINION_SIGNED: (State.OPINION_SIGNED.label, "selection"),
+        State.DEFERRED: (State.DEFERRED.label, "selection"),
+        State.RETAINED: (State.RETAINED.label, "decision"),
+        State.NOT_RETAINED: (State.NOT_RETAINED.label, "decision"),
+        State.UNDER_AGREEMENT: (State.UNDER_AGREEMENT.label, "suivi"),
+        State.REPORTING: (State.REPORTING.label, "suivi"),
+        State.CLOSED: (State.CLOSED.label, "fin"),
+        State.WITHDRAWN: (State.WITHDRAWN.label, "retrait"),
+    },
+    ("depot", "instruction", "selection", "decision", "suivi", "fin", "retrait"),
+    lambda dossier: dossier.state,
+)
+# The landlord writes its dossier.
+EDITABLE = DOSSIER.in_phases("depot")
+# The committee instructs: it may return the dossier as incomplete.
+IN_INSTRUCTION = DOSSIER.in_phases("instruction")
+# The committee's opinion is open until a decision is taken on it.
+OPINION_OPEN = DOSSIER.in_phases("instruction", "selection")
+# The national level decides.
+DECIDABLE = DOSSIER.in_phases("selection")
+# What the national selection lists: from the signed opinion on, withdrawn dossiers apart.
+SELECTED = DOSSIER.from_phase("selection") - DOSSIER.in_phases("retrait")
+# The landlord reports; and the dossiers that have reports, being written or done.
+REPORTING = DOSSIER.in_phases("suivi")
+WITH_REPORTS = DOSSIER.from_phase("suivi") - DOSSIER.in_phases("retrait")
+# Before any decision: a dossier may still leave the process.
+BEFORE_DECISION = DOSSIER.in_phases("depot", "instruction", "selection")
+
+
+def _decision(dossier: Dossier) -> Decision | None:
+    return getattr(dossier, "decision", None) if dossier.pk else None
+
+
+def not_frozen(access: Access, dossier: Dossier) -> str | None:
+    decision = _decision(dossier)
+    if decision is not None and decision.notified_at is None:
+        return (
+            "Une décision nationale est enregistrée sur ce dossier et attend sa notification : le dossier et son avis "
+            "sont figés jusqu'à ce que le secrétariat national la notifie ou l'efface."
+        )
+    return None
+
+
+def undecided(access: Access, dossier: Dossier) -> str | None:
+    decision = _decision(dossier)
+    if decision is not None and decision.notified_at is not None:
+        return "La décision nationale a été notifiée : l'avis du comité ne peut plus être modifié."
+    return None
+
+
+def verdict_given(access: Access, dossier: Dossier) -> str | None:
+    opinion = getattr(dossier, "opinion", None)
+    if opinion is None or not opinion.verdict:
+        return "L'avis doit avoir un sens (favorable, réservé ou défavorable) avant d'être signé."
+    return None
+
+
+def signed_institutions(dossier: Dossier) -> set[int]:
+    """The institutions that signed the dossier's opinion, from the prefetched signatures when there are some."""
+    opinion = getattr(dossier, "opinion", None)
+    if opinion is None:
+        return set()
+    return {signature.institution_id for signature in opinion.signatures.all()}
+
+
+def not_yet_signed(access: Access, dossier: Dossier) -> str | None:
+    institution = access.institution_in(dossier.committee)
+    if institution is not None and institution.pk in signed_institutions(dossier):
+        return f"{institution} a déjà signé cet avis."
+    return None
+
+
+def decidable(access: Access, dossier: Dossier) -> str | None:
+    if dossier.state not in DECIDABLE:
+        return f"Un dossier « {dossier.get_state_display()} » ne peut pas recevoir de décision."
+    return None
+
+
+def retained(access: Access, dossier: Dossier) -> str | None:
+    if dossier.state != State.RETAINED:
+        return f"Un dossier « {dossier.get_state_display()} » ne peut pas être conventionné."
+    return None
+
+
+def reporting(access: Access, report: Report) -> str | None:
+    dossier = report.dossier
+    if dossier.state not in REPORTING:
+        return f"Un dossier « {dossier.get_state_display()} » n'a pas de bilan à remettre."
+    return None
+
+
+def has_committees(access: Access, call: Call) -> str | None:
+    if call.status == Call.Status.DRAFT and not (call.pk and call.committees.exists()):
+        return "Créez au moins un comité régional avant d'ouvrir l'appel."
+    return None
+
+
+def decisions_to_notify(access: Access, call: Call) -> str | None:
+    if not (call.pk and Decision.objects.filter(dossier__call=call, notified_at__isnull=True).exists()):
+        return "Aucune décision à notifier."
+    return None
+
+
+def call_open(access: Access, committee: Committee) -> str | None:
+    if committee.call.status != Call.Status.OPEN:
+        return f"L'appel « {committee.call} » n'est pas ouvert aux dépôts."
+    return None
+
+
+def unanswered(access: Access, request: ExpertRequest) -> str | None:
+    return "Vous avez déjà rendu votre avis sur ce dossier." if request.answered_at else None
+
+
+DOSSIER.actions = [
+    Action("edit", "Modifier le brouillon", policies.carrier_staff, EDITABLE),
+    Action(
+        "submit",
+        "Déposer le dossier",
+        policies.carrier_staff,
+        EDITABLE,
+        State.SUBMITTED,
+        moves=((EDITABLE, State.SUBMITTED),),
+        effects="Only when complete and the call open; e-mails the committee's members.",
+    ),
+    Action(
+        "withdraw",
+        "Retirer le dossier",
+        policies.lead_landlord_staff,
+        BEFORE_DECISION,
+        State.WITHDRAWN,
+        conditions=(not_frozen,),
+        moves=((BEFORE_DECISION, State.WITHDRAWN),),
+    ),
+    Action(
+        "return",
+        "Renvoyer comme incomplet",
+        policies.committee_member,
+        IN_INSTRUCTION,
+        State.INCOMPLETE,
+        moves=((IN_INSTRUCTION, State.INCOMPLETE),),
+        effects="With a message; e-mails the carrying landlords' staff.",
+    ),
+]
+
+OPINION = Lifecycle(
+    "opinion",
+    "Avis du comité",
+    Dossier,
+    {"a_rediger": ("À rédiger", "redaction"), "redige": ("Rédigé", "redaction"), "signe": ("Signé", "signature")},
+    ("redaction", "signature"),
+    lambda dossier: (
+        "a_rediger"
+        if getattr(dossier, "opinion", None) is None
+        else "signe"
+        if dossier.state == State.OPINION_SIGNED
+        else "redige"
+    ),
+)
+
+
+def opinion_open(access: Access, dossier: Dossier) -> str | None:
+    if dossier.state not in OPINION_OPEN:
+        return f"Le comité n'instruit plus ce dossier : il est « {dossier.get_state_display()} »."
+    return None
+
+
+# While the committee instructs: its opinion, its notes, its questions to experts.
+OPINION_CONDITIONS = (opinion_open, not_frozen, undecided)
+OPINION.actions = [
+    Action(
+        "write",
+        "Enregistrer l'avis",
+        policies.committee_member,
+        frozenset(OPINION.states),
+        "redige",
+        conditions=OPINION_CONDITIONS,
+        moves=((frozenset({State.SUBMITTED, State.OPINION_SIGNED}), State.IN_INSTRUCTION),),
+        effects="A change clears the signatures: what was signed is no longer what is written.",
+    ),
+    Action(
+        "sign",
+        "Signer l'avis",
+        policies.signatory,
+        OPINION.in_phases("redaction"),
+        "signe",
+        conditions=(*OPINION_CONDITIONS, verdict_given, not_yet_signed),
+        moves=((IN_INSTRUCTION, State.OPINION_SIGNED),),
+        effects="For the signer's institution; signed by every co-chairing institution, the opinion is final.",
+    ),
+]
+
+
+def _decision_state(dossier: Dossier) -> str:
+    decision = _decision(dossier)
+    # A deferred dossier comes back for a new decision.
+    if decision is None or (decision.notified_at and decision.outcome == Decision.Outcome.DEFERRED):
+        return "a_decider"
+    return "enregistree" if decision.notified_at is None else "notifiee"
+
+
+DECISION = Lifecycle(
+    "decision",
+    "Décision",
+    Dossier,
+    {
+        "a_decider": ("À décider", "decision"),
+        "enregistree": ("Enregistrée, à notifier", "decision"),
+        "notifiee": ("Notifiée", "notification"),
+    },
+    ("decision", "notification"),
+    _decision_state,
+)
+DECISION.actions = [
+    Action(
+        "record",
+        "Enregistrer la décision",
+        policies.secretariat,
+        DECISION.in_phases("decision"),
+        "enregistree",
+        conditions=(decidable,),
+        effects="Freezes the dossier and its opinion until notified or cleared; its history is kept.",
+    ),
+    Action("clear", "Effacer la décision", policies.secretariat, frozenset({"enregistree"}), "a_decider"),
+    Action(
+        "notify",
+        "Notifier la décision",
+        policies.secretariat,
+        frozenset({"enregistree"}),
+        "notifiee",
+        conditions=(decidable,),
+        moves=(
+            (DECIDABLE, State.RETAINED),
+            (DECIDABLE, State.NOT_RETAINED),
+            (frozenset({State.OPINION_SIGNED}), State.DEFERRED),
+        ),
+        effects="Dossier by dossier: one that fails blocks no other. E-mails the carrying landlords' staff.",
+    ),
+]
+
+AGREEMENT = Lifecycle(
+    "agreement",
+    "Convention",
+    Dossier,
+    {"sans": ("Sans convention", "convention"), "signee": ("Signée", "versements")},
+    ("convention", "versements"),
+    lambda dossier: "signee" if getattr(dossier, "agreement", None) is not None else "sans",
+)
+AGREEMENT.actions = [
+    Action(
+        "create",
+        "Établir la convention",
+        policies.secretariat,
+        frozenset({"sans"}),
+        "signee",
+        conditions=(retained,),
+        moves=((frozenset({State.RETAINED}), State.UNDER_AGREEMENT),),
+        effects="Its tranches add up to its amount, which does not exceed the amount granted.",
+    )
+]
+
+TRANCHE = Lifecycle(
+    "tranche",
+    "Tranche de versement",
+    PaymentTranche,
+    {"a_verser": ("À verser", "versement"), "versee": ("Versée", "fin")},
+    ("versement", "fin"),
+    lambda tranche: "versee" if tranche.paid_on else "a_verser",
+)
+TRANCHE.actions = [Action("pay", "Enregistrer le versement", policies.secretariat, frozenset({"a_verser"}), "versee")]
+
+REPORT = Lifecycle(
+    "report",
+    "Bilan",
+    Report,
+    {
+        "a_remettre": ("À remettre", "redaction"),
+        Report.State.DRAFT: (Report.State.DRAFT.label, "redaction"),
+        Report.State.RETURNED: (Report.State.RETURNED.label, "redaction"),
+        Report.State.SUBMITTED: (Report.State.SUBMITTED.label, "examen"),
+        Report.State.VALIDATED: (Report.State.VALIDATED.label, "fin"),
+    },
+    ("redaction", "examen", "fin"),
+    lambda report: report.state if report.pk else "a_remettre",
+)
+REPORT_WRITABLE = REPORT.in_phases("redaction")
+REPORT.actions = [
+    Action(
+        "save",
+        "Enregistrer le bilan",
+        policies.carrier_staff,
+        REPORT_WRITABLE,
+        Report.State.DRAFT,
+        conditions=(reporting,),
+    ),
+    Action(
+        "submit",
+        "Transmettre le bilan",
+        policies.carrier_staff,
+        REPORT_WRITABLE,
+        Report.State.SUBMITTED,
+        conditions=(reporting,),
+        moves=((frozenset({State.UNDER_AGREEMENT}), State.REPORTING),),
+        effects="The first report sent puts the dossier in follow-up.",
+    ),
+    Action("validate", "Valider le bilan", policies.secretariat, REPORT.in_phases("examen"), Report.State.VALIDATED,
+           moves=((frozenset({State.REPORTING}), State.CLOSED),),
+           effects="The final evaluation, validated, closes the dossier."),
+    Action("return", "Renvoyer le bilan", policies.secretariat, REPORT.in_phases("examen"), Report.State.RETURNED,
+           effects="With a message to the landlord."),
+]  # fmt: skip
+
+CALL = Lifecycle(
+    "call",
+    "Appel à projets",
+    Call,
+    {status: (status.label, status.value) for status in Call.Status},
+    tuple(Call.Status.values),
+    lambda call: call.status,
+)
+CALL.actions = [
+    Action("open", "Ouvrir aux dépôts", policies.secretariat, frozenset({Call.Status.DRAFT}), Call.Status.OPEN,
+           conditions=(has_committees,)),
+    Action("close", "Clore les dépôts", policies.secretariat, frozenset({Call.Status.OPEN}), Call.Status.CLOSED),
+    Action("decide", "Arrêter la sélection", policies.secretariat, frozenset({Call.Status.CLOSED}),
+           Call.Status.DECIDED),
+    Action("archive", "Archiver", policies.secretariat, frozenset({Call.Status.DECIDED}), Call.Status.ARCHIVED),
+    Action("create", "Nouvel appel", policies.secretariat, frozenset({Call.Status.DRAFT}),
+           effects="A new call is in preparation."),
+    Action("edit", "Modifier l'appel", policies.secretariat, frozenset(Call.Status.values)),
+    Action("notify_decisions", "Notifier les décisions enregistrées", policies.secretariat,
+           frozenset(Call.Status.values), conditions=(decisions_to_notify,),
+           effects="decision.notify on each dossier whose decision is recorded; reports those that fail."),
+    Action("add_committee", "Ajouter un comité régional", policies.secretariat, frozenset(Call.Status.values)),
+]  # fmt: skip
+
+COMMITTEE = Lifecycle(
+    "committee", "Comité régional", Committee, {"": ("Constitué", "comite")}, ("comite",), lambda committee: ""
+)
+COMMITTEE.actions = [
+    Action(
+        "create_dossier",
+        "Nouveau dossier",
+        policies.landlord_staff,
+        frozenset({""}),
+        conditions=(call_open,),
+        moves=((frozenset({""}), State.DRAFT),),
+        effects="A draft for one of the user's organisations, numbered after the committee's last dossier.",
+    ),
+    Action(
+        "publish",
+        "Publier l'avis conjoint",
+        policies.committee_members,
+        frozenset({""}),
+        effects="Freezes the opinions as a new version with its SHA-256; e-mails members and carrying landlords.",
+    ),
+    Action(
+        "add_member",
+        "Ajouter un membre",
+        policies.secretariat,
+        frozenset({""}),
+        effects="For one of its co-chairing institutions; never a user of the secretariat.",
+    ),
+]
+
+EXCHANGES = Lifecycle("exchanges", "Échanges", Dossier, {"": ("Ouverts", "echanges")}, ("echanges",), lambda d: "")
+EXCHANGES.actions = [
+    Action("message", "Envoyer un message", policies.thread_side, frozenset({""}),
+           effects="E-mails the other side: the carrying landlords' staff, or the members not in conflict."),
+    Action("note", "Ajouter une note", policies.committee_member, frozenset({""}), conditions=OPINION_CONDITIONS),
+    Action("ask_expert", "Demander un avis d'expert", policies.committee_member, frozenset({""}),
+           conditions=OPINION_CONDITIONS, effects="E-mails the expert."),
+]  # fmt: skip
+
+ADVICE = Lifecycle(
+    "advice",
+    "Avis d'expert",
+    ExpertRequest,
+    {"demande": ("Demandé", "demande"), "rendu": ("Rendu", "rendu")},
+    ("demande", "rendu"),
+    lambda request: "rendu" if request.answered_at else "demande",
+)
+ADVICE.actions = [
+    Action("give", "Rendre l'avis", policies.asked_expert, frozenset({"demande"}), "rendu", conditions=(unanswered,),
+           effects="E-mails the committee's members not in conflict."),
+]  # fmt: skip
+
+LIFECYCLES = [DOSSIER, OPINION, DECISION, AGREEMENT, TRANCHE, REPORT, CALL, COMMITTEE, EXCHANGES, ADVICE]
+ACTIONS: dict[str, Action] = {}
+for _lifecycle in LIFECYCLES:
+    for _index, _action in enumerate(_lifecycle.actions):
+        _lifecycle.actions[_index] = _action = Action(**{**_action.__dict__, "lifecycle": _lifecycle.name})
+        ACTIONS[_action.qualified] = _action
+LIFECYCLE = {lifecycle.name: lifecycle for lifecycle in LIFECYCLES}
+# The call's moves forward, one step at a time.
+CALL_STEPS = {next(iter(a.sources)): a for a in CALL.actions if a.target is not None}
+
+# The dossier's allowed transitions: every move of every action.
+TRANSITIONS: dict[str, set[str]] = {}
+for _action in ACTIONS.values():
+    for _sources, _target in _action.moves:
+        for _source in _sources:
+            TRANSITIONS.setdefault(_source, set()).add(_target)
+
+
+def refusal(access: Access, name: str, obj) -> str | None:
+    """Why this user may not take this action on this object now (French), or None when it may."""
+    action = ACTIONS[name]
+    lifecycle = LIFECYCLE[action.lifecycle]
+    if not action.policy(access, obj):
+        return f"« {action.label} » : {action.policy.who}."
+    state = lifecycle.state_of(obj)
+    if state not in action.sources:
+        return f"« {action.label} » n'est pas possible : {lifecycle.label} « {lifecycle.label_of(state)} »."
+    for condition in action.conditions:
+        reason = condition(access, obj)
+        if reason:
+            return reason
+    return None
+
+
+def allows(access: Access, name: str, obj) -> bool:
+    return refusal(access, name, obj) is None
+
+
+def guard(access: Access, name: str, obj) -> None:
+    """Refuses (403, with the reason) an action that is not available to this user on this object now."""
+    reason = refusal(access, name, obj)
+    if reason is not None:
+        raise ActionRefused(reason)
+
+
+def guard_who(access: Access, name: str) -> None:
+    """For a page that chooses its object later (a new dossier's committee): only whether this user's role may take
+    the action; the service checks the rest once the object is chosen."""
+    action = ACTIONS[name]
+    if not action.policy(access, None):
+        raise ActionRefused(f"« {action.label} » : {action.policy.who}.")
+
+
+def check(by, name: str, obj) -> None:
+    """guard() for a service, given the user who acts."""
+    guard(Access(by), name, obj)
+
+
+def available_actions(access: Access, obj) -> list[Action]:
+    """The actions this user may take on this object now, in the table's order: the page's buttons."""
+    return [
+        action
+        for lifecycle in LIFECYCLES
+        if isinstance(obj, lifecycle.kind)
+        for action in lifecycle.actions
+        if allows(access, action.qualified, obj)
+    ]
+
+
+def available(access: Access, obj) -> set[str]:
+    """available_actions() by their qualified names, for templates: `{% if "dossier.submit" in actions %}`."""
+    return {action.qualified for action in available_actions(access, obj)}
+
+
+def markdown() -> str:
+    """The table as docs/architecture.md prints it: one section per lifecycle, its states by phase, its actions."""
+    lines = []
+    for lifecycle in LIFECYCLES:
+        lines += [f"### {lifecycle.label} (`{lifecycle.name}`, on `{lifecycle.kind.__name__}`)", ""]
+        phases = [
+            f"{phase}: "
+            + ", ".join(f"`{state or '—'}` {label}" for state, (label, p) in lifecycle.states.items() if p == phase)
+            for phase in lifecycle.phases
+            if lifecycle.in_phases(phase)
+        ]
+        lines += [f"States, by phase — {' · '.join(phases)}.", ""]
+        lines += ["| action | label | from | to | who may act | conditions | moves the dossier | effects |"]
+        lines += ["|---|---|---|---|---|---|---|---|"]
+        for action in lifecycle.actions:
+            sources = ", ".join(f"`{state or '—'}`" for state in sorted(action.sources))
+            conditions = ", ".join(f"`{condition.__name__}`" for condition in action.conditions)
+            moves = "; ".join(
+                f"{', '.join(f'`{s or chr(8212)}`' for s in sorted(froms))} → `{to}`" for froms, to in action.moves
+            )
+            target = f"`{action.target}`" if action.target is not None else "same"
+            cells = [f"`{action.qualified}`", action.label, sources, target, f"`{action.policy.__name__}`",
+                     conditions, moves, action.effects]  # fmt: skip
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
