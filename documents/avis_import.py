@@ -13,6 +13,7 @@ from django.db.models import Max
 from core.models import Call, Committee, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation, StateTransition
 from core.regions import find_region
 from core.services.joint_opinions import snapshot_digest
+from core.workflow import OPINION_CONDITIONS
 from documents.avis_parser import ParsedDocument, ParsedProject
 from documents.avis_values import fold
 
@@ -159,10 +160,24 @@ def _opinion(project: ParsedProject, dossier: Dossier, committee: Committee, res
         opinion = Opinion.objects.create(dossier=dossier, **values)
         result.created.append(label)
     elif any(getattr(opinion, key) != value for key, value in values.items()):
+        _check_open(dossier)
         _save_changes(opinion, {**values, "version": opinion.version + 1}, result, label)
     # The document is the signed opinion: each co-chairing institution has signed it.
     for institution in committee.institutions:
         OpinionSignature.objects.get_or_create(opinion=opinion, institution=institution)
+
+
+class ImportRefused(Exception):
+    """What the document would change that the process no longer allows; the message names the project."""
+
+
+def _check_open(dossier: Dossier) -> None:
+    """A corrected document changes an opinion only while the committee could change it itself (core/workflow.py):
+    not once a decision is recorded or notified."""
+    for condition in OPINION_CONDITIONS:
+        reason = condition(None, dossier)
+        if reason:
+            raise ImportRefused(f"Projet N°{dossier.number} « {dossier.title} » : {reason}")
 
 
 def _joint_opinion(document: ParsedDocument, source: str, committee: Committee, result: ImportResult) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from core.models import Call, Committee, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation
+from core.models import Call, Committee, Decision, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation
 from core.services.joint_opinions import snapshot_digest
 from documents import avis_import
 from documents.avis_parser import parse
@@ -154,6 +154,18 @@ def test_a_corrected_document_updates_only_what_changed(seed_file, corrected_fil
     assert [j.version for j in joints] == [1, 2]
     assert (joints[0].content, joints[1].content) == (imported_content(seed_file), imported_content(corrected_file))
     assert joints[0].sha256 != joints[1].sha256
+
+
+def test_a_corrected_document_does_not_change_a_decided_opinion(seed_file, corrected_file):
+    """The importer follows the workflow: once the national level has a decision on a dossier, its opinion is
+    closed to the committee, and so to the committee's corrected document."""
+    run(seed_file)
+    dossier = Dossier.objects.get(number=7)
+    Decision.objects.create(dossier=dossier, outcome="retenu", amount_granted=1000)
+    before = snapshot()
+    with pytest.raises(CommandError, match=r"Projet N°7 .* figés"):
+        run(corrected_file)
+    assert snapshot() == before
 
 
 def test_a_copy_with_other_line_endings_is_the_same_document(write, seed_file, seed_text):
