@@ -108,6 +108,9 @@ SELECTED = DOSSIER.from_phase("selection") - DOSSIER.in_phases("retrait")
 # The landlord reports; and the dossiers that have reports, being written or done.
 REPORTING = DOSSIER.in_phases("suivi")
 WITH_REPORTS = DOSSIER.from_phase("suivi") - DOSSIER.in_phases("retrait")
+# What the committee received and the avis conjoint speaks of: every dossier once submitted, but those withdrawn
+# (an incomplete one was submitted once).
+RECEIVED = frozenset(DOSSIER.states) - {State.DRAFT} - DOSSIER.in_phases("retrait")
 # Before any decision: a dossier may still leave the process.
 BEFORE_DECISION = DOSSIER.in_phases("depot", "instruction", "selection")
 
@@ -514,11 +517,16 @@ def guard(access: Access, name: str, obj) -> None:
         raise ActionRefused(reason)
 
 
-def guard_who(access: Access, name: str) -> None:
+def permits(access: Access, name: str) -> bool:
     """For a page that chooses its object later (a new dossier's committee): only whether this user's role may take
     the action; the service checks the rest once the object is chosen."""
-    action = ACTIONS[name]
-    if not action.policy(access, None):
+    return ACTIONS[name].policy(access, None)
+
+
+def guard_who(access: Access, name: str) -> None:
+    """permits(), or a 403 with the reason."""
+    if not permits(access, name):
+        action = ACTIONS[name]
         raise ActionRefused(f"« {action.label} » : {action.policy.who}.")
 
 

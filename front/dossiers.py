@@ -24,7 +24,7 @@ from core.services.followup import remaining
 from core.services.joint_opinions import published_projects, version_projects
 from core.services.opinions import FIELDS
 from core.services.timeline import dossier_timeline
-from core.workflow import WITH_REPORTS, allows, available
+from core.workflow import WITH_REPORTS, allows, available, permits
 from front.forms import AttachmentForm, OpinionForm, ReturnForm
 
 
@@ -66,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "title": "Dossiers",
             "committees": committees.items(),
             "page": page,
-            "can_create": access.can_create_dossiers,
+            "can_create": permits(access, "committee.create_dossier"),
             "is_national": access.is_national,
         },
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.formats import euros
 from core.models import BudgetLine, Committee, Dossier, JointOpinion, Membership, Opinion, Verdict
 from core.services.notifications import notify_after_commit, notify_joint_opinion_published
-from core.workflow import check
+from core.workflow import RECEIVED, check
 
 
 def snapshot_digest(snapshot: dict) -> str:
@@ -62,7 +62,7 @@ class PublicationRefused(Exception):
 def _received(committee: Committee):
     """The dossiers the avis conjoint speaks of: submitted to the committee and not withdrawn."""
     return (
-        committee.dossiers.exclude(state__in=[Dossier.State.DRAFT, Dossier.State.WITHDRAWN])
+        committee.dossiers.filter(state__in=RECEIVED)
         .select_related("lead_landlord", "opinion", "call")
         .prefetch_related("opinion__signatures", "budget_lines", "co_landlords", "partners")
         .order_by("number")
