@@ -3,8 +3,15 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from core.models import AuditEvent
+from core.models import Agreement, AuditEvent, Call, Committee, Decision, Membership, PaymentTranche, Report
 from core.workflow import ACTIONS
+
+# The fields the trail records, by name, with their French label and their choices: the models they come from.
+FIELDS = {
+    field.name: field
+    for model in (Decision, Report, Agreement, PaymentTranche, Call, Committee, Membership)
+    for field in model._meta.concrete_fields
+}
 
 
 def action_label(action: str) -> str:
@@ -45,3 +52,23 @@ def audit(action: str, *, by, subject, before: dict | None = None, after: dict |
         after=after or {},
         message=message,
     )
+
+
+def _shown(name: str, value) -> str:
+    if value in (None, "", []):
+        return "—"
+    field = FIELDS.get(name)
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def changes(event: AuditEvent) -> list[str]:
+    """What an action of the trail changed, in French: each field's label, its value before and after."""
+    lines = []
+    for name in dict.fromkeys([*event.before, *event.after]):
+        before, after = _shown(name, event.before.get(name)), _shown(name, event.after.get(name))
+        if before != after:
+            label = FIELDS[name].verbose_name if name in FIELDS else name
+            lines.append(f"{label} : {before} → {after}")
+    return lines + ([event.message] if event.message else [])

@@ -305,7 +305,11 @@ def test_the_dossier_history_shows_the_trail_to_its_readers(signed, login):
     cast = signed
     record(cast, cast.dossier, amount=Decimal("64000"))
     url = reverse("dossier_history", args=[cast.dossier.pk])
-    assert "Enregistrer la décision" in text(login(cast.users["secretariat"]).get(url))
+    history = text(login(cast.users["secretariat"]).get(url))
+    assert "Enregistrer la décision" in history
+    # In French, each value before and after; what did not change is not said.
+    assert "décision : — → Retenu" in history and "montant accordé (€) : — → 64000" in history
+    assert "conditions" not in history
     # Before notification, the decision is the secretariat's alone.
     for role in ("landlord", "member", "observer"):
         assert "Enregistrer la décision" not in text(login(cast.users[role]).get(url)), role

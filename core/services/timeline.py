@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from simple_history.utils import get_m2m_reverse_field_name
 
-from core.audit import action_label
+from core.audit import action_label, changes
 from core.models import (
     AuditEvent,
     BudgetLine,
@@ -90,17 +90,6 @@ def _merge(events: list[Event]) -> list[Event]:
     return merged
 
 
-def _changes(event: AuditEvent) -> list[str]:
-    """What an action of the audit trail changed: each value before and after."""
-    names = list(dict.fromkeys([*event.before, *event.after]))
-    details = [
-        f"{name} : {event.before.get(name, '—')} → {event.after.get(name, '—')}"
-        for name in names
-        if event.before.get(name) != event.after.get(name)
-    ]
-    return details + ([event.message] if event.message else [])
-
-
 def dossier_timeline(dossier: Dossier, *, with_opinion: bool, audit: Q | None = None) -> list[Event]:
     """Newest first. The opinion's drafting is included only for those who may read the drafts, and of the audit
     trail what `audit` lets the reader read (Access.audit_events; None: nothing of it)."""
@@ -109,7 +98,7 @@ def dossier_timeline(dossier: Dossier, *, with_opinion: bool, audit: Q | None = 
         for t in StateTransition.objects.filter(dossier=dossier).select_related("by")
     ]
     events += [
-        Event(e.at, e.by, action_label(e.action), _changes(e))
+        Event(e.at, e.by, action_label(e.action), changes(e))
         for e in AuditEvent.objects.filter(Q(pk__in=[]) if audit is None else audit, dossier=dossier).select_related(
             "by"
         )
