@@ -506,6 +506,14 @@ def refusal(access: Access, name: str, obj) -> str | None:
     return None
 
 
+def blocked(access: Access, name: str, obj) -> str | None:
+    """Why an action this user's role takes is not available on this object now (French), for the page to say; None
+    when it is available, or when it is not this user's to take."""
+    if not ACTIONS[name].policy(access, obj):
+        return None
+    return refusal(access, name, obj)
+
+
 def allows(access: Access, name: str, obj) -> bool:
     return refusal(access, name, obj) is None
 

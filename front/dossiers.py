@@ -24,7 +24,7 @@ from core.services.followup import remaining
 from core.services.joint_opinions import published_projects, version_projects
 from core.services.opinions import FIELDS
 from core.services.timeline import dossier_timeline
-from core.workflow import WITH_REPORTS, allows, available, permits
+from core.workflow import OPINION_OPEN, WITH_REPORTS, allows, available, blocked, permits
 from front.forms import AttachmentForm, OpinionForm, ReturnForm
 
 
@@ -156,6 +156,8 @@ def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, 
         if signed or can_act
         else [],
         "can_sign": "opinion.sign" in actions,
+        # A member who would write the opinion is told why it cannot now (a decision recorded freezes it).
+        "opinion_blocked": blocked(access, "opinion.write", dossier) if dossier.state in OPINION_OPEN else None,
         "institution": institution,
     }
 

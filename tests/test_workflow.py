@@ -112,8 +112,9 @@ def record(cast, dossier, outcome="retenu", amount=Decimal("50000")):
     )
 
 
-def test_a_recorded_decision_freezes_the_dossier_and_its_opinion(signed):
+def test_a_recorded_decision_freezes_the_dossier_and_its_opinion(signed, login):
     cast = signed
+    client = login(cast.users["member"])
     record(cast, cast.dossier)
     dossier = Dossier.objects.get(pk=cast.dossier.pk)
     with pytest.raises(ActionRefused, match="figés"):
@@ -124,6 +125,8 @@ def test_a_recorded_decision_freezes_the_dossier_and_its_opinion(signed):
             verdict="favorable", questions="", remarks="Changé", retained=True, priority="P1",
         )  # fmt: skip
     assert "opinion.write" not in available(Access(cast.users["member"]), dossier)
+    page = text(client.get(reverse("dossier_detail", args=[dossier.pk])))
+    assert 'data-action="opinion.write"' not in page and "figés jusqu'à ce que le secrétariat national" in page
     # Cleared, the dossier is open again, and the trail keeps both.
     decision_clear(dossier=dossier, by=cast.users["secretariat"])
     assert "opinion.write" in available(Access(cast.users["member"]), Dossier.objects.get(pk=dossier.pk))
