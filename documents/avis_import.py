@@ -13,9 +13,9 @@ from django.db.models import Max
 from core.models import Call, Committee, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation, StateTransition
 from core.regions import find_region
 from core.services.joint_opinions import snapshot_digest
+from core.text import fold
 from core.workflow import OPINION_CONDITIONS
 from documents.avis_parser import ParsedDocument, ParsedProject
-from documents.avis_values import fold
 
 STATE_SERVICE = re.compile(r"direction regionale|\b(?:dreal|deal|drihl|driea|prefet|prefecture|ministere)\b")
 
