@@ -162,7 +162,7 @@ def _opinion(project: ParsedProject, dossier: Dossier, committee: Committee, res
     elif any(getattr(opinion, key) != value for key, value in values.items()):
         _check_open(dossier)
         _save_changes(opinion, {**values, "version": opinion.version + 1}, result, label)
-    # The document is the signed opinion: each co-chairing institution has signed it.
+    # An imported avis conjoint is a signed document: each co-chairing institution has signed every opinion in it.
     for institution in committee.institutions:
         OpinionSignature.objects.get_or_create(opinion=opinion, institution=institution)
 
