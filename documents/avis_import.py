@@ -198,7 +198,7 @@ def _joint_opinion(document: ParsedDocument, source: str, committee: Committee, 
 
 
 @transaction.atomic
-def avis_conjoint_import(*, document: ParsedDocument, source: str) -> ImportResult:
+def joint_opinion_import(*, document: ParsedDocument, source: str) -> ImportResult:
     result = ImportResult(committee=None)
     call = _call(document, result)
     committee = _committee(document, call, result)
