@@ -4,6 +4,8 @@ import unicodedata
 
 from django.db import models
 
+from core.text import fold
+
 
 class Region(models.TextChoices):
     GUADELOUPE = "01", "Guadeloupe"
@@ -57,19 +59,25 @@ ALIASES = {
 }
 
 
-def fold(text: str) -> str:
-    """Lower case, no accents, hyphens for spaces and apostrophes: the form names are compared in."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return "-".join(text.replace("'", " ").replace("’", " ").replace("-", " ").split())
+def region_key(text: str) -> str:
+    """The form region names are compared in: folded, ASCII only, its words joined by hyphens, so that
+    "PROVENCE-ALPES-COTE D'AZUR" is "provence-alpes-cote-d-azur".
+
+    Not one character for one, unlike core.text.fold: a ligature keeps all its letters ("Eﬆ" is "est"), and
+    what has no ASCII form is dropped. The typographic apostrophe is dropped too, not made a hyphen:
+    "d’Azur" is "dazur"."""
+    # Decomposed first, so that fold sees each letter of a ligature; the ASCII filter then drops the accents.
+    folded = fold(unicodedata.normalize("NFKD", text)).encode("ascii", "ignore").decode()
+    return "-".join(folded.replace("'", " ").replace("-", " ").split())
 
 
-_BY_NAME = {fold(label): Region(value) for value, label in Region.choices} | ALIASES
+_BY_NAME = {region_key(label): Region(value) for value, label in Region.choices} | ALIASES
 
 
 def find_region(*texts: str) -> Region | None:
     """The region named first in the first text that names one ("AR Hlm PACA & Corse" is PACA)."""
     for text in texts:
-        folded = f"-{fold(text)}-"
+        folded = f"-{region_key(text)}-"
         found = [(folded.find(f"-{name}-"), -len(name), name) for name in _BY_NAME if f"-{name}-" in folded]
         if found:
             return _BY_NAME[min(found)[2]]

@@ -23,7 +23,7 @@ from core.models import (
 )
 from core.services.budgets import requested_refresh
 from demo.auth import DEMO_GROUP
-from documents.avis_import import avis_conjoint_import
+from documents.avis_import import joint_opinion_import
 from documents.avis_parser import decode, parse
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -174,6 +174,6 @@ def _accounts(committee: Committee, open_committee: Committee) -> list[DemoLogin
 @transaction.atomic
 def demo_setup() -> list[DemoLogin]:
     text = decode(SEED.read_bytes())
-    result = avis_conjoint_import(document=parse(text), source=text)
+    result = joint_opinion_import(document=parse(text), source=text)
     _load_details(result.committee, tomllib.loads(DETAILS.read_text(encoding="utf-8")))
     return _accounts(result.committee, _open_call(result.committee))

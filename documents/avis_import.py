@@ -13,9 +13,9 @@ from django.db.models import Max
 from core.models import Call, Committee, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation, StateTransition
 from core.regions import find_region
 from core.services.joint_opinions import snapshot_digest
+from core.text import fold
 from core.workflow import OPINION_CONDITIONS
 from documents.avis_parser import ParsedDocument, ParsedProject
-from documents.avis_values import fold
 
 STATE_SERVICE = re.compile(r"direction regionale|\b(?:dreal|deal|drihl|driea|prefet|prefecture|ministere)\b")
 
@@ -162,7 +162,7 @@ def _opinion(project: ParsedProject, dossier: Dossier, committee: Committee, res
     elif any(getattr(opinion, key) != value for key, value in values.items()):
         _check_open(dossier)
         _save_changes(opinion, {**values, "version": opinion.version + 1}, result, label)
-    # The document is the signed opinion: each co-chairing institution has signed it.
+    # An imported avis conjoint is a signed document: each co-chairing institution has signed every opinion in it.
     for institution in committee.institutions:
         OpinionSignature.objects.get_or_create(opinion=opinion, institution=institution)
 
@@ -198,7 +198,7 @@ def _joint_opinion(document: ParsedDocument, source: str, committee: Committee, 
 
 
 @transaction.atomic
-def avis_conjoint_import(*, document: ParsedDocument, source: str) -> ImportResult:
+def joint_opinion_import(*, document: ParsedDocument, source: str) -> ImportResult:
     result = ImportResult(committee=None)
     call = _call(document, result)
     committee = _committee(document, call, result)

@@ -5,16 +5,10 @@ Each function returns None for what it cannot read; the parser says where, and w
 
 import html
 import re
-import unicodedata
 from datetime import date
 
 from core.models import Priority, Verdict
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, one character for one, so that a match's offsets hold in the original."""
-    return "".join(unicodedata.normalize("NFKD", c)[0].lower() for c in text)
-
+from core.text import fold
 
 INLINE_TAG = re.compile(r"</?(?:sup|sub|span|font|b|strong|i|em|u|ins)\b[^>]*>", re.I)
 

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from core.models import Dossier, JointOpinion, Opinion
 from core.services.joint_opinions import published_projects
 from search.models import SearchEntry
-from search.text import fold
+from search.text import fold_keeping_ligatures
 
 BATCH = 2000
 
@@ -51,7 +51,7 @@ def _entries(dossier: Dossier, published: dict) -> list[SearchEntry]:
     entries = []
     for audience, (questions, remarks) in audiences.items():
         fields = _fields(dossier, questions, remarks)
-        text = fold(" \n".join(text for _, text in fields))
+        text = fold_keeping_ligatures(" \n".join(text for _, text in fields))
         entries.append(SearchEntry(dossier=dossier, audience=audience, text=text, fields=fields, vector=_vector(text)))
     return entries
 

@@ -13,6 +13,8 @@ import snowballstemmer
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.text import fold
+
 WORD = re.compile(r"\w+")
 
 # Words too common to narrow a search; the databases' own French stop lists drop them from the text.
@@ -66,14 +68,20 @@ EXCERPT_RADIUS = 90
 
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
-    bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-    folded = bare.lower()
-    # One character for one: excerpts cut the original text at the folded text's offsets.
-    return folded if len(folded) == 1 else char
+    decomposed = unicodedata.normalize("NFKD", char)
+    # A letter and its accents folds as core.text.fold folds it; a character standing for several
+    # ("ﬁ", "½", "…") or decomposing into accents alone stays as it is.
+    single = not unicodedata.combining(decomposed[0]) and all(unicodedata.combining(c) for c in decomposed[1:])
+    return fold(char) if single else char
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, same length as the text."""
+def fold_keeping_ligatures(text: str) -> str:
+    """core.text.fold, except that a character standing for several is kept as it is, not cut to its first:
+    "ﬁn" stays "ﬁn" where fold gives "fn" (likewise "½", "…", "ĳ"). One character for one, so that excerpts cut
+    the original text at the folded text's offsets.
+
+    The search entries are stored folded so and queries are folded the same way: changing it means
+    rebuilding the index (manage.py rebuild_search_index)."""
     return "".join(_fold_char(char) for char in text)
 
 
@@ -92,7 +100,7 @@ def prefix_of(word: str) -> str:
 def terms(query: str) -> list[str]:
     """The prefixes a query looks for, all of which a result must hold (at most a few)."""
     prefixes = []
-    for word in WORD.findall(fold(query)):
+    for word in WORD.findall(fold_keeping_ligatures(query)):
         if word in STOP_WORDS or len(word) < 2:
             continue
         prefix = prefix_of(word)
@@ -110,7 +118,7 @@ def excerpt(fields: list[list[str]], prefixes: list[str]) -> tuple[str, SafeStri
     pattern = _pattern(prefixes)
     best = None
     for label, original in fields:
-        matches = list(pattern.finditer(fold(original)))
+        matches = list(pattern.finditer(fold_keeping_ligatures(original)))
         if matches and (best is None or len(matches) > len(best[2])):
             best = (label, original, matches)
     if best is None:

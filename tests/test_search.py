@@ -17,7 +17,7 @@ from search import engine, views
 from search.engine import search
 from search.index import reindex
 from search.models import SearchEntry
-from search.text import excerpt, fold, terms
+from search.text import excerpt, fold_keeping_ligatures, terms
 from tests.access import LOGIN, check_refusal, text
 from tests.factories import DossierFactory, OpinionFactory, OrganisationFactory
 
@@ -36,7 +36,7 @@ def numbers(user, query: str) -> set[int]:
 
 
 def test_folding_keeps_every_offset():
-    assert fold("Ménages « ÉLOIGNÉS » ﬁn") == "menages « eloignes » ﬁn"
+    assert fold_keeping_ligatures("Ménages « ÉLOIGNÉS » ﬁn") == "menages « eloignes » ﬁn"
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_excerpt_of_a_long_text_is_a_passage_around_the_first_match():
 def test_any_query_gives_safe_prefixes(query):
     for prefix in terms(query):
         assert re.fullmatch(r"\w+", prefix)
-        assert prefix == fold(prefix)
+        assert prefix == fold_keeping_ligatures(prefix)
 
 
 # The seed ---------------------------------------------------------------------------------------

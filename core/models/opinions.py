@@ -22,7 +22,7 @@ class Priority(models.TextChoices):
 
 
 class Opinion(models.Model):
-    """The committee's single joint opinion on one dossier."""
+    """The committee's opinion on one dossier, one per dossier; publishing copies it into a JointOpinion version."""
 
     dossier = models.OneToOneField(
         "core.Dossier", on_delete=models.CASCADE, related_name="opinion", verbose_name="dossier"

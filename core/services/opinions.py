@@ -1,4 +1,4 @@
-"""Writing and signing the committee's joint opinion on a dossier."""
+"""Writing and signing the committee's opinion on a dossier."""
 
 from django.db import transaction
 

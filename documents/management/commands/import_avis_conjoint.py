@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from documents.avis_import import ImportRefused, avis_conjoint_import
+from documents.avis_import import ImportRefused, joint_opinion_import
 from documents.avis_parser import ParseError, parse
 from documents.readers import avis_text
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{len(document.projects)} projects parsed; nothing written (--dry-run).")
             return
         try:
-            result = avis_conjoint_import(document=document, source=text)
+            result = joint_opinion_import(document=document, source=text)
         except ImportRefused as refusal:
             raise CommandError(f"{file}: {refusal} Nothing was written.") from refusal
         if not as_json:
