@@ -64,10 +64,10 @@ def region_key(text: str) -> str:
     "PROVENCE-ALPES-COTE D'AZUR" is "provence-alpes-cote-d-azur".
 
     Not one character for one, unlike core.text.fold: a ligature keeps all its letters ("Eﬆ" is "est"), and
-    what has no ASCII form is dropped. The typographic apostrophe is dropped too, not made a hyphen:
-    "d’Azur" is "dazur"."""
+    what has no ASCII form is dropped. The typographic apostrophe, as Word types it, is an apostrophe: "d’Azur" is
+    "d-azur"."""
     # Decomposed first, so that fold sees each letter of a ligature; the ASCII filter then drops the accents.
-    folded = fold(unicodedata.normalize("NFKD", text)).encode("ascii", "ignore").decode()
+    folded = fold(unicodedata.normalize("NFKD", text.replace("’", "'"))).encode("ascii", "ignore").decode()
     return "-".join(folded.replace("'", " ").replace("-", " ").split())
 
 

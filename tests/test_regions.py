@@ -10,6 +10,8 @@ from core.regions import Region, find_region
     [
         ("AR Hlm PACA & Corse", Region.PROVENCE_ALPES_COTE_D_AZUR),
         ("PROVENCE-ALPES-COTE D'AZUR", Region.PROVENCE_ALPES_COTE_D_AZUR),
+        # The apostrophe as Word types it.
+        ("Provence-Alpes-Côte d’Azur", Region.PROVENCE_ALPES_COTE_D_AZUR),
         ("DREAL Auvergne-Rhône-Alpes", Region.AUVERGNE_RHONE_ALPES),
         ("AR Hlm Grand Est", Region.GRAND_EST),
         ("Union sociale pour l'habitat Occitanie", Region.OCCITANIE),

@@ -19,7 +19,7 @@ DECOMPOSED_E_ACUTE = "e\u0301"
         ("Æ", "æ", "æ", ""),
         ("Straße", "straße", "straße", "strae"),
         # The typographic apostrophe is not an apostrophe to any of them.
-        ("d’Azur", "d’azur", "d’azur", "dazur"),
+        ("d’Azur", "d’azur", "d’azur", "d-azur"),
         # A character standing for several: fold keeps the first, search keeps it whole, the region key all.
         ("ﬁn", "fn", "ﬁn", "fin"),
         ("½", "1", "½", "12"),
