@@ -23,11 +23,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
-from core.backup import stored_names
 from core.models import Agreement, BudgetLine, Decision, Dossier, DossierStrand, PaymentTranche, Public, Territory
 from core.services.attachments import attachment_add
 from core.services.exchanges import message_post, note_add
 from core.services.opinions import opinion_save, opinion_sign
+from operations.backup import stored_names
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
