@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "demo",
     "api",
     "search",
+    "operations",
+    "synthetic",
 ]
 
 MIDDLEWARE = [

@@ -24,7 +24,6 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from core.backup import stored_names
 from core.models import (
     Agreement,
     BudgetLine,
@@ -39,6 +38,7 @@ from core.models import (
 from core.services.attachments import attachment_add
 from core.services.exchanges import message_post, note_add
 from core.services.opinions import opinion_save, opinion_sign
+from operations.backup import stored_names
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

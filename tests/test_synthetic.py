@@ -35,9 +35,9 @@ from core.models import (
 from core.regions import Region
 from core.services.joint_opinions import committee_snapshot
 from core.services.timeline import dossier_timeline
-from core.synthetic import synthetic_generate
-from core.synthetic.reference import YEARS
 from search.models import SearchEntry
+from synthetic.generate import synthetic_generate
+from synthetic.reference import YEARS
 from tests.factories import CommitteeFactory, DossierFactory, OrganisationFactory, UserFactory, member
 
 N = 300

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.backup import BackupError, backup_create
+from operations.backup import BackupError, backup_create
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from core.backup import BackupError, archive_check, backup_restore, pending_migrations
+from operations.backup import BackupError, archive_check, backup_restore, pending_migrations
 
 
 class Command(BaseCommand):

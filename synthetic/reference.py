@@ -18,9 +18,9 @@ from django.utils.text import slugify
 
 from core.models import Call, Committee, Membership, Organisation, Public, Strand
 from core.regions import SHORT_NAMES
-from core.synthetic.batch import Batch, Ids, batch_write
-from core.synthetic.places import PLACES, Institution, Place, ar_hlm, state_service
-from core.synthetic.texts import THEMES
+from synthetic.batch import Batch, Ids, batch_write
+from synthetic.places import PLACES, Institution, Place, ar_hlm, state_service
+from synthetic.texts import THEMES
 
 PARIS = ZoneInfo("Europe/Paris")
 # The synthetic history stops here: nothing dated later has happened yet. Fixed, so that a seed always

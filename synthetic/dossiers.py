@@ -23,9 +23,9 @@ from core.models import (
     Strand,
     Territory,
 )
-from core.synthetic import texts
-from core.synthetic.batch import Batch
-from core.synthetic.outcomes import (
+from synthetic import texts
+from synthetic.batch import Batch
+from synthetic.outcomes import (
     OUTCOME_STATES,
     Life,
     Promised,
@@ -35,9 +35,9 @@ from core.synthetic.outcomes import (
     hundreds,
     opinion_add,
 )
-from core.synthetic.places import Department
-from core.synthetic.reference import PRESENT, Cast, CommitteePlan, Landlord, Schedule, at
-from core.synthetic.texts import THEMES, Theme
+from synthetic.places import Department
+from synthetic.reference import PRESENT, Cast, CommitteePlan, Landlord, Schedule, at
+from synthetic.texts import THEMES, Theme
 
 State = Dossier.State
 Funder = BudgetLine.Funder

@@ -18,9 +18,9 @@ from django.db import transaction
 
 from core.models import Committee, Dossier, JointOpinion
 from core.services.joint_opinions import snapshot_digest
-from core.synthetic.batch import Batch, Ids, batch_write
-from core.synthetic.dossiers import STAGE, Generation, dossier_build
-from core.synthetic.reference import (
+from synthetic.batch import Batch, Ids, batch_write
+from synthetic.dossiers import STAGE, Generation, dossier_build
+from synthetic.reference import (
     CALL_WEIGHTS,
     PRESENT,
     Cast,

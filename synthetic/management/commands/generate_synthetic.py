@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from core.synthetic import synthetic_generate
+from synthetic.generate import synthetic_generate
 
 
 class Command(BaseCommand):

@@ -21,10 +21,10 @@ from core.models import (
     Strand,
     Verdict,
 )
-from core.synthetic import texts
-from core.synthetic.batch import Batch
-from core.synthetic.reference import PRESENT, Schedule, at
-from core.synthetic.texts import Theme
+from synthetic import texts
+from synthetic.batch import Batch
+from synthetic.reference import PRESENT, Schedule, at
+from synthetic.texts import Theme
 
 State = Dossier.State
 OUTCOME_STATES = {
