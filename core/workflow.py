@@ -278,6 +278,14 @@ OPINION.actions = [
 ]
 
 
+# The dossier's state once its decision is notified, by outcome.
+OUTCOME_STATES = {
+    Decision.Outcome.RETAINED: State.RETAINED,
+    Decision.Outcome.NOT_RETAINED: State.NOT_RETAINED,
+    Decision.Outcome.DEFERRED: State.DEFERRED,
+}
+
+
 def _decision_state(dossier: Dossier) -> str:
     decision = _decision(dossier)
     # A deferred dossier comes back for a new decision.
@@ -316,11 +324,8 @@ DECISION.actions = [
         frozenset({"enregistree"}),
         "notifiee",
         conditions=(decidable,),
-        moves=(
-            (DECIDABLE, State.RETAINED),
-            (DECIDABLE, State.NOT_RETAINED),
-            (frozenset({State.OPINION_SIGNED}), State.DEFERRED),
-        ),
+        # A deferred dossier deferred again keeps its state.
+        moves=tuple((DECIDABLE - {state}, state) for state in OUTCOME_STATES.values()),
         effects="Dossier by dossier: one that fails blocks no other. E-mails the carrying landlords' staff.",
     ),
 ]

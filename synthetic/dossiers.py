@@ -23,10 +23,10 @@ from core.models import (
     Strand,
     Territory,
 )
+from core.workflow import OUTCOME_STATES
 from synthetic import texts
 from synthetic.batch import Batch
 from synthetic.outcomes import (
-    OUTCOME_STATES,
     Life,
     Promised,
     days,

@@ -21,17 +21,13 @@ from core.models import (
     Strand,
     Verdict,
 )
+from core.workflow import TRANSITIONS
 from synthetic import texts
 from synthetic.batch import Batch
 from synthetic.reference import PRESENT, Schedule, at
 from synthetic.texts import Theme
 
 State = Dossier.State
-OUTCOME_STATES = {
-    Decision.Outcome.RETAINED: State.RETAINED,
-    Decision.Outcome.NOT_RETAINED: State.NOT_RETAINED,
-    Decision.Outcome.DEFERRED: State.DEFERRED,
-}
 # Chance that the national committee follows a retained opinion, by rank.
 FOLLOWED = {Priority.P1: 0.92, Priority.P2: 0.75, Priority.P3: 0.5}
 
@@ -62,6 +58,9 @@ class Life:
         """Record the change if it comes no later than `until`; the caller stops the dossier's life otherwise."""
         if when > until:
             return False
+        # Written in bulk, not through the services: the workflow's transitions still hold (a draft's from-state is "").
+        if to_state not in TRANSITIONS.get(self.state, ()):
+            raise ValueError(f"The workflow has no transition from {self.state!r} to {to_state!r}.")
         self.batch.add(
             StateTransition,
             dossier_id=self.dossier["id"],

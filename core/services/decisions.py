@@ -10,14 +10,9 @@ from core.audit import audit, snapshot
 from core.models import Call, Decision, Dossier
 from core.services.dossiers import dossier_transition, locked
 from core.services.notifications import notify_after_commit, notify_decisions
-from core.workflow import ActionRefused, check
+from core.workflow import OUTCOME_STATES, ActionRefused, check
 
 State = Dossier.State
-STATE_OF = {
-    Decision.Outcome.RETAINED: State.RETAINED,
-    Decision.Outcome.NOT_RETAINED: State.NOT_RETAINED,
-    Decision.Outcome.DEFERRED: State.DEFERRED,
-}
 RECORDED = ("outcome", "amount_granted", "conditions", "notified_at")
 
 
@@ -84,7 +79,7 @@ def decision_notify(*, dossier: Dossier, by) -> Decision:
     dossier = locked(dossier)
     check(by, "decision.notify", dossier)
     decision = dossier.decision
-    to_state = STATE_OF[decision.outcome]
+    to_state = OUTCOME_STATES[decision.outcome]
     if dossier.state != to_state:
         dossier_transition(
             dossier=dossier,
