@@ -145,7 +145,9 @@ def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, 
         initial = {name: getattr(opinion, name) for name in FIELDS} if opinion else {}
         form = OpinionForm(initial={**initial, "version": opinion.version if opinion else 0})
     institution = access.institution_in(dossier.committee)
-    signatures = [getattr(dossier, f"{name}_signature", None) for name in INSTITUTIONS] if opinion and shown else []
+    # The signatures are the working copy's: shown with it, never beside a published version, which they would say
+    # is being reworked (a change clears them) or signed again.
+    signatures = [getattr(dossier, f"{name}_signature", None) for name in INSTITUTIONS] if reads_draft else []
     signed = {s.institution_id: s for s in signatures if s is not None}
     return {
         "opinion": shown,
