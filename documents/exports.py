@@ -31,7 +31,7 @@ CHUNK = 500
 COLUMNS = (
     "number", "title", "state", "submitted_at", "duration_years", "committee_id", "call__title", "call__year",
     "committee__name", "committee__region", "lead_landlord__name", "opinion__verdict", "opinion__priority",
-    "requested",
+    "opinion__retained", "requested",
 )  # fmt: skip
 
 
@@ -72,7 +72,8 @@ def _published_reader() -> Callable:
 
 def dossier_rows(dossiers: QuerySet[Dossier], access: Access) -> Iterator[list]:
     """The header, then one typed row per dossier, with the opinion as this reader may read it: the committee's
-    working copy, or else the last published version."""
+    working copy, or else the last published version. Retained as the opinion carries it, as core.reading shows it:
+    a committee may retain a dossier without ranking it."""
     reads_draft = Exists(Dossier.objects.filter(access.opinion_drafts(), pk=OuterRef("pk")))
     published_for = _published_reader()
     yield HEADER
@@ -84,7 +85,7 @@ def dossier_rows(dossiers: QuerySet[Dossier], access: Access) -> Iterator[list]:
             dossier.number, dossier.title, dossier.lead_landlord.name, label(Dossier.State, dossier.state), submitted,
             dossier.duration_years, dossier.households, dossier.requested, dossier.cost,
             Verdict(opinion.verdict).label if opinion and opinion.verdict else "",
-            ("oui" if opinion.priority else "non") if opinion else "", (opinion.priority or "") if opinion else "",
+            ("oui" if opinion.retained else "non") if opinion else "", (opinion.priority or "") if opinion else "",
         ]  # fmt: skip
 
 

@@ -145,7 +145,9 @@ def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, 
         initial = {name: getattr(opinion, name) for name in FIELDS} if opinion else {}
         form = OpinionForm(initial={**initial, "version": opinion.version if opinion else 0})
     institution = access.institution_in(dossier.committee)
-    signatures = [getattr(dossier, f"{name}_signature", None) for name in INSTITUTIONS] if opinion and shown else []
+    # The signatures are the working copy's: shown with it, never beside a published version, which they would say
+    # is being reworked (a change clears them) or signed again.
+    signatures = [getattr(dossier, f"{name}_signature", None) for name in INSTITUTIONS] if reads_draft else []
     signed = {s.institution_id: s for s in signatures if s is not None}
     return {
         "opinion": shown,
@@ -192,8 +194,9 @@ def render_dossier(
         "budget_total": sum((line.amount for line in budget), start=0),
         "requested_total": dossier.requested,
         "decision": _decision(access, dossier),
-        # The sections read on demand, each where this user has something to read in it.
-        "has_followup": bool(dossier.renews_id) or (follows and (has_agreement or dossier.state in WITH_REPORTS)),
+        # The sections read on demand, each where this user has something to read in it: the reports sent are read
+        # by whoever sees the dossier (Access.reports).
+        "has_followup": bool(dossier.renews_id) or dossier.state in WITH_REPORTS or (follows and has_agreement),
         # As dossier_exchanges answers: an expert reads there only the requests made to them.
         "has_exchanges": access.can_read_thread(dossier)
         or access.can_read_opinion_draft(dossier)
@@ -254,15 +257,18 @@ def _renewed(access: Access, dossier: Dossier) -> dict | None:
 
 @login_required
 def dossier_followup(request: HttpRequest, pk: int) -> HttpResponse:
-    """After the decision: the agreement and its payments, the reports (the landlord's and the secretariat's), and
-    the dossier this one renews, as this user may read it."""
+    """After the decision: the agreement and its payments (the landlord's and the secretariat's), the reports as
+    Access.reports() lets this user read them (those sent, for whoever does not follow the dossier), and the dossier
+    this one renews, as this user may read it."""
     access = Access(request.user)
     dossier = access.dossier_or_404(pk)
     # Read once for the policies asked of the dossier, its tranches and its reports.
     prefetch_related_objects([dossier], "co_landlords", "partners")
     follows = access.can_follow(dossier)
     agreement = Agreement.objects.filter(dossier=dossier).prefetch_related("tranches").first() if follows else None
-    reports = list(Report.objects.filter(dossier=dossier)) if follows and dossier.state in WITH_REPORTS else None
+    reports = (
+        list(Report.objects.filter(access.reports(dossier), dossier=dossier)) if dossier.state in WITH_REPORTS else None
+    )
     for tranche in agreement.tranches.all() if agreement else ():
         tranche.actions = available(access, tranche)
     for report in reports or ():

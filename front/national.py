@@ -282,7 +282,7 @@ def dashboard_national(request: HttpRequest) -> HttpResponse:
     if chosen != ALL_CALLS:
         dossiers = dossiers.filter(call_id=int(chosen))
     title = f"Tableau de bord national — {calls.get(chosen, 'tous les appels')}"
-    return _dashboard(request, title, dossiers, filters)
+    return _dashboard(request, access, title, dossiers, filters)
 
 
 @login_required
@@ -290,11 +290,13 @@ def dashboard_committee(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
     committee = access.committee_or_404(pk)
     dossiers = access.dossiers().filter(committee=committee).exclude(state=Dossier.State.DRAFT)
-    return _dashboard(request, f"Tableau de bord — {committee.name}", dossiers)
+    return _dashboard(request, access, f"Tableau de bord — {committee.name}", dossiers)
 
 
-def _dashboard(request: HttpRequest, title: str, dossiers, filters: forms.Form | None = None) -> HttpResponse:
-    count, charts = dashboard(dossiers)
+def _dashboard(
+    request: HttpRequest, access: Access, title: str, dossiers, filters: forms.Form | None = None
+) -> HttpResponse:
+    count, charts = dashboard(dossiers, access)
     return render(
         request, "front/dashboard.html", {"title": title, "charts": charts, "count": count, "filters": filters}
     )

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from core.models import BudgetLine, Decision, Dossier, DossierStrand, Public
+from core.permissions import Access
 from core.services.dashboards import dashboard
 from tests.access import LOGIN, check_refusal, text
 from tests.factories import CallFactory, CommitteeFactory, DossierFactory
@@ -35,12 +36,19 @@ def figures(cast):
 
 
 def test_figures_are_exact(figures):
-    charts = {chart.title: dict(chart.rows) for chart in dashboard(Dossier.objects.all())[1]}
-    assert charts["Dossiers par état"] == {"En instruction": 2}
-    assert charts["Dossiers par public"] == {"sortants de prison": 1}
-    assert charts["Ménages promis par volet"] == {"Accès": 12, "Maintien": 0, "Mutation": 0}
-    # Only notified decisions count as granted; own funds are not asked of the programme.
-    assert charts["Montants (€)"] == {"Demandé": Decimal("1000.25"), "Accordé": Decimal("800"), "Versé": Decimal(0)}
+    def charts(role: str) -> dict:
+        return {
+            chart.title: dict(chart.rows) for chart in dashboard(Dossier.objects.all(), Access(figures.users[role]))[1]
+        }
+
+    observed = charts("observer")
+    assert observed["Dossiers par état"] == {"En instruction": 2}
+    assert observed["Dossiers par public"] == {"sortants de prison": 1}
+    assert observed["Ménages promis par volet"] == {"Accès": 12, "Maintien": 0, "Mutation": 0}
+    # Only notified decisions count as granted to an observer; own funds are not asked of the programme.
+    assert observed["Montants (€)"] == {"Demandé": Decimal("1000.25"), "Accordé": Decimal("800"), "Versé": Decimal(0)}
+    # The secretariat reads the decisions it recorded and has not notified yet, as on the national selection.
+    assert charts("secretariat")["Montants (€)"]["Accordé"] == Decimal("805")
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -166,7 +166,7 @@ def test_who_reports(retained, login, role):
         assert not Report.objects.exists()
 
 
-def test_agreement_and_reports_are_shown_to_the_landlord_not_to_others(retained, login):
+def test_agreement_is_shown_to_the_landlord_reports_sent_to_the_dossiers_readers(retained, login):
     agree(retained)
     report(retained)
     # The dossier page links its follow-up, read on demand.
@@ -178,7 +178,9 @@ def test_agreement_and_reports_are_shown_to_the_landlord_not_to_others(retained,
     assert "Convention et versements" in landlord_page and "Reste à verser" in landlord_page
     assert "Bilan de l'année 1 : Transmis" in landlord_page
     member_page = text(login(retained.users["member"]).get(url))
-    assert "Convention et versements" not in member_page and "Bilan de l'année" not in member_page
+    assert "Convention et versements" not in member_page and "Reste à verser" not in member_page
+    # A report sent is read by whoever sees the dossier (Access.reports), as the API lists it.
+    assert "Bilan de l'année 1 : Transmis" in member_page
 
 
 def test_a_renewal_shows_the_earlier_dossiers_opinion_decision_and_reports(retained, login):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 
 from core.models import Decision, Dossier, DossierStrand, PaymentTranche, Public, Report, ReportHouseholds, Strand
-from core.permissions import SENT_REPORTS
+from core.permissions import SENT_REPORTS, Access
 
 
 @dataclass
@@ -30,9 +30,11 @@ class Chart:
         return 28 * len(self.rows) + 8
 
 
-def dashboard(dossiers: QuerySet[Dossier]) -> tuple[int, list[Chart]]:
+def dashboard(dossiers: QuerySet[Dossier], access: Access) -> tuple[int, list[Chart]]:
     """The number of dossiers and the charts. Every query is an aggregate over these dossiers: the national
-    dashboard reads the whole programme, so none of them joins more than its figures need."""
+    dashboard reads the whole programme, so none of them joins more than its figures need. The amounts granted are
+    those of the decisions this reader reads (Access.decisions), as the national selection sums them; the reports
+    counted are those sent (SENT_REPORTS)."""
     states = dict(Dossier.State.choices)
     by_state = list(dossiers.values("state").annotate(n=Count("pk"), requested=Sum("requested")).order_by("state"))
     by_public = Public.objects.filter(dossiers__in=dossiers).annotate(n=Count("dossiers")).order_by("-n", "name")[:12]
@@ -51,9 +53,8 @@ def dashboard(dossiers: QuerySet[Dossier]) -> tuple[int, list[Chart]]:
         .annotate(n=Sum("households"))
     )
     requested = sum((row["requested"] for row in by_state), Decimal(0))
-    granted = Decision.objects.filter(dossier__in=dossiers, notified_at__isnull=False).aggregate(
-        total=Sum("amount_granted")
-    )["total"]
+    decided = Decision.objects.filter(access.decisions(), dossier__in=dossiers)
+    granted = decided.aggregate(total=Sum("amount_granted"))["total"]
     paid = PaymentTranche.objects.filter(agreement__dossier__in=dossiers, paid_on__isnull=False).aggregate(
         total=Sum("amount")
     )["total"]
