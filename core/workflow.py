@@ -195,6 +195,13 @@ def call_open(access: Access, committee: Committee) -> str | None:
     return None
 
 
+def submitted(access: Access, dossier: Dossier) -> str | None:
+    # A draft is its landlord's alone (Access.sees): the committee has no thread to read until it is submitted.
+    if dossier.state == State.DRAFT:
+        return "Un brouillon n'est lu que de son bailleur : les échanges avec le comité s'ouvrent à son dépôt."
+    return None
+
+
 def unanswered(access: Access, request: ExpertRequest) -> str | None:
     return "Vous avez déjà rendu votre avis sur ce dossier." if request.answered_at else None
 
@@ -457,7 +464,7 @@ COMMITTEE.actions = [
 
 EXCHANGES = Lifecycle("exchanges", "Échanges", Dossier, {"": ("Ouverts", "echanges")}, ("echanges",), lambda d: "")
 EXCHANGES.actions = [
-    Action("message", "Envoyer un message", policies.thread_side, frozenset({""}),
+    Action("message", "Envoyer un message", policies.thread_side, frozenset({""}), conditions=(submitted,),
            effects="E-mails the other side: the carrying landlords' staff, or the members not in conflict."),
     Action("note", "Ajouter une note", policies.committee_member, frozenset({""}), conditions=OPINION_CONDITIONS),
     Action("ask_expert", "Demander un avis d'expert", policies.committee_member, frozenset({""}),

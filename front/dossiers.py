@@ -280,8 +280,16 @@ def dossier_followup(request: HttpRequest, pk: int) -> HttpResponse:
         "remaining": remaining(agreement) if agreement else None,
         "actions": available(access, dossier),
         "reports": reports,
-        "report_years": range(1, (dossier.duration_years or 1) + 1)
-        if allows(access, "report.save", Report(dossier=dossier))
-        else None,
+        "to_write": _to_write(access, dossier, reports or []),
     }
     return render_section(request, dossier, "followup", "Suivi", context)
+
+
+def _to_write(access: Access, dossier: Dossier, reports: list[Report]) -> list[Report]:
+    """Each year's report and the final evaluation, written or still to write, where this user may write it now: not
+    one already sent."""
+    written = {(report.year, report.is_final): report for report in reports}
+    last = dossier.duration_years or 1
+    wanted = [(year, False) for year in range(1, last + 1)] + [(last, True)]
+    each = [written.get(key) or Report(dossier=dossier, year=key[0], is_final=key[1]) for key in wanted]
+    return [report for report in each if allows(access, "report.save", report)]

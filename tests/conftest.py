@@ -31,6 +31,11 @@ class Cast:
 
 @pytest.fixture
 def cast(db) -> Cast:
+    return make_cast()
+
+
+def make_cast() -> Cast:
+    """The cast, for a fixture of a wider scope than a test's (tests/test_actions.py builds its world once)."""
     from core.models import Membership, Organisation
     from tests.factories import (
         CommitteeFactory,

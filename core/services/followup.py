@@ -102,8 +102,10 @@ def report_save(
     check(by, "report.submit" if submit else "report.save", report)
     for name, value in values.items():
         setattr(report, name, value)
+    # As the workflow leads them: sent, or a draft again until it is sent (a report returned for completion too).
+    report.state = Report.State.SUBMITTED if submit else Report.State.DRAFT
     if submit:
-        report.state, report.submitted_at = Report.State.SUBMITTED, timezone.now()
+        report.submitted_at = timezone.now()
     report.full_clean()
     report.save()
     report.households.all().delete()
