@@ -5,10 +5,29 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+# Playwright's sync API keeps an asyncio loop running in the test thread from its start to its stop, and while a
+# loop runs Django keeps the thread's database connections apart from those opened before (asgiref's
+# thread-critical Local). A connection left open on either side outlives the session unseen, and PostgreSQL
+# refuses to drop a test database that has a session: under pytest-xdist, tests that use the database run after
+# the browser tests. So the connections are closed as they go out of sight.
+@pytest.fixture(scope="session")
+def _connections_closed_before_playwright():
+    connections.close_all()
+
+
+@pytest.fixture(scope="session")
+def playwright(_connections_closed_before_playwright, playwright):
+    """pytest-playwright's, started after the connections opened so far are closed, and closing those opened
+    while it ran before it stops."""
+    yield playwright
+    connections.close_all()
 
 
 @pytest.fixture
