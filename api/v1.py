@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
 from api import committees, dossiers, errors
+from api.parser import StrictParser
 from api.tokens import BearerToken
 
 api = NinjaAPI(
@@ -17,6 +18,7 @@ api = NinjaAPI(
     # A token first: a script sends one; the browser on the docs page has the session.
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api-v1",
+    parser=StrictParser(),
 )
 errors.install(api)
 api.add_router("", committees.router)
