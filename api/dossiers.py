@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from api.pagination import MAX_ID, PageQuery, page
 from api.schemas import DecisionOut, DossierDetailOut, DossierPage, Error, OpinionOut, ReportPage
-from core.models import Dossier, Priority
+from core.models import Dossier, Rank
 from core.permissions import Access, carried_by
 from core.reading import shown_opinion, with_shown
 from core.regions import Region
@@ -46,7 +46,7 @@ class DossierQuery(PageQuery):
     state: Literal[tuple(Dossier.State.values)] | None = Field(None, description="État du dossier.")
     landlord: int | None = Field(None, ge=1, le=MAX_ID, description="Bailleur porteur ou associé.")
     public: int | None = Field(None, ge=1, le=MAX_ID, description="Public cible.")
-    priority: Literal[tuple(Priority.values)] | None = Field(
+    rank: Literal[tuple(Rank.values)] | None = Field(
         None, description="Rang de classement, tel que l'utilisateur peut le lire (brouillon ou avis publié)."
     )
     updated_since: IsoDateTime | None = Field(
@@ -62,11 +62,11 @@ def _aware(moment: datetime) -> datetime:
         raise HttpError(422, "Paramètres invalides : « updated_since » : date hors des limites.") from None
 
 
-def _with_priority(access: Access, dossiers: QuerySet[Dossier], priority: str) -> QuerySet[Dossier]:
+def _with_rank(access: Access, dossiers: QuerySet[Dossier], rank: str) -> QuerySet[Dossier]:
     """Filter on the rank the user may read, so that the filter reveals no unpublished opinion: the draft
     for who reads drafts (as Access.can_read_opinion_draft), the latest published version for the others."""
     published = published_projects(dossiers.values("committee_id").distinct())
-    return with_shown(access, dossiers, published).filter(shown_priority=priority)
+    return with_shown(access, dossiers, published).filter(shown_rank=rank)
 
 
 @router.get("/dossiers", response={200: DossierPage, **ERRORS}, summary="Dossiers visibles")
@@ -85,8 +85,8 @@ def dossier_list(request, query: Query[DossierQuery]):
         dossiers = dossiers.filter(publics=query.public)
     if query.updated_since is not None:
         dossiers = dossiers.filter(updated_at__gte=_aware(query.updated_since))
-    if query.priority is not None:
-        dossiers = _with_priority(access, dossiers, query.priority)
+    if query.rank is not None:
+        dossiers = _with_rank(access, dossiers, query.rank)
     listed = page(dossiers.select_related("lead_landlord"), query)
     with_named(listed["items"])
     return listed

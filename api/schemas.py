@@ -107,7 +107,7 @@ class OpinionOut(Schema):
     published avis conjoint."""
 
     verdict: str
-    priority: str | None
+    rank: str | None
     questions: str
     remarks: str
     published_version: int | None

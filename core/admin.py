@@ -135,10 +135,10 @@ class DossierAdmin(SimpleHistoryAdmin):
 
 @admin.register(models.Opinion)
 class OpinionAdmin(SimpleHistoryAdmin):
-    list_display = ["dossier", "verdict", "retained", "priority", "version"]
-    list_filter = ["verdict", "retained", "priority"]
+    list_display = ["dossier", "verdict", "retained", "rank", "revision"]
+    list_filter = ["verdict", "retained", "rank"]
     list_select_related = ["dossier"]
-    readonly_fields = ["version"]
+    readonly_fields = ["revision"]
     inlines = [OpinionSignatureInline]
 
 

@@ -11,7 +11,7 @@ from django.db.models import BooleanField, Case, CharField, OuterRef, Q, QuerySe
 from core.models import SMILEYS, Dossier, Opinion, Verdict
 from core.permissions import Access
 from core.richtext import render_markdown
-from core.services.joint_opinions import published_projects
+from core.services.joint_opinions import project_rank, published_projects
 
 
 @dataclass
@@ -19,7 +19,7 @@ class ShownOpinion:
     """An opinion as a reader sees it: the committee's working copy, or a project of a published version."""
 
     verdict: str
-    priority: str | None
+    rank: str | None
     questions: str
     remarks: str
     published_version: int | None
@@ -31,7 +31,7 @@ class ShownOpinion:
     def from_project(cls, project: dict) -> "ShownOpinion":
         return cls(
             project["verdict"],
-            project["priority"],
+            project_rank(project),
             project["questions"],
             project["remarks"],
             project.get("version"),
@@ -42,8 +42,8 @@ class ShownOpinion:
     @property
     def rank_label(self) -> str:
         """The rank among the retained dossiers, as the avis conjoint words it."""
-        if self.priority:
-            return self.priority
+        if self.rank:
+            return self.rank
         return "Retenu, sans rang" if self.retained else "Non retenu"
 
     @property
@@ -66,7 +66,7 @@ class ShownOpinion:
 def project_retained(project: dict) -> bool:
     """Whether a project of a published version is retained. Versions published before it was carried explicitly
     said so by their rank alone."""
-    return project["retained"] if "retained" in project else bool(project["priority"])
+    return project["retained"] if "retained" in project else bool(project_rank(project))
 
 
 def shown_opinion(
@@ -79,7 +79,7 @@ def shown_opinion(
         opinion = getattr(dossier, "opinion", None)
         if opinion is None:
             return None, "Le comité n'a pas encore rédigé d'avis."
-        shown = ShownOpinion(opinion.verdict, opinion.priority, opinion.questions, opinion.remarks, None)
+        shown = ShownOpinion(opinion.verdict, opinion.rank, opinion.questions, opinion.remarks, None)
         shown.retained = opinion.retained
         return shown, ""
     project = published.get((dossier.committee_id, dossier.number))
@@ -105,7 +105,7 @@ def shown_on(access: Access, dossiers) -> None:
 
 def with_shown(access: Access, dossiers: QuerySet[Dossier], published: dict | None) -> QuerySet[Dossier]:
     """Annotates what shown_opinion() would show, so that lists filter, count and sort in SQL: reads_draft,
-    shown_verdict and shown_priority (None where nothing may be read; "" for no verdict or no rank).
+    shown_verdict and shown_rank (None where nothing may be read; "" for no verdict or no rank).
     `published` needs only the committees whose dossiers the user does not read as drafts; None when the
     user reads every one of these dossiers as a draft (Access.reads_every_draft() said so): the working copy then,
     without a test per row."""
@@ -113,13 +113,13 @@ def with_shown(access: Access, dossiers: QuerySet[Dossier], published: dict | No
         return dossiers.annotate(
             reads_draft=Value(True, output_field=BooleanField()),
             shown_verdict=_working_copy("verdict"),
-            shown_priority=_working_copy("priority"),
+            shown_rank=_working_copy("rank"),
         )
     drafts = access.opinion_drafts()
     return dossiers.annotate(
         reads_draft=reads_draft(access),
         shown_verdict=_shown(drafts, published, "verdict"),
-        shown_priority=_shown(drafts, published, "priority"),
+        shown_rank=_shown(drafts, published, "rank"),
     )
 
 

@@ -152,7 +152,7 @@ def _opinion(project: ParsedProject, dossier: Dossier, committee: Committee, res
         "questions": project.questions,
         "remarks": project.remarks,
         "retained": project.retained,
-        "priority": project.priority or "",
+        "rank": project.rank or "",
     }
     label = f"opinion {project.number}"
     opinion = Opinion.objects.filter(dossier=dossier).first()
@@ -161,7 +161,7 @@ def _opinion(project: ParsedProject, dossier: Dossier, committee: Committee, res
         result.created.append(label)
     elif any(getattr(opinion, key) != value for key, value in values.items()):
         _check_open(dossier)
-        _save_changes(opinion, {**values, "version": opinion.version + 1}, result, label)
+        _save_changes(opinion, {**values, "revision": opinion.revision + 1}, result, label)
     # An imported avis conjoint is a signed document: each co-chairing institution has signed every opinion in it.
     for institution in committee.institutions:
         OpinionSignature.objects.get_or_create(opinion=opinion, institution=institution)

@@ -32,7 +32,7 @@ class ParsedProject:
     verdict: str
     questions: str
     remarks: str
-    priority: str | None
+    rank: str | None
     retained: bool
     line: int
 
@@ -285,7 +285,7 @@ def _parse_project(body: list[tuple[int, str]]) -> ParsedProject:
 
     verdict, questions = _verdict_and_questions(number, body, opinion_at, remarks_at)
     remarks = _drop_label(_cell_markdown([line for _, line in body[remarks_at:rank_at]]), REMARKS_LABEL)
-    priority, retained = _rank(number, body[rank_at])
+    rank, retained = _rank(number, body[rank_at])
     return ParsedProject(
         number=number,
         title=title,
@@ -293,7 +293,7 @@ def _parse_project(body: list[tuple[int, str]]) -> ParsedProject:
         verdict=verdict,
         questions=questions,
         remarks=remarks,
-        priority=priority,
+        rank=rank,
         retained=retained,
         line=first_line,
     )

@@ -7,7 +7,7 @@ import html
 import re
 from datetime import date
 
-from core.models import Priority, Verdict
+from core.models import Rank, Verdict
 from core.text import fold
 
 INLINE_TAG = re.compile(r"</?(?:sup|sub|span|font|b|strong|i|em|u|ins)\b[^>]*>", re.I)
@@ -32,9 +32,9 @@ SMILEY_CHARS = {s: v for v, forms in SMILEYS.items() for s in forms if len(s) ==
 # fmt: off
 # OCR reads the "1" of "P1" as I, l or |; Roman numerals are seen too.
 RANKS = {
-    "P1": Priority.P1, "PI": Priority.P1, "PL": Priority.P1, "P|": Priority.P1, "P!": Priority.P1,
-    "P2": Priority.P2, "PII": Priority.P2, "PZ": Priority.P2,
-    "P3": Priority.P3, "PIII": Priority.P3,
+    "P1": Rank.P1, "PI": Rank.P1, "PL": Rank.P1, "P|": Rank.P1, "P!": Rank.P1,
+    "P2": Rank.P2, "PII": Rank.P2, "PZ": Rank.P2,
+    "P3": Rank.P3, "PIII": Rank.P3,
 }
 NOT_RETAINED = {"nonretenu", "nonretenue", "nr", "-", "–", "—", "nonclasse", "non", "sansobjet"}
 RETAINED_UNRANKED = {"retenu", "retenue", "oui", "retenu,sansrang", "retenue,sansrang", "retenusansrang"}
@@ -85,7 +85,7 @@ def verdict_of(text: str) -> str | None:
 
 
 def rank_of(value: str) -> tuple[str | None, bool] | None:
-    """(priority, retained) for a rank as written, OCR slips included; None when unreadable."""
+    """(rank, retained) for a rank as written, OCR slips included; None when unreadable."""
     compact = re.sub(r"[\s.]", "", value).upper()
     if compact in RANKS:
         return RANKS[compact].value, True

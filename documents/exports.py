@@ -30,7 +30,7 @@ HEADER = [
 CHUNK = 500
 COLUMNS = (
     "number", "title", "state", "submitted_at", "duration_years", "committee_id", "call__title", "call__year",
-    "committee__name", "committee__region", "lead_landlord__name", "opinion__verdict", "opinion__priority",
+    "committee__name", "committee__region", "lead_landlord__name", "opinion__verdict", "opinion__rank",
     "opinion__retained", "requested",
 )  # fmt: skip
 
@@ -85,7 +85,7 @@ def dossier_rows(dossiers: QuerySet[Dossier], access: Access) -> Iterator[list]:
             dossier.number, dossier.title, dossier.lead_landlord.name, label(Dossier.State, dossier.state), submitted,
             dossier.duration_years, dossier.households, dossier.requested, dossier.cost,
             Verdict(opinion.verdict).label if opinion and opinion.verdict else "",
-            ("oui" if opinion.retained else "non") if opinion else "", (opinion.priority or "") if opinion else "",
+            ("oui" if opinion.retained else "non") if opinion else "", (opinion.rank or "") if opinion else "",
         ]  # fmt: skip
 
 

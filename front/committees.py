@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.models import Dossier, Organisation, Priority, Verdict
+from core.models import Dossier, Organisation, Rank, Verdict
 from core.paging import page_of
 from core.permissions import Access
 from core.reading import shown_opinion, with_shown
@@ -48,7 +48,7 @@ class DossierFilters(forms.Form):
     )
     avis = forms.ChoiceField(label="Avis", choices=[("", "Tous"), *Verdict.choices], required=False)
     rang = forms.ChoiceField(
-        label="Rang", choices=[("", "Tous"), *Priority.choices, ("aucun", "Non retenu")], required=False
+        label="Rang", choices=[("", "Tous"), *Rank.choices, ("aucun", "Non retenu")], required=False
     )
     tri = forms.ChoiceField(
         label="Trier par",
@@ -67,9 +67,9 @@ def _filtered(dossiers, chosen: dict):
     if chosen.get("avis"):
         dossiers = dossiers.filter(shown_verdict=chosen["avis"])
     if chosen.get("rang") == "aucun":
-        dossiers = dossiers.filter(shown_verdict__isnull=False, shown_priority="")
+        dossiers = dossiers.filter(shown_verdict__isnull=False, shown_rank="")
     elif chosen.get("rang"):
-        dossiers = dossiers.filter(shown_priority=chosen["rang"])
+        dossiers = dossiers.filter(shown_rank=chosen["rang"])
     return dossiers
 
 

@@ -143,7 +143,7 @@ def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, 
     can_act = "opinion.write" in actions
     if can_act and form is None:
         initial = {name: getattr(opinion, name) for name in FIELDS} if opinion else {}
-        form = OpinionForm(initial={**initial, "version": opinion.version if opinion else 0})
+        form = OpinionForm(initial={**initial, "revision": opinion.revision if opinion else 0})
     institution = access.institution_in(dossier.committee)
     # The signatures are the working copy's: shown with it, never beside a published version, which they would say
     # is being reworked (a change clears them) or signed again.

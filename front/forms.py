@@ -9,8 +9,8 @@ from core.models import (
     DossierStrand,
     Membership,
     Organisation,
-    Priority,
     Public,
+    Rank,
     Strand,
     Territory,
     Verdict,
@@ -36,21 +36,21 @@ class OpinionForm(forms.Form):
     )
     remarks = forms.CharField(label="Remarques / avis global", required=False, widget=forms.Textarea(attrs={"rows": 5}))
     retained = forms.BooleanField(label="Dossier retenu", required=False)
-    priority = forms.ChoiceField(
+    rank = forms.ChoiceField(
         label="Rang de classement parmi les dossiers retenus",
-        choices=[("", "Aucun (non retenu)"), *Priority.choices],
+        choices=[("", "Aucun (non retenu)"), *Rank.choices],
         required=False,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def clean(self):
         data = super().clean()
-        if data.get("priority") and not data.get("retained"):
-            self.add_error("priority", "Un rang de classement n'est donné qu'à un dossier retenu.")
+        if data.get("rank") and not data.get("retained"):
+            self.add_error("rank", "Un rang de classement n'est donné qu'à un dossier retenu.")
         if data.get("retained") and data.get("verdict") == Verdict.UNFAVORABLE:
             self.add_error("retained", "Un dossier retenu doit avoir un avis favorable ou réservé.")
-        if data.get("retained") and not data.get("priority"):
-            self.add_error("priority", "Donnez un rang de classement (P1, P2 ou P3) au dossier retenu.")
+        if data.get("retained") and not data.get("rank"):
+            self.add_error("rank", "Donnez un rang de classement (P1, P2 ou P3) au dossier retenu.")
         return data
 
 

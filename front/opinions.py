@@ -26,19 +26,19 @@ def opinion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = OpinionForm(request.POST)
     if not form.is_valid():
         return render_dossier(request, access, dossier.pk, form=form, status=400)
-    values = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+    values = {name: value for name, value in form.cleaned_data.items() if name != "revision"}
     try:
         opinion = opinion_save(
-            dossier=dossier, by=request.user, expected_version=form.cleaned_data["version"], **values
+            dossier=dossier, by=request.user, expected_revision=form.cleaned_data["revision"], **values
         )
     except OpinionConflict as conflict:
-        # Keep this editor's text, but on the new version: saving again is a deliberate overwrite.
+        # Keep this editor's text, but on the new revision: saving again is a deliberate overwrite.
         data = request.POST.copy()
-        data["version"] = conflict.current.version if conflict.current else 0
+        data["revision"] = conflict.current.revision if conflict.current else 0
         return render_dossier(
             request, access, dossier.pk, form=OpinionForm(data), conflict=conflict.current, status=409
         )
-    messages.success(request, f"Avis enregistré (version {opinion.version}).")
+    messages.success(request, f"Avis enregistré (révision {opinion.revision}).")
     return redirect("dossier_detail", pk=dossier.pk)
 
 

@@ -255,7 +255,7 @@ def dossier_build(g: Generation, plan: CommitteePlan, number: int) -> dict | Non
         "questions": opinion["questions"] if opinion else "",
         "remarks": opinion["remarks"] if opinion else "",
         "retained": opinion["retained"] if opinion else False,
-        "priority": opinion["priority"] or None if opinion else None,
+        "rank": opinion["rank"] or None if opinion else None,
     }
 
 

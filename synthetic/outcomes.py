@@ -13,7 +13,7 @@ from core.models import (
     Dossier,
     Opinion,
     PaymentTranche,
-    Priority,
+    Rank,
     Report,
     ReportHouseholds,
     ReportSpend,
@@ -29,7 +29,7 @@ from synthetic.texts import Theme
 
 State = Dossier.State
 # Chance that the national committee follows a retained opinion, by rank.
-FOLLOWED = {Priority.P1: 0.92, Priority.P2: 0.75, Priority.P3: 0.5}
+FOLLOWED = {Rank.P1: 0.92, Rank.P2: 0.75, Rank.P3: 0.5}
 
 
 def days(rng: Random, low: int, high: int) -> timedelta:
@@ -89,8 +89,8 @@ def opinion_add(life: Life, rng: Random, theme: Theme, over_cap: bool, when: dat
         questions=texts.questions(rng, theme),
         remarks=texts.remarks(rng, verdict, over_cap),
         retained=retained,
-        priority=rng.choices(list(Priority), ranks)[0].value if retained else "",
-        version=1,
+        rank=rng.choices(list(Rank), ranks)[0].value if retained else "",
+        revision=1,
         updated_at=when,
     )
 
@@ -99,7 +99,7 @@ def decision_add(
     life: Life, rng: Random, opinion: dict, requested: Decimal, cap: Decimal | None, schedule: Schedule, by: int
 ) -> dict:
     """The national committee mostly follows the regional ranks, and grants at most the cap."""
-    followed = FOLLOWED.get(opinion["priority"], 0) if opinion["retained"] else 0
+    followed = FOLLOWED.get(opinion["rank"], 0) if opinion["retained"] else 0
     draw = rng.random()
     if draw < followed:
         outcome = Decision.Outcome.RETAINED

@@ -60,7 +60,7 @@ class OpinionFactory(factory.django.DjangoModelFactory):
     questions = "Questions du comité."
     remarks = "Remarques du comité."
     retained = True
-    priority = "P1"
+    rank = "P1"
 
 
 def member(user: User, organisation: Organisation, role: str, committee: Committee | None = None) -> User:

@@ -106,8 +106,8 @@ def form(**values) -> Callable:
 
 def opinion_form(world, role, dossier) -> dict:
     opinion = getattr(dossier, "opinion", None)
-    return {"version": opinion.version if opinion else 0, "verdict": "favorable", "questions": "Quel relogement ?",
-            "remarks": "Un projet solide.", "retained": "on", "priority": "P2"}  # fmt: skip
+    return {"revision": opinion.revision if opinion else 0, "verdict": "favorable", "questions": "Quel relogement ?",
+            "remarks": "Un projet solide.", "retained": "on", "rank": "P2"}  # fmt: skip
 
 
 def draft_form(world, role, dossier) -> dict:
@@ -373,7 +373,7 @@ def build_calls(world: World, elsewhere: Committee) -> None:
 WRITTEN = {
     Dossier: ("state", "title", "updated_at"),
     Dossier.history.model: (),
-    Opinion: ("version", "verdict"),
+    Opinion: ("revision", "verdict"),
     OpinionSignature: (),
     Decision: ("outcome", "amount_granted", "notified_at"),
     Agreement: (),

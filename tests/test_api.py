@@ -130,7 +130,7 @@ def test_opinion_before_publication(cast, api, role):
     else:
         assert response.json() == {
             "verdict": "favorable",
-            "priority": "P1",
+            "rank": "P1",
             "questions": "Questions du comité.",
             "remarks": expected,
             "published_version": None,
@@ -169,7 +169,7 @@ def test_a_member_in_conflict_never_reads_the_draft_through_the_api(cast, api):
     for path in (f"/dossiers/{cast.dossier.pk}/opinion", f"/dossiers/{cast.dossier.pk}", "/dossiers"):
         assert A_DRAFT not in api("member_in_conflict", path).content.decode()
     # Filtering on the rank reveals nothing either: B's draft is readable, A's is not.
-    assert titles(api("member_in_conflict", "/dossiers", priority="P1")) == {B_TITLE}
+    assert titles(api("member_in_conflict", "/dossiers", rank="P1")) == {B_TITLE}
 
 
 # role -> committees listed, "here" for the cast's committee, "elsewhere" for the other one
@@ -312,8 +312,8 @@ def test_filters(cast, api):
         (("state", "avis_signe"),): {B_TITLE},
         (("landlord", cast.dossier.lead_landlord_id),): {A_TITLE},
         (("public", public.pk),): {B_TITLE},
-        (("priority", "P1"),): both,
-        (("priority", "P2"),): set(),
+        (("rank", "P1"),): both,
+        (("rank", "P2"),): set(),
         (("updated_since", (timezone.now() - timedelta(hours=1)).isoformat()),): both,
         (("updated_since", "2999-01-01T00:00:00"),): set(),
         (("state", "instruction"), ("region", "93")): {A_TITLE},
@@ -327,17 +327,17 @@ def test_a_co_landlord_filters_as_a_landlord(cast, api):
     assert titles(api("secretariat", "/dossiers", landlord=cast.dossier.lead_landlord_id)) == {A_TITLE, B_TITLE}
 
 
-def test_the_priority_filter_reads_only_published_ranks_for_a_landlord(cast, api):
-    assert titles(api("landlord", "/dossiers", priority="P1")) == set()
+def test_the_rank_filter_reads_only_published_ranks_for_a_landlord(cast, api):
+    assert titles(api("landlord", "/dossiers", rank="P1")) == set()
     content = committee_snapshot(cast.committee)
     JointOpinion.objects.create(
         committee=cast.committee, version=1, source="publication", content=content, sha256=snapshot_digest(content)
     )
     # The committee changes its draft rank after publication: the landlord still filters on P1.
-    Opinion.objects.filter(dossier=cast.dossier).update(priority="P3")
-    assert titles(api("landlord", "/dossiers", priority="P1")) == {A_TITLE}
-    assert titles(api("landlord", "/dossiers", priority="P3")) == set()
-    assert titles(api("member", "/dossiers", priority="P3")) == {A_TITLE}
+    Opinion.objects.filter(dossier=cast.dossier).update(rank="P3")
+    assert titles(api("landlord", "/dossiers", rank="P1")) == {A_TITLE}
+    assert titles(api("landlord", "/dossiers", rank="P3")) == set()
+    assert titles(api("member", "/dossiers", rank="P3")) == {A_TITLE}
 
 
 @pytest.mark.parametrize(
@@ -345,7 +345,7 @@ def test_the_priority_filter_reads_only_published_ranks_for_a_landlord(cast, api
     [
         ({"state": "inconnu"}, "« state » : valeur inconnue"),
         ({"region": "99"}, "« region » : valeur inconnue"),
-        ({"priority": "P9"}, "« priority » : valeur inconnue"),
+        ({"rank": "P9"}, "« rank » : valeur inconnue"),
         ({"call": "abc"}, "« call » : nombre entier attendu"),
         ({"landlord": "0"}, "« landlord » : valeur au moins égale à 1"),
         ({"updated_since": "hier"}, "« updated_since » : date et heure ISO 8601"),
@@ -399,5 +399,5 @@ def test_a_page_costs_the_same_number_of_queries(many, published, api, django_as
     # token, its last use, memberships, the page and its three many-to-many; for the rank filter, the
     # conflicts and the published versions.
     with django_assert_max_num_queries(10):
-        response = api(role, "/dossiers", limit=limit, priority="P1")
+        response = api(role, "/dossiers", limit=limit, rank="P1")
     assert response.status_code == 200 and response.json()["items"]

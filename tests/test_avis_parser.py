@@ -123,7 +123,7 @@ def test_seed_projects(seed_text):
         "VAR HABITAT",
         "VAR HABITAT",
     ]
-    assert [p["priority"] for p in projects] == ["P1", "P2", "P2", "P2", "P1", "P1", "P3"]
+    assert [p["rank"] for p in projects] == ["P1", "P2", "P2", "P2", "P1", "P1", "P3"]
     assert {p["verdict"] for p in projects} == {"favorable"}
 
 
@@ -148,14 +148,14 @@ def test_seed_decoded_from_bytes_and_as_json(seed_text):
     assert parsed == parse(seed_text)
     shown = json.loads(json.dumps(parsed.as_json(), ensure_ascii=False))
     assert shown["instructed_on"] == "2018-11-13"
-    assert shown["projects"][4]["priority"] == "P1"
+    assert shown["projects"][4]["rank"] == "P1"
 
 
 # Tolerance ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("rank", "priority", "retained"),
+    ("rank", "expected", "retained"),
     [
         ("P1", "P1", True),
         ("PI", "P1", True),
@@ -171,9 +171,9 @@ def test_seed_decoded_from_bytes_and_as_json(seed_text):
         ("Retenu", None, True),
     ],
 )
-def test_rank(rank, priority, retained):
+def test_rank(rank, expected, retained):
     parsed = parse_one(rank=rank)
-    assert (parsed.priority, parsed.retained) == (priority, retained)
+    assert (parsed.rank, parsed.retained) == (expected, retained)
 
 
 @pytest.mark.parametrize(
@@ -304,7 +304,7 @@ def test_any_number_of_projects(count):
     parsed = parse(document(*(project(n, rank=rank) for n, rank in zip(numbers, written, strict=True))))
     assert [p.number for p in parsed.projects] == list(numbers)
     assert [p.title for p in parsed.projects] == [f"PROJET NUMERO {n}" for n in numbers]
-    assert [p.priority for p in parsed.projects] == [ranks[rank] for rank in written]
+    assert [p.rank for p in parsed.projects] == [ranks[rank] for rank in written]
     assert parsed.projects[-1].remarks == f"Remarques sur le projet {count}."
 
 
@@ -441,7 +441,7 @@ def test_signatures_after_the_last_project_are_not_text():
     signatures = "\n\nFait à Marseille, le 13 novembre 2018\n\nPour la DREAL PACA\tPour l'AR Hlm PACA & Corse\n"
     parsed = parse(document(project(1), project(2)) + signatures)
     assert parsed.projects[-1].remarks == "Remarques sur le projet 2."
-    assert parsed.projects[-1].priority == "P1"
+    assert parsed.projects[-1].rank == "P1"
 
 
 # Errors ------------------------------------------------------------------------------------------
@@ -614,8 +614,8 @@ def check_outcome(text: str) -> None:
     assert parsed.projects
     for p in parsed.projects:
         assert p.verdict in {"favorable", "reserve", "defavorable"}
-        assert p.priority in {"P1", "P2", "P3", None}
-        assert p.retained or p.priority is None
+        assert p.rank in {"P1", "P2", "P3", None}
+        assert p.retained or p.rank is None
         assert p.title and p.landlord
 
 

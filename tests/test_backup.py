@@ -76,8 +76,8 @@ def restore(path: Path, *options: str) -> str:
 
 def opinion_edit(dossier: Dossier, by, **changes) -> None:
     opinion = dossier.opinion
-    values = {name: getattr(opinion, name) for name in ("verdict", "questions", "remarks", "retained", "priority")}
-    opinion_save(dossier=dossier, by=by, expected_version=opinion.version, **{**values, **changes})
+    values = {name: getattr(opinion, name) for name in ("verdict", "questions", "remarks", "retained", "rank")}
+    opinion_save(dossier=dossier, by=by, expected_revision=opinion.revision, **{**values, **changes})
 
 
 @pytest.fixture

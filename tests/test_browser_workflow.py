@@ -77,7 +77,7 @@ def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server,
     expect(page.get_by_text("Avis conjoint publié : version 1.")).to_be_visible()
     shot(page, "05-published")
     log_out(page)
-    assert JointOpinion.objects.get(committee=committee).content["projects"][0]["priority"] == "P2"
+    assert JointOpinion.objects.get(committee=committee).content["projects"][0]["rank"] == "P2"
 
     # The landlord reads the published opinion.
     log_in(page, base, "logirem")

@@ -27,9 +27,9 @@ NEW_OPINION = {
     "questions": "Questions revues par le comité.",
     "remarks": "Remarques revues par le comité.",
     "retained": "on",
-    "priority": "P2",
+    "rank": "P2",
 }
-OPINION_FIELDS = ("verdict", "questions", "remarks", "retained", "priority", "version")
+OPINION_FIELDS = ("verdict", "questions", "remarks", "retained", "rank", "revision")
 
 
 def check_refusal(response, expected) -> None:
@@ -75,11 +75,11 @@ def test_opinion_edit(cast, login, role):
     expected = OPINION_ACTION[role]
     before = opinion_values(cast.dossier)
     response = login(cast.users[role]).post(
-        reverse("opinion_edit", args=[cast.dossier.pk]), {**NEW_OPINION, "version": before["version"]}
+        reverse("opinion_edit", args=[cast.dossier.pk]), {**NEW_OPINION, "revision": before["revision"]}
     )
     if expected == DONE:
         check_redirect(response, reverse("dossier_detail", args=[cast.dossier.pk]))
-        assert opinion_values(cast.dossier) == {**NEW_OPINION, "retained": True, "version": before["version"] + 1}
+        assert opinion_values(cast.dossier) == {**NEW_OPINION, "retained": True, "revision": before["revision"] + 1}
     else:
         check_refusal(response, expected)
         assert opinion_values(cast.dossier) == before
@@ -161,7 +161,7 @@ DRAFT_CHANGES = {
     "signed by one institution": lambda cast: opinion_sign(dossier=cast.dossier, by=cast.users["member"]),
     "retained though unfavourable, as the admin allows": lambda cast: Opinion.objects.filter(
         dossier=cast.dossier
-    ).update(verdict="defavorable", retained=True, priority="P1"),
+    ).update(verdict="defavorable", retained=True, rank="P1"),
 }
 
 

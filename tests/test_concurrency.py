@@ -39,24 +39,24 @@ def together(work) -> list:
         return list(pool.map(run, range(THREADS)))
 
 
-def save(cast, expected_version: int, remarks: str) -> Opinion:
+def save(cast, expected_revision: int, remarks: str) -> Opinion:
     return opinion_save(
         dossier=cast.dossier,
         by=cast.users["member"],
-        expected_version=expected_version,
+        expected_revision=expected_revision,
         verdict="favorable",
         questions="",
         remarks=remarks,
         retained=True,
-        priority="P1",
+        rank="P1",
     )
 
 
 @pytest.mark.parametrize("first_opinion", [False, True], ids=["existing opinion", "first opinion"])
-def test_same_base_version_one_winner_and_nineteen_conflicts(cast, first_opinion):
+def test_same_base_revision_one_winner_and_nineteen_conflicts(cast, first_opinion):
     if first_opinion:
         cast.dossier.opinion.delete()
-    base = 0 if first_opinion else cast.dossier.opinion.version
+    base = 0 if first_opinion else cast.dossier.opinion.revision
 
     def attempt(index: int) -> str:
         try:
@@ -70,12 +70,12 @@ def test_same_base_version_one_winner_and_nineteen_conflicts(cast, first_opinion
     winners = [outcome for outcome in outcomes if outcome != "conflict"]
     assert (len(winners), outcomes.count("conflict")) == (1, THREADS - 1)
     opinion = Opinion.objects.get(dossier=cast.dossier)
-    assert (opinion.remarks, opinion.version) == (winners[0], base + 1)
-    print(f"\n{THREADS} threads, {THREADS} writes from version {base}: 1 winner, {THREADS - 1} conflicts")
+    assert (opinion.remarks, opinion.revision) == (winners[0], base + 1)
+    print(f"\n{THREADS} threads, {THREADS} writes from revision {base}: 1 winner, {THREADS - 1} conflicts")
 
 
 def test_retrying_editors_lose_no_update(cast):
-    base = cast.dossier.opinion.version
+    base = cast.dossier.opinion.revision
 
     def edit(index: int) -> tuple[list[tuple[int, str]], int]:
         """EDITS_PER_THREAD saves, each re-read and retried until it goes through."""
@@ -84,9 +84,9 @@ def test_retrying_editors_lose_no_update(cast):
             remarks = f"Membre {index}, modification {number}"
             while True:
                 attempts += 1
-                version = Opinion.objects.get(dossier=cast.dossier).version
+                revision = Opinion.objects.get(dossier=cast.dossier).revision
                 try:
-                    saved.append((save(cast, version, remarks).version, remarks))
+                    saved.append((save(cast, revision, remarks).revision, remarks))
                     break
                 except OpinionConflict:
                     continue
@@ -97,7 +97,7 @@ def test_retrying_editors_lose_no_update(cast):
     saved = sorted(save for thread_saves, _ in results for save in thread_saves)
     attempts = sum(thread_attempts for _, thread_attempts in results)
     opinion = Opinion.objects.get(dossier=cast.dossier)
-    history = set(opinion.history.filter(version__gt=base).values_list("version", "remarks"))
+    history = set(opinion.history.filter(revision__gt=base).values_list("revision", "remarks"))
     lost = [save for save in saved if save not in history]
     print(
         f"\n{THREADS} threads x {EDITS_PER_THREAD} edits: {attempts} writes attempted, {len(saved)} saved, "
@@ -105,6 +105,6 @@ def test_retrying_editors_lose_no_update(cast):
     )
     assert lost == []
     assert len(saved) == len(history) == THREADS * EDITS_PER_THREAD
-    # Every save got its own version, one after the other, and the last is the stored one.
-    assert [version for version, _ in saved] == list(range(base + 1, base + len(saved) + 1))
-    assert (opinion.version, opinion.remarks) == saved[-1]
+    # Every save got its own revision, one after the other, and the last is the stored one.
+    assert [revision for revision, _ in saved] == list(range(base + 1, base + len(saved) + 1))
+    assert (opinion.revision, opinion.remarks) == saved[-1]

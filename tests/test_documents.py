@@ -58,7 +58,7 @@ VARIED = {
             "questions": "Un *point* **important** et ^^souligné^^ ici.\n\nSecond paragraphe, ***les deux***.",
             "remarks": "- premier\n- deuxième **en gras**\n- troisième",
             "retained": True,
-            "priority": "P3",
+            "rank": "P3",
         },
         {
             "number": 2,
@@ -68,7 +68,7 @@ VARIED = {
             "questions": "Pourquoi 10 000 € ? Et les 3 < 4 & 5 > 2 ?",
             "remarks": "Budget *trop élevé*.",
             "retained": False,
-            "priority": None,
+            "rank": None,
         },
         {
             "number": 3,
@@ -78,7 +78,7 @@ VARIED = {
             "questions": "Intro :\n\n- a\n- b\n\nFin.",
             "remarks": "^^Souligné^^ au début.",
             "retained": True,
-            "priority": "P1",
+            "rank": "P1",
         },
     ],
 }
@@ -246,7 +246,7 @@ def test_docx_reads_back_to_the_same_projects(seed_content, name, draft):
 
 def test_docx_reads_back_verdicts_and_ranks():
     projects = parse(avis_text(docx_bytes(VARIED))).projects
-    assert [(p.verdict, p.priority, p.retained) for p in projects] == [
+    assert [(p.verdict, p.rank, p.retained) for p in projects] == [
         ("reserve", "P3", True),
         ("defavorable", None, False),
         ("favorable", "P1", True),
@@ -255,11 +255,11 @@ def test_docx_reads_back_verdicts_and_ranks():
 
 def test_a_dossier_retained_without_a_rank_reads_retained():
     """ "Retained" is carried, not guessed from the rank: a committee may retain a dossier without ranking it."""
-    unranked = {**VARIED, "dossiers_received": 1, "projects": [{**VARIED["projects"][2], "priority": None}]}
+    unranked = {**VARIED, "dossiers_received": 1, "projects": [{**VARIED["projects"][2], "rank": None}]}
     document = avis_text(docx_bytes(unranked))
     assert "Retenu, sans rang" in document and "Non retenu" not in document
     (project,) = parse(document).projects
-    assert (project.priority, project.retained) == (None, True)
+    assert (project.rank, project.retained) == (None, True)
 
 
 def test_docx_writes_the_markdown_as_word_formatting():
@@ -375,7 +375,7 @@ def hand_made_docx(content: dict) -> bytes:
             cell.paragraphs[0].add_run(label).underline = True
             for style, text in markdown_paragraphs(markdown):
                 cell.add_paragraph(text, style=None if style == "Normal" else style)
-        cells[7].text = f"Rang de classement parmi les dossiers retenus : {project['priority'] or 'Non retenu'}"
+        cells[7].text = f"Rang de classement parmi les dossiers retenus : {project['rank'] or 'Non retenu'}"
     output = io.BytesIO()
     document.save(output)
     return output.getvalue()

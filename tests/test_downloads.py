@@ -225,8 +225,8 @@ def working(request, cast):
     """The cast, with or without a version 1, its drafts changed since."""
     if request.param:
         request.getfixturevalue("published")
-    for title, (verdict, retained, priority) in DRAFTS.items():
-        Opinion.objects.filter(dossier__title=title).update(verdict=verdict, retained=retained, priority=priority)
+    for title, (verdict, retained, rank) in DRAFTS.items():
+        Opinion.objects.filter(dossier__title=title).update(verdict=verdict, retained=retained, rank=rank)
     cast.is_published = request.param
     return cast
 

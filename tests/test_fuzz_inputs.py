@@ -347,7 +347,7 @@ OPINION_FIELDS = {
     "questions": ["Le budget ?", "- un\n- deux"],
     "remarks": ["Un bon projet.", "^^souligné^^"],
     "retained": ["on", ""],
-    "priority": ["P1", "P2", "P3", ""],
+    "rank": ["P1", "P2", "P3", ""],
 }
 
 
@@ -363,7 +363,7 @@ OPINION_FIELDS = {
         "questions": "<script>alert(1)</script>\n\n[lien](javascript:alert(1))",
         "remarks": '"><img src=x onerror=alert(1)> <p style="x">',
         "retained": "on",
-        "priority": "P1",
+        "rank": "P1",
     },
     stale=False,
 )
@@ -371,8 +371,8 @@ def test_opinion_form_refuses_in_french_never_fails(cast, login, data, stale):
     client = login(cast.users["member"])
     dossier = cast.dossier
     with rolled_back():
-        version = Opinion.objects.get(dossier=dossier).version
-        response = client.post(reverse("opinion_edit", args=[dossier.pk]), data | {"version": version - stale})
+        revision = Opinion.objects.get(dossier=dossier).revision
+        response = client.post(reverse("opinion_edit", args=[dossier.pk]), data | {"revision": revision - stale})
         if response.status_code == 302:
             assert not injected(client.get(reverse("dossier_detail", args=[dossier.pk])))
             return

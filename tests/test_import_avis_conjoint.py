@@ -71,11 +71,11 @@ def test_dry_run_json_prints_the_document_and_writes_nothing(seed_file):
     shown = json.loads(run(seed_file, "--dry-run", "--json"))
     assert set(shown) == {"call", "region", "dossiers_received", "instructed_on", "projects"}
     assert {tuple(sorted(p)) for p in shown["projects"]} == {
-        ("landlord", "number", "priority", "questions", "remarks", "retained", "title", "verdict")
+        ("landlord", "number", "rank", "questions", "remarks", "retained", "title", "verdict")
     }
     assert shown["region"] == "AR Hlm PACA & Corse"
     assert (shown["dossiers_received"], shown["instructed_on"]) == (7, "2018-11-13")
-    assert [p["priority"] for p in shown["projects"]] == ["P1", "P2", "P2", "P2", "P1", "P1", "P3"]
+    assert [p["rank"] for p in shown["projects"]] == ["P1", "P2", "P2", "P2", "P1", "P1", "P3"]
     assert nothing_written()
 
 
@@ -111,8 +111,8 @@ def test_import_creates_the_committee_and_its_opinions(seed_file):
     assert dossiers[1].title == "PROTEGE-TOIT"
 
     opinions = Opinion.objects.order_by("dossier__number")
-    assert [o.priority for o in opinions] == ["P1", "P2", "P2", "P2", "P1", "P1", "P3"]
-    assert {(o.retained, o.verdict, o.version) for o in opinions} == {(True, "favorable", 1)}
+    assert [o.rank for o in opinions] == ["P1", "P2", "P2", "P2", "P1", "P1", "P3"]
+    assert {(o.retained, o.verdict, o.revision) for o in opinions} == {(True, "favorable", 1)}
     assert opinions[3].questions.startswith("Renouvellement")
 
     signatures = OpinionSignature.objects.values_list("opinion__dossier__number", "institution")
@@ -137,13 +137,13 @@ def test_importing_twice_changes_nothing(seed_file):
 
 def test_a_corrected_document_updates_only_what_changed(seed_file, corrected_file):
     run(seed_file)
-    before = {o.dossier.number: (o.version, o.updated_at, o.history.count()) for o in Opinion.objects.all()}
+    before = {o.dossier.number: (o.revision, o.updated_at, o.history.count()) for o in Opinion.objects.all()}
     dossiers = list(Dossier.objects.order_by("pk").values())
 
     output = run(corrected_file)
 
     assert "opinion 7" in output and "opinion 6" not in output
-    after = {o.dossier.number: (o.version, o.updated_at, o.history.count()) for o in Opinion.objects.all()}
+    after = {o.dossier.number: (o.revision, o.updated_at, o.history.count()) for o in Opinion.objects.all()}
     assert {n: after[n] for n in range(1, 7)} == {n: before[n] for n in range(1, 7)}
     version, _, history = after[7]
     assert (version, history) == (2, 2)

@@ -190,7 +190,7 @@ def test_committee_member_writes_saves_and_signs_the_opinion_with_the_keyboard(s
     fill(page, "#id_remarks", "Un projet utile, au budget à préciser.")
     tab_to(page, "#id_retained")
     page.keyboard.press("Space")
-    choose(page, "#id_priority", "P2")
+    choose(page, "#id_rank", "P2")
     tab_to(page, f"form[action='/dossiers/{dossier.pk}/avis/'] button[type=submit]")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Avis enregistré (version 1).")).to_be_visible()
@@ -200,7 +200,7 @@ def test_committee_member_writes_saves_and_signs_the_opinion_with_the_keyboard(s
     page.keyboard.press("Enter")
     expect(page.get_by_text("Avis signé pour AR Hlm PACA & Corse.")).to_be_visible()
     opinion = Dossier.objects.get(pk=dossier.pk).opinion
-    assert (opinion.verdict, opinion.retained, opinion.priority) == ("reserve", True, "P2")
+    assert (opinion.verdict, opinion.retained, opinion.rank) == ("reserve", True, "P2")
     assert opinion.questions == "Quel lien avec les CMP du territoire ?"
     assert list(opinion.signatures.values_list("institution__short_name", flat=True)) == ["AR Hlm PACA & Corse"]
 

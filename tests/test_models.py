@@ -18,17 +18,17 @@ def refused(create) -> bool:
     return False
 
 
-def test_priority_only_on_a_retained_dossier():
-    assert refused(lambda: OpinionFactory(retained=False, priority="P1"))
-    assert not refused(lambda: OpinionFactory(retained=False, priority=""))
-    assert not refused(lambda: OpinionFactory(retained=True, priority="P2"))
+def test_rank_only_on_a_retained_dossier():
+    assert refused(lambda: OpinionFactory(retained=False, rank="P1"))
+    assert not refused(lambda: OpinionFactory(retained=False, rank=""))
+    assert not refused(lambda: OpinionFactory(retained=True, rank="P2"))
 
 
-def test_several_dossiers_share_a_priority():
+def test_several_dossiers_share_a_rank():
     committee = CommitteeFactory()
     for _ in range(3):
-        OpinionFactory(dossier=DossierFactory(committee=committee), priority="P1")
-    assert Opinion.objects.filter(dossier__committee=committee, priority="P1").count() == 3
+        OpinionFactory(dossier=DossierFactory(committee=committee), rank="P1")
+    assert Opinion.objects.filter(dossier__committee=committee, rank="P1").count() == 3
 
 
 def test_one_opinion_per_dossier():

@@ -22,12 +22,12 @@ VALUES = {
     "questions": "Pourquoi ?",
     "remarks": "Un projet utile.",
     "retained": True,
-    "priority": "P2",
+    "rank": "P2",
 }
 
 
-def save(dossier, by, version, **changes):
-    return opinion_save(dossier=dossier, by=by, expected_version=version, **{**VALUES, **changes})
+def save(dossier, by, revision, **changes):
+    return opinion_save(dossier=dossier, by=by, expected_revision=revision, **{**VALUES, **changes})
 
 
 def sign_both(signatories, dossier):
@@ -37,32 +37,32 @@ def sign_both(signatories, dossier):
 
 def test_a_stale_save_is_refused_and_shows_what_was_saved(cast):
     member = cast.users["member"]
-    version = cast.dossier.opinion.version
-    save(cast.dossier, member, version, remarks="Première version")
+    revision = cast.dossier.opinion.revision
+    save(cast.dossier, member, revision, remarks="Première version")
     with pytest.raises(OpinionConflict) as conflict:
-        save(cast.dossier, member, version, remarks="Écrasement silencieux")
+        save(cast.dossier, member, revision, remarks="Écrasement silencieux")
     assert conflict.value.current.remarks == "Première version"
     assert Opinion.objects.get(dossier=cast.dossier).remarks == "Première version"
 
 
-def test_first_opinion_starts_from_version_zero(cast):
+def test_first_opinion_starts_from_revision_zero(cast):
     cast.other_dossier.opinion.delete()
     opinion = save(cast.other_dossier, cast.users["member"], 0)
-    assert opinion.version == 1
+    assert opinion.revision == 1
     with pytest.raises(OpinionConflict):
         save(cast.other_dossier, cast.users["member"], 0)
 
 
 def test_saving_the_same_text_writes_nothing(cast):
-    opinion = save(cast.dossier, cast.users["member"], cast.dossier.opinion.version)
+    opinion = save(cast.dossier, cast.users["member"], cast.dossier.opinion.revision)
     rows = opinion.history.count()
-    again = save(cast.dossier, cast.users["member"], opinion.version)
-    assert (again.version, again.history.count()) == (opinion.version, rows)
+    again = save(cast.dossier, cast.users["member"], opinion.revision)
+    assert (again.revision, again.history.count()) == (opinion.revision, rows)
 
 
-def test_not_retained_has_no_priority(cast):
-    opinion = save(cast.dossier, cast.users["member"], cast.dossier.opinion.version, retained=False)
-    assert opinion.priority == ""
+def test_not_retained_has_no_rank(cast):
+    opinion = save(cast.dossier, cast.users["member"], cast.dossier.opinion.revision, retained=False)
+    assert opinion.rank == ""
 
 
 def test_both_institutions_sign_then_a_change_clears_the_signatures(cast, signatories):
@@ -73,7 +73,7 @@ def test_both_institutions_sign_then_a_change_clears_the_signatures(cast, signat
     last_signer = signatories[cast.committee.ar_hlm]
     assert dossier.transitions.filter(to_state=Dossier.State.OPINION_SIGNED, by=last_signer).exists()
 
-    opinion = save(dossier, member, dossier.opinion.version, remarks="Corrigé")
+    opinion = save(dossier, member, dossier.opinion.revision, remarks="Corrigé")
     assert not opinion.signatures.exists()
     assert Dossier.objects.get(pk=dossier.pk).state == Dossier.State.IN_INSTRUCTION
 
@@ -95,7 +95,7 @@ def test_signing_rules(cast):
 def test_no_opinion_change_once_decided(cast):
     Dossier.objects.filter(pk=cast.dossier.pk).update(state=Dossier.State.RETAINED)
     with pytest.raises(ActionRefused, match="Retenu"):
-        save(cast.dossier, cast.users["member"], cast.dossier.opinion.version)
+        save(cast.dossier, cast.users["member"], cast.dossier.opinion.revision)
     with pytest.raises(ActionRefused):
         opinion_sign(dossier=cast.dossier, by=cast.users["member"])
 
@@ -104,7 +104,7 @@ def test_publication_checks_list_every_problem(cast):
     cast.committee.call.cap_per_project = 100000
     cast.committee.call.save()
     BudgetLine.objects.create(dossier=cast.dossier, year=1, funder="fsi", amount=150000)
-    Opinion.objects.filter(dossier=cast.other_dossier).update(verdict="defavorable", retained=True, priority="P3")
+    Opinion.objects.filter(dossier=cast.other_dossier).update(verdict="defavorable", retained=True, rank="P3")
     checks = publication_checks(cast.committee)
     messages = [check.message for check in checks]
     assert sum("n'est pas signé" in m for m in messages) == 4  # two dossiers, two institutions each
@@ -142,7 +142,7 @@ def test_publish_freezes_versions_and_notifies(cast, signatories, django_capture
         joint_opinion_publish(committee=cast.committee, by=member)
 
     dossier = Dossier.objects.get(pk=cast.dossier.pk)
-    save(dossier, member, dossier.opinion.version, remarks="Version corrigée")
+    save(dossier, member, dossier.opinion.revision, remarks="Version corrigée")
     sign_both(signatories, dossier)
     second = joint_opinion_publish(committee=cast.committee, by=member)
     assert second.version == 2
@@ -158,20 +158,20 @@ def test_snapshot_has_the_imported_shape(cast):
     content = committee_snapshot(cast.committee)
     assert set(content) == {"call", "region", "dossiers_received", "instructed_on", "letterheads", "projects"}
     assert set(content["projects"][0]) == {
-        "number", "title", "landlord", "verdict", "questions", "remarks", "retained", "priority",
+        "number", "title", "landlord", "verdict", "questions", "remarks", "retained", "rank",
     }  # fmt: skip
 
 
 def _post_opinion(client, dossier, **changes):
-    data = {**VALUES, "retained": "on", "version": dossier.opinion.version, **changes}
+    data = {**VALUES, "retained": "on", "revision": dossier.opinion.revision, **changes}
     return client.post(reverse("opinion_edit", args=[dossier.pk]), data)
 
 
 def test_the_second_editor_sees_the_first_ones_text(cast, login):
-    stale = cast.dossier.opinion.version
+    stale = cast.dossier.opinion.revision
     first = login(cast.users["member"])
     assert _post_opinion(first, cast.dossier, remarks="Texte du premier").status_code == 302
-    response = _post_opinion(first, cast.dossier, remarks="Texte du second", version=stale)
+    response = _post_opinion(first, cast.dossier, remarks="Texte du second", revision=stale)
     body = html.unescape(response.content.decode())
     assert response.status_code == 409
     assert "Texte du premier" in body and "Texte du second" in body
@@ -181,7 +181,7 @@ def test_the_second_editor_sees_the_first_ones_text(cast, login):
 
 def test_invalid_opinion_gets_french_errors(cast, login):
     client = login(cast.users["member"])
-    response = _post_opinion(client, cast.dossier, verdict="", priority="P9")
+    response = _post_opinion(client, cast.dossier, verdict="", rank="P9")
     body = html.unescape(response.content.decode())
     assert response.status_code == 400
     assert "Choisissez le sens de l'avis" in body

@@ -89,7 +89,7 @@ def _publish(committee, remarks: str) -> None:
                 "verdict": "reserve",
                 "questions": "Questions publiées",
                 "remarks": remarks,
-                "priority": None,
+                "rank": None,
             }
             for d in committee.dossiers.all()
         ],

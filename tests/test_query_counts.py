@@ -113,7 +113,8 @@ def grow(cast, start: int, stop: int) -> None:
     for i in range(start, stop):
         dossier.summary, dossier._history_user = f"Résumé {i}", users["landlord"]
         dossier.save()
-        opinion.remarks, opinion.version, opinion._history_user = f"Remarques {i}", opinion.version + 1, users["member"]
+        opinion.remarks, opinion._history_user = f"Remarques {i}", users["member"]
+        opinion.revision += 1
         opinion.save()
         DossierStrand.objects.create(dossier=dossier, strand="acces", year=i + 1, households=3)
         Territory.objects.create(dossier=dossier, department=f"{i:02d}")

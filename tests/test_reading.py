@@ -340,7 +340,7 @@ SURFACES: dict[str, Surface] = {
                                    DASHBOARD, sums=True),
     # The API.
     "api_dossiers": Surface(api("/dossiers?limit=200"), everywhere, {"dossier": in_api_list}),
-    "api_dossiers_by_rank": Surface(api("/dossiers?limit=200&priority={fact.row[1]}"), everywhere,
+    "api_dossiers_by_rank": Surface(api("/dossiers?limit=200&rank={fact.row[1]}"), everywhere,
                                     {"ranked_opinion": in_api_list}),
     "api_dossier": Surface(api("/dossiers/{fact.dossier.pk}"), everywhere,
                            {"dossier": lambda page, fact: page.json.get("title") == fact.text}),
@@ -409,7 +409,7 @@ def world(cast, django_capture_on_commit_callbacks) -> World:
 
     # An opinion signed and published in version 1, then reworked: its working copy says something else.
     reworked = dossier("Projet kestrelle", landlord_a, Dossier.State.OPINION_SIGNED, "kestrelle")
-    opinion = OpinionFactory(dossier=reworked, verdict="favorable", priority="P2", remarks="Remarques cendrillac")
+    opinion = OpinionFactory(dossier=reworked, verdict="favorable", rank="P2", remarks="Remarques cendrillac")
     for signed in Opinion.objects.filter(dossier__committee=committee):
         for institution in committee.institutions:
             OpinionSignature.objects.create(opinion=signed, institution=institution, signed_by=users["member"])
@@ -419,7 +419,7 @@ def world(cast, django_capture_on_commit_callbacks) -> World:
         policies.committee_members(access, committee) or any(policies.carrier_staff(access, d) for d in in_version)
     ))  # fmt: skip
     world.add("its section of version 1", ("section",), reworked, version, "cendrillac")
-    opinion.verdict, opinion.priority, opinion.remarks = "reserve", "", "Remarques ombrelune"
+    opinion.verdict, opinion.rank, opinion.remarks = "reserve", "", "Remarques ombrelune"
     opinion.save()
     # Reworked, its signatures are cleared (as opinion_save does); one institution signs it again.
     OpinionSignature.objects.filter(opinion=opinion).delete()

@@ -81,7 +81,7 @@ def _digest() -> str:
         Territory.objects.values_list(*OF_DOSSIER, "department", "commune", "qpv", "qpv_name"),
         BudgetLine.objects.values_list(*OF_DOSSIER, "year", "funder", "label", "amount"),
         StateTransition.objects.values_list(*OF_DOSSIER, "at", "from_state", "to_state", "by__username", "message"),
-        Opinion.objects.values_list(*OF_DOSSIER, "verdict", "questions", "remarks", "retained", "priority"),
+        Opinion.objects.values_list(*OF_DOSSIER, "verdict", "questions", "remarks", "retained", "rank"),
         OpinionSignature.objects.values_list(*OF_OPINION, "institution__name", "signed_by__username", "signed_at"),
         Decision.objects.values_list(*OF_DOSSIER, "outcome", "amount_granted", "conditions", "notified_at"),
         Agreement.objects.values_list(*OF_DOSSIER, "amount", "signed_on", "starts_on", "ends_on"),
@@ -172,10 +172,10 @@ def test_rows_pass_model_validation(generated):
 
 def test_opinions_and_decisions_follow_the_rules(generated):
     opinions = Opinion.objects.all()
-    assert not opinions.filter(retained=False).exclude(priority="").exists()
-    assert not opinions.filter(retained=True, priority="").exists()
+    assert not opinions.filter(retained=False).exclude(rank="").exists()
+    assert not opinions.filter(retained=True, rank="").exists()
     assert not opinions.filter(retained=True, verdict=Verdict.UNFAVORABLE).exists()
-    assert set(opinions.filter(retained=True).values_list("priority", flat=True)) == {"P1", "P2", "P3"}
+    assert set(opinions.filter(retained=True).values_list("rank", flat=True)) == {"P1", "P2", "P3"}
     # Every dossier past the committee has an opinion signed by both co-chairing institutions.
     signed = Dossier.objects.exclude(state__in=["brouillon", "depose", "incomplet", "instruction", "retire"])
     assert not signed.annotate(n=Count("opinion__signatures")).exclude(n=2).exists()
@@ -185,9 +185,7 @@ def test_opinions_and_decisions_follow_the_rules(generated):
     assert not decisions.filter(outcome="retenu", amount_granted__isnull=True).exists()
     assert not decisions.filter(amount_granted__gt=F("dossier__call__cap_per_project")).exists()
     published = JointOpinion.objects.all()
-    assert all(
-        project["priority"] in {None, "P1", "P2", "P3"} for jo in published for project in jo.content["projects"]
-    )
+    assert all(project["rank"] in {None, "P1", "P2", "P3"} for jo in published for project in jo.content["projects"])
 
 
 def test_budgets_add_up(generated):

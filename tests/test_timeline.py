@@ -32,12 +32,12 @@ def _reserve(cast):
     opinion_save(
         dossier=cast.dossier,
         by=member,
-        expected_version=cast.dossier.opinion.version,
+        expected_revision=cast.dossier.opinion.revision,
         verdict="reserve",
         questions="Q",
         remarks="R",
         retained=False,
-        priority="",
+        rank="",
     )
     return member
 

@@ -15,6 +15,7 @@ from core.models import (
     Call,
     Decision,
     Dossier,
+    JointOpinion,
     Membership,
     Opinion,
     Organisation,
@@ -27,7 +28,7 @@ from core.services.dashboards import dashboard
 from core.services.decisions import decision_clear, decision_record, decisions_notify
 from core.services.dossiers import DraftRefused, dossier_save_draft, dossier_withdraw
 from core.services.followup import report_review, tranche_pay
-from core.services.joint_opinions import committee_snapshot, joint_opinion_publish, publication_checks
+from core.services.joint_opinions import committee_snapshot, joint_opinion_publish, publication_checks, snapshot_digest
 from core.services.opinions import opinion_save
 from core.workflow import (
     ACTIONS,
@@ -121,8 +122,8 @@ def test_a_recorded_decision_freezes_the_dossier_and_its_opinion(signed, login):
         dossier_withdraw(dossier=dossier, by=cast.users["landlord"])
     with pytest.raises(ActionRefused, match="figés"):
         opinion_save(
-            dossier=dossier, by=cast.users["member"], expected_version=dossier.opinion.version,
-            verdict="favorable", questions="", remarks="Changé", retained=True, priority="P1",
+            dossier=dossier, by=cast.users["member"], expected_revision=dossier.opinion.revision,
+            verdict="favorable", questions="", remarks="Changé", retained=True, rank="P1",
         )  # fmt: skip
     assert "opinion.write" not in available(Access(cast.users["member"]), dossier)
     page = text(client.get(reverse("dossier_detail", args=[dossier.pk])))
@@ -162,11 +163,27 @@ def test_the_notify_page_says_which_dossier_failed(signed, login):
 
 
 def test_retained_is_carried_not_guessed_from_the_rank(cast, login):
-    Opinion.objects.filter(dossier=cast.dossier).update(verdict="favorable", retained=True, priority="")
+    Opinion.objects.filter(dossier=cast.dossier).update(verdict="favorable", retained=True, rank="")
     (project,) = [p for p in committee_snapshot(cast.committee)["projects"] if p["number"] == cast.dossier.number]
-    assert (project["retained"], project["priority"]) == (True, None)
+    assert (project["retained"], project["rank"]) == (True, None)
     page = text(login(cast.users["member"]).get(reverse("dossier_detail", args=[cast.dossier.pk])))
     assert "Retenu, sans rang" in page and "Non retenu" not in page
+
+
+def test_a_version_published_before_the_rank_had_its_name_still_reads_its_rank(cast, login):
+    content = committee_snapshot(cast.committee)
+    for project in content["projects"]:
+        project["priority"] = project.pop("rank")
+    JointOpinion.objects.create(
+        committee=cast.committee, version=1, source="publication", content=content, sha256=snapshot_digest(content)
+    )
+    # The draft moves on: what the landlord reads can only come from the frozen version.
+    Opinion.objects.filter(dossier=cast.dossier).update(rank="P3")
+    client = login(cast.users["landlord"])
+    page = text(client.get(reverse("dossier_detail", args=[cast.dossier.pk])))
+    assert "P1" in page and "P3" not in page
+    dossiers = client.get("/api/v1/dossiers", {"rank": "P1"}).json()["items"]
+    assert [d["id"] for d in dossiers] == [cast.dossier.pk]
 
 
 def test_the_secretariat_never_sits_on_a_committee(cast):
@@ -259,7 +276,7 @@ def test_a_draft_report_stays_its_landlords(renewal, login, role):
 
 def test_the_national_selection_hides_what_an_observer_may_not_read(signed, login):
     cast = signed
-    Opinion.objects.filter(dossier=cast.dossier).update(verdict="favorable", retained=True, priority="P1")
+    Opinion.objects.filter(dossier=cast.dossier).update(verdict="favorable", retained=True, rank="P1")
     record(cast, cast.dossier, amount=Decimal("77777"))
     body = text(login(cast.users["observer"]).get(reverse("call_selection", args=[cast.committee.call.pk])))
     amount = re.compile(r"77\s777")

@@ -3,7 +3,7 @@ from core.models.calls import Call, Committee, Public, Strand
 from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand, StateTransition, Territory
 from core.models.exchanges import ExpertRequest, Message, Note
 from core.models.followup import Agreement, Decision, PaymentTranche, Report, ReportHouseholds, ReportSpend
-from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignature, Priority, Verdict
+from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
 from core.models.organisations import Membership, Organisation
 
 __all__ = [
@@ -26,8 +26,8 @@ __all__ = [
     "OpinionSignature",
     "Organisation",
     "PaymentTranche",
-    "Priority",
     "Public",
+    "Rank",
     "Report",
     "ReportHouseholds",
     "ReportSpend",

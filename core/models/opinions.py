@@ -15,7 +15,7 @@ class Verdict(models.TextChoices):
 SMILEYS = {Verdict.FAVORABLE: "☺", Verdict.RESERVED: "😐", Verdict.UNFAVORABLE: "☹"}
 
 
-class Priority(models.TextChoices):
+class Rank(models.TextChoices):
     P1 = "P1", "P1"
     P2 = "P2", "P2"
     P3 = "P3", "P3"
@@ -31,9 +31,10 @@ class Opinion(models.Model):
     questions = models.TextField("questions soulevées", blank=True)
     remarks = models.TextField("remarques / avis global", blank=True)
     retained = models.BooleanField("retenu", default=False)
-    priority = models.CharField("rang de classement", max_length=2, choices=Priority.choices, blank=True)
+    rank = models.CharField("rang de classement", max_length=2, choices=Rank.choices, blank=True)
     # Incremented on every save so that a second editor working on a stale copy is refused.
-    version = models.PositiveIntegerField("version", default=1)
+    # Counts the saves, so that an editor does not overwrite unawares what another saved meanwhile.
+    revision = models.PositiveIntegerField("révision", default=1)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
     history = HistoricalRecords(verbose_name="historique de l'avis")
@@ -42,7 +43,7 @@ class Opinion(models.Model):
         verbose_name = "avis du comité"
         verbose_name_plural = "avis du comité"
         constraints = [
-            models.CheckConstraint(condition=Q(priority="") | Q(retained=True), name="priority_only_when_retained"),
+            models.CheckConstraint(condition=Q(rank="") | Q(retained=True), name="rank_only_when_retained"),
         ]
 
     def __str__(self) -> str:

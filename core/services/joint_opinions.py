@@ -36,10 +36,16 @@ def published_projects(committee_ids) -> dict[tuple[int, int], dict]:
     return projects
 
 
+def project_rank(project: dict) -> str | None:
+    """The rank of a project of a published version. Versions are frozen with their SHA-256, so those published
+    before the rank had this name keep the key they were published with."""
+    return project["rank"] if "rank" in project else project.get("priority")
+
+
 def version_projects(committee_id: int, content: dict, version: int, uuid) -> dict[tuple[int, int], dict]:
     """The projects of one published version, as published_projects() gives them."""
     return {
-        (committee_id, project["number"]): {**project, "version": version, "uuid": uuid}
+        (committee_id, project["number"]): {**project, "rank": project_rank(project), "version": version, "uuid": uuid}
         for project in content["projects"]
     }
 
@@ -113,7 +119,7 @@ def _dossier_checks(dossier: Dossier, institutions, cap: Decimal | None, signers
                 who=f"{WRITERS} le corrigent.",
             )
         )
-    if opinion.retained and not opinion.priority:
+    if opinion.retained and not opinion.rank:
         problems.append(Check("retenu sans rang de classement (P1, P2 ou P3).", who=f"{WRITERS} le classent."))
     requested = sum(
         (line.amount for line in dossier.budget_lines.all() if line.funder in BudgetLine.PROGRAMME_FUNDERS),
@@ -168,7 +174,7 @@ def _project(dossier: Dossier) -> dict:
         "remarks": opinion.remarks,
         # Carried, not inferred from the rank: a committee may retain a dossier without ranking it.
         "retained": opinion.retained,
-        "priority": opinion.priority or None,
+        "rank": opinion.rank or None,
     }
 
 

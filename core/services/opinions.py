@@ -7,7 +7,7 @@ from core.permissions import Access
 from core.services.dossiers import dossier_transition, locked
 from core.workflow import check
 
-FIELDS = ("verdict", "questions", "remarks", "retained", "priority")
+FIELDS = ("verdict", "questions", "remarks", "retained", "rank")
 
 
 class OpinionConflict(Exception):
@@ -23,24 +23,24 @@ class OpinionRefused(Exception):
 
 
 @transaction.atomic
-def opinion_save(*, dossier: Dossier, by, expected_version: int, **values) -> Opinion:
-    """Save the opinion if nobody saved it since `expected_version` (0: no opinion yet).
+def opinion_save(*, dossier: Dossier, by, expected_revision: int, **values) -> Opinion:
+    """Save the opinion if nobody saved it since `expected_revision` (0: no opinion yet).
 
     A change clears the signatures: what was signed is no longer what is written.
     """
     dossier = locked(dossier)
     check(by, "opinion.write", dossier)
     opinion = Opinion.objects.select_for_update().filter(dossier=dossier).first()
-    if (opinion.version if opinion else 0) != expected_version:
+    if (opinion.revision if opinion else 0) != expected_revision:
         raise OpinionConflict(opinion)
-    opinion = opinion or Opinion(dossier=dossier, version=0)
+    opinion = opinion or Opinion(dossier=dossier, revision=0)
     if not values.get("retained"):
-        values["priority"] = ""
+        values["rank"] = ""
     if opinion.pk and all(getattr(opinion, name) == values[name] for name in FIELDS):
         return opinion
     for name in FIELDS:
         setattr(opinion, name, values[name])
-    opinion.version += 1
+    opinion.revision += 1
     opinion.full_clean()
     opinion._history_user = by
     opinion.save()

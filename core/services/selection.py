@@ -66,7 +66,7 @@ def selection(call: Call, access: Access) -> Selection:
             granted=Sum("decision__amount_granted", default=Decimal(0), filter=decisions),
             to_notify=Count("decision", filter=Q(decision__notified_at__isnull=True) & decisions),
             retained=Count("opinion", filter=Q(opinion__retained=True)),
-            unranked=Count("opinion", filter=Q(opinion__retained=True, opinion__priority="")),
+            unranked=Count("opinion", filter=Q(opinion__retained=True, opinion__rank="")),
             **{name: Count("pk", filter=condition) for name, condition in over.items()},
         )
     )

@@ -112,7 +112,9 @@ def dossier_timeline(dossier: Dossier, *, with_opinion: bool, audit: Q | None = 
         events += _record_events(parts, model, title, describe=lambda r: str(r.instance))
     if with_opinion:
         opinion_records = Opinion.history.filter(dossier_id=dossier.pk).select_related("history_user")
-        events += _record_events(opinion_records, Opinion, "Avis du comité", describe=lambda r: f"version {r.version}")
+        events += _record_events(
+            opinion_records, Opinion, "Avis du comité", describe=lambda r: f"révision {r.revision}"
+        )
         signatures = OpinionSignature.objects.filter(opinion__dossier=dossier).select_related(
             "institution", "signed_by"
         )
