@@ -6,11 +6,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.models import Attachment, Dossier, Organisation
+from core.models import Attachment, Committee, Dossier, Organisation
 from core.permissions import Access
 from core.services.attachments import AttachmentRefused, attachment_add
 from core.services.dossiers import DraftRefused, dossier_create, dossier_save_draft
-from core.workflow import guard, guard_who
+from core.workflow import allows, guard, guard_who
 from front.forms import AttachmentForm, BudgetFormSet, DossierCreateForm, DossierForm, StrandFormSet, TerritoryFormSet
 
 
@@ -25,7 +25,14 @@ def editable_dossier(access: Access, pk: int) -> Dossier:
 def dossier_new(request: HttpRequest) -> HttpResponse:
     access = Access(request.user)
     guard_who(access, "committee.create_dossier")
-    form = DossierCreateForm(request.POST or None, landlords=Organisation.objects.filter(pk__in=access.landlord_ids))
+    # The committees that take a new dossier from this user now, as the workflow says.
+    committees = Committee.objects.select_related("call")
+    open_to_it = [c.pk for c in committees if allows(access, "committee.create_dossier", c)]
+    form = DossierCreateForm(
+        request.POST or None,
+        committees=committees.filter(pk__in=open_to_it),
+        landlords=Organisation.objects.filter(pk__in=access.landlord_ids),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         dossier = dossier_create(

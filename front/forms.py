@@ -3,7 +3,6 @@ from django.contrib.auth.models import User
 
 from core.models import (
     BudgetLine,
-    Call,
     Committee,
     Dossier,
     DossierStrand,
@@ -69,11 +68,9 @@ class DossierCreateForm(forms.Form):
         label="Nom du projet", max_length=500, error_messages={"required": "Donnez un nom au projet."}
     )
 
-    def __init__(self, *args, landlords, **kwargs):
+    def __init__(self, *args, committees, landlords, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["committee"].queryset = Committee.objects.filter(call__status=Call.Status.OPEN).select_related(
-            "call"
-        )
+        self.fields["committee"].queryset = committees
         self.fields["committee"].label_from_instance = lambda c: f"{c.call.title} — {c.name}"
         self.fields["landlord"].queryset = landlords
 
