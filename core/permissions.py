@@ -200,6 +200,17 @@ class Access:
         """The agreement, its payments and the reports still being written: the landlord's and the secretariat's."""
         return self.carries(dossier) or self.is_secretariat
 
+    @property
+    def follows_any(self) -> bool:
+        """Whether can_follow may hold for some dossier: whether payments mean anything to this reader."""
+        return self.is_secretariat or bool(self.landlord_ids)
+
+    def followed(self) -> Q:
+        """can_follow as a filter on dossiers, for the sums of payments."""
+        if self.is_secretariat:
+            return Q()
+        return carried_by(self.landlord_ids) if self.landlord_ids else Q(pk__in=[])
+
     def can_read_decision(self, decision) -> bool:
         """The national decision is the secretariat's until notified; then everyone who sees the dossier reads it."""
         return decision.notified_at is not None or self.reads_recorded_decisions

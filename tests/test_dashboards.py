@@ -1,10 +1,11 @@
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from core.models import BudgetLine, Decision, Dossier, DossierStrand, Public
+from core.models import Agreement, BudgetLine, Decision, Dossier, DossierStrand, PaymentTranche, Public
 from core.permissions import Access
 from core.services.dashboards import dashboard
 from tests.access import LOGIN, check_refusal, text
@@ -32,6 +33,11 @@ def figures(cast):
         dossier=dossier, outcome="retenu", amount_granted=Decimal("800"), notified_at="2019-01-01T00:00Z"
     )
     Decision.objects.create(dossier=cast.other_dossier, outcome="retenu", amount_granted=Decimal("5"))
+    for carried, paid in ((dossier, "100"), (cast.other_dossier, "200")):
+        agreement = Agreement.objects.create(
+            dossier=carried, amount=Decimal(paid), starts_on=date(2019, 3, 1), ends_on=date(2022, 3, 1)
+        )
+        PaymentTranche.objects.create(agreement=agreement, order=1, amount=Decimal(paid), paid_on=date(2019, 4, 1))
     return cast
 
 
@@ -46,9 +52,15 @@ def test_figures_are_exact(figures):
     assert observed["Dossiers par public"] == {"sortants de prison": 1}
     assert observed["Ménages promis par volet"] == {"Accès": 12, "Maintien": 0, "Mutation": 0}
     # Only notified decisions count as granted to an observer; own funds are not asked of the programme.
-    assert observed["Montants (€)"] == {"Demandé": Decimal("1000.25"), "Accordé": Decimal("800"), "Versé": Decimal(0)}
+    # Payments are the landlord's and the secretariat's business (Access.can_follow): no "Versé" for the others.
+    assert observed["Montants (€)"] == {"Demandé": Decimal("1000.25"), "Accordé": Decimal("800")}
     # The secretariat reads the decisions it recorded and has not notified yet, as on the national selection.
-    assert charts("secretariat")["Montants (€)"]["Accordé"] == Decimal("805")
+    assert charts("secretariat")["Montants (€)"] == {
+        "Demandé": Decimal("1000.25"), "Accordé": Decimal("805"), "Versé": Decimal("300"),
+    }  # fmt: skip
+    # A landlord sums what it was paid, not what the other landlord of the same committee was.
+    assert charts("landlord")["Montants (€)"]["Versé"] == Decimal("100")
+    assert "Versé" not in charts("member")["Montants (€)"]
 
 
 @pytest.mark.parametrize("role", ROLES)

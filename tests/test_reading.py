@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
@@ -31,6 +32,7 @@ from django.urls import reverse
 from core import policies
 from core.audit import action_label
 from core.models import (
+    Agreement,
     Call,
     Committee,
     Dossier,
@@ -41,6 +43,7 @@ from core.models import (
     Opinion,
     OpinionSignature,
     Organisation,
+    PaymentTranche,
     Public,
     Report,
     Territory,
@@ -140,6 +143,7 @@ READS: dict[str, Callable[[Access, Fact], bool]] = {
         and fact.dossier.reports.filter(access.reports(fact.dossier), pk=fact.obj.pk).exists()
     ),
     "message": lambda access, fact: sees(access, fact.dossier) and access.can_read_thread(fact.dossier),
+    "payment": lambda access, fact: sees(access, fact.dossier) and access.can_follow(fact.dossier),
     "expert_request": lambda access, fact: (
         sees(access, fact.dossier)
         and (access.can_read_opinion_draft(fact.dossier) or policies.asked_expert(access, fact.obj))
@@ -218,12 +222,12 @@ def api_ids(page: Page) -> set[int]:
 
 
 def figure(chart: str, label: str) -> Callable[[Page], Decimal]:
-    """A dashboard's figure, from the table that goes with each chart."""
+    """A dashboard's figure, from the table that goes with each chart (none when the chart has no such row)."""
 
     def read(page: Page) -> Decimal:
         table = page.text.split(f"<caption>{chart}</caption>", 1)[1]
-        cell = re.search(rf'<th scope="row">{re.escape(label)}</th><td>([^<]*)</td>', table)[1]
-        return Decimal(digits(cell).removesuffix("€").replace(",", ".") or 0)
+        cell = re.search(rf'<th scope="row">{re.escape(label)}</th><td>([^<]*)</td>', table)
+        return Decimal(digits(cell[1]).removesuffix("€").replace(",", ".") or 0) if cell else Decimal(0)
 
     return read
 
@@ -293,6 +297,7 @@ submitted = lambda fact: fact.dossier.state != Dossier.State.DRAFT  # noqa: E731
 DASHBOARD = {
     "dossier": counted,
     "decision": figure("Montants (€)", "Accordé"),
+    "payment": figure("Montants (€)", "Versé"),
     "sent_report": figure("Ménages accompagnés (bilans) par volet", "Accès"),
 }
 published_section = lambda page, fact: any(  # noqa: E731
@@ -311,7 +316,8 @@ SURFACES: dict[str, Surface] = {
         "signature": lambda page, fact: "Avis signé pour" in page.text,
         "decision": lambda page, fact: fact.trail in page.text}),
     "dossier_followup": Surface(url("dossier_followup", dossier_pk),
-                                lambda access, fact: fact.dossier.state in WITH_REPORTS, {"report": shown_text}),
+                                lambda access, fact: fact.dossier.state in WITH_REPORTS,
+                                {"report": shown_text, "payment": shown_amount}),
     "dossier_exchanges": Surface(url("dossier_exchanges", dossier_pk), everywhere,
                                  {"message": shown_text, "expert_request": shown_text, "note": shown_text}),
     # Lists, the national selection and the published avis conjoint.
@@ -481,6 +487,14 @@ def world(cast, django_capture_on_commit_callbacks) -> World:
         report.households.create(strand="acces", households=households)
         kinds = ("report", "sent_report") if Report.objects.filter(SENT_REPORTS, pk=report.pk).exists() else ("report",)
         world.add(f"report {year} ({state})", kinds, followed, report, f"{entries} entrées", value=households)
+    # Its agreement, and a tranche paid of an amount found nowhere else.
+    agreement = Agreement.objects.create(
+        dossier=followed, amount=Decimal(2718281), starts_on=date(2019, 1, 1), ends_on=date(2022, 1, 1)
+    )
+    paid = PaymentTranche.objects.create(
+        agreement=agreement, order=1, amount=Decimal(2718281), paid_on=date(2019, 2, 1)
+    )
+    world.add("tranche paid", ("payment",), followed, paid, "2718281", value=Decimal(2718281))
 
     # The thread: landlord A writes to the committee (its member in conflict on A is not told), a member to landlord B.
     for thread, author in ((cast.dossier, users["landlord"]), (cast.other_dossier, users["member"])):

@@ -34,7 +34,8 @@ def dashboard(dossiers: QuerySet[Dossier], access: Access) -> tuple[int, list[Ch
     """The number of dossiers and the charts. Every query is an aggregate over these dossiers: the national
     dashboard reads the whole programme, so none of them joins more than its figures need. The amounts granted are
     those of the decisions this reader reads (Access.decisions), as the national selection sums them; the reports
-    counted are those sent (SENT_REPORTS)."""
+    counted are those sent (SENT_REPORTS); the amounts paid, those of the dossiers this reader follows
+    (Access.followed), as the dossier page shows them, and for no one else."""
     states = dict(Dossier.State.choices)
     by_state = list(dossiers.values("state").annotate(n=Count("pk"), requested=Sum("requested")).order_by("state"))
     by_public = Public.objects.filter(dossiers__in=dossiers).annotate(n=Count("dossiers")).order_by("-n", "name")[:12]
@@ -55,10 +56,12 @@ def dashboard(dossiers: QuerySet[Dossier], access: Access) -> tuple[int, list[Ch
     requested = sum((row["requested"] for row in by_state), Decimal(0))
     decided = Decision.objects.filter(access.decisions(), dossier__in=dossiers)
     granted = decided.aggregate(total=Sum("amount_granted"))["total"]
-    paid = PaymentTranche.objects.filter(agreement__dossier__in=dossiers, paid_on__isnull=False).aggregate(
-        total=Sum("amount")
-    )["total"]
-    money = (("Demandé", requested), ("Accordé", granted), ("Versé", paid))
+    money = [("Demandé", requested), ("Accordé", granted)]
+    if access.follows_any:
+        paid = PaymentTranche.objects.filter(
+            agreement__dossier__in=dossiers.filter(access.followed()), paid_on__isnull=False
+        ).aggregate(total=Sum("amount"))["total"]
+        money.append(("Versé", paid))
     return sum(row["n"] for row in by_state), [
         Chart("Dossiers par état", [(states[row["state"]], row["n"]) for row in by_state]),
         Chart("Dossiers par public", [(public.name, public.n) for public in by_public]),
