@@ -51,7 +51,7 @@ def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server,
     page.get_by_text("Dossier retenu").click()
     page.get_by_label("Rang de classement parmi les dossiers retenus").select_option("P2")
     page.get_by_role("button", name="Enregistrer l'avis").click()
-    expect(page.get_by_text("Avis enregistré (version 1).")).to_be_visible()
+    expect(page.get_by_text("Avis enregistré (révision 1).")).to_be_visible()
     page.get_by_role("button", name="Signer l'avis pour AR Hlm PACA & Corse").click()
     expect(page.get_by_text("Avis signé pour AR Hlm PACA & Corse.")).to_be_visible()
     shot(page, "03-arhlm-signed")

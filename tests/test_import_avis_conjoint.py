@@ -71,7 +71,7 @@ def test_dry_run_json_prints_the_document_and_writes_nothing(seed_file):
     shown = json.loads(run(seed_file, "--dry-run", "--json"))
     assert set(shown) == {"call", "region", "dossiers_received", "instructed_on", "projects"}
     assert {tuple(sorted(p)) for p in shown["projects"]} == {
-        ("landlord", "number", "rank", "questions", "remarks", "retained", "title", "verdict")
+        ("landlord", "number", "questions", "rank", "remarks", "retained", "title", "verdict")
     }
     assert shown["region"] == "AR Hlm PACA & Corse"
     assert (shown["dossiers_received"], shown["instructed_on"]) == (7, "2018-11-13")

@@ -193,7 +193,7 @@ def test_committee_member_writes_saves_and_signs_the_opinion_with_the_keyboard(s
     choose(page, "#id_rank", "P2")
     tab_to(page, f"form[action='/dossiers/{dossier.pk}/avis/'] button[type=submit]")
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Avis enregistré (version 1).")).to_be_visible()
+    expect(page.get_by_text("Avis enregistré (révision 1).")).to_be_visible()
 
     skip_to_content(page)
     tab_to(page, f"form[action='/dossiers/{dossier.pk}/avis/signer/'] button")
