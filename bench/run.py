@@ -269,18 +269,18 @@ def measure(trials: int) -> dict:
 def _documents(committee, trials: int) -> dict:
     """The avis conjoint of 50 dossiers: the largest committee's first 50 projects."""
     from core.services.joint_opinions import committee_snapshot
-    from documents.avis_content import avis_context
-    from documents.avis_docx import avis_docx
-    from documents.avis_pdf import avis_pdf
+    from documents.joint_opinion_content import joint_opinion_context
+    from documents.joint_opinion_docx import joint_opinion_docx
+    from documents.joint_opinion_pdf import joint_opinion_pdf
 
     content = committee_snapshot(committee)
     content["projects"] = content["projects"][:50]
-    context = avis_context(content, committee=committee)
-    avis_pdf(context)  # fonts and styles load once per process
+    context = joint_opinion_context(content, committee=committee)
+    joint_opinion_pdf(context)  # fonts and styles load once per process
     return {
         "avis_projects": len(content["projects"]),
-        "avis_docx_seconds": round(_median_ms(lambda: avis_docx(context), max(3, trials // 5)) / 1000, 3),
-        "avis_pdf_seconds": round(_median_ms(lambda: avis_pdf(context), max(3, trials // 5)) / 1000, 3),
+        "avis_docx_seconds": round(_median_ms(lambda: joint_opinion_docx(context), max(3, trials // 5)) / 1000, 3),
+        "avis_pdf_seconds": round(_median_ms(lambda: joint_opinion_pdf(context), max(3, trials // 5)) / 1000, 3),
     }
 
 

@@ -23,8 +23,8 @@ from core.models import (
 )
 from core.services.budgets import requested_refresh
 from demo.auth import DEMO_GROUP
-from documents.avis_import import joint_opinion_import
-from documents.avis_parser import decode, parse
+from documents.joint_opinion_import import joint_opinion_import
+from documents.joint_opinion_parser import decode, parse
 
 DATA = Path(__file__).resolve().parent / "data"
 SEED = DATA / "avis-conjoint-paca-2018.txt"

@@ -15,7 +15,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from documents.avis_parser import ParseError, decode
+from documents.joint_opinion_parser import ParseError, decode
 
 TAGS = (("bold", "strong"), ("italic", "em"), ("underline", "u"))
 
@@ -122,5 +122,5 @@ def docx_text(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def avis_text(data: bytes) -> str:
+def joint_opinion_text(data: bytes) -> str:
     return docx_text(data) if is_docx(data) else decode(data)

@@ -22,7 +22,7 @@ from core.services.joint_opinions import (
     published_projects,
 )
 from core.workflow import allows, guard
-from documents.avis_content import avis_context
+from documents.joint_opinion_content import joint_opinion_context
 
 PER_PAGE = 50
 
@@ -197,6 +197,6 @@ def joint_opinion_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
         {
             "title": f"Avis conjoint — {content['region']} — version {joint_opinion.version}",
             "joint_opinion": joint_opinion,
-            **avis_context(content, committee=joint_opinion.committee, projects=projects),
+            **joint_opinion_context(content, committee=joint_opinion.committee, projects=projects),
         },
     )

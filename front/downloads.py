@@ -10,14 +10,14 @@ from django.shortcuts import render
 from core.models import Call
 from core.permissions import Access
 from core.services.joint_opinions import committee_snapshot
-from documents.avis_content import avis_context, avis_filename
-from documents.avis_docx import avis_docx
-from documents.avis_pdf import avis_pdf
 from documents.exports import csv_lines, dossier_rows, write_xlsx
+from documents.joint_opinion_content import joint_opinion_context, joint_opinion_filename
+from documents.joint_opinion_docx import joint_opinion_docx
+from documents.joint_opinion_pdf import joint_opinion_pdf
 
 WRITERS = {
-    "pdf": (avis_pdf, "application/pdf"),
-    "docx": (avis_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "pdf": (joint_opinion_pdf, "application/pdf"),
+    "docx": (joint_opinion_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORTS = {"xlsx", "csv"}
@@ -39,10 +39,10 @@ def _document(extension: str, context: dict, filename: str) -> HttpResponse:
 def joint_opinion_print(request: HttpRequest, uuid: UUID) -> HttpResponse:
     joint_opinion, projects = Access(request.user).joint_opinion_or_404(uuid)
     context = {
-        **avis_context(joint_opinion.content, committee=joint_opinion.committee, projects=projects),
+        **joint_opinion_context(joint_opinion.content, committee=joint_opinion.committee, projects=projects),
         "joint_opinion": joint_opinion,
     }
-    return render(request, "documents/avis_conjoint_print.html", context)
+    return render(request, "documents/joint_opinion_print.html", context)
 
 
 @login_required
@@ -50,10 +50,12 @@ def joint_opinion_download(request: HttpRequest, uuid: UUID, extension: str) -> 
     _check_format(extension)
     joint_opinion, projects = Access(request.user).joint_opinion_or_404(uuid)
     context = {
-        **avis_context(joint_opinion.content, committee=joint_opinion.committee, projects=projects),
+        **joint_opinion_context(joint_opinion.content, committee=joint_opinion.committee, projects=projects),
         "joint_opinion": joint_opinion,
     }
-    return _document(extension, context, avis_filename(joint_opinion.committee, joint_opinion.version, extension))
+    return _document(
+        extension, context, joint_opinion_filename(joint_opinion.committee, joint_opinion.version, extension)
+    )
 
 
 @login_required
@@ -69,8 +71,8 @@ def committee_draft_download(request: HttpRequest, uuid: UUID, extension: str) -
     projects = [p for p in content["projects"] if p["number"] in readable]
     return _document(
         extension,
-        avis_context(content, committee=committee, projects=projects, draft=True),
-        avis_filename(committee, None, extension),
+        joint_opinion_context(content, committee=committee, projects=projects, draft=True),
+        joint_opinion_filename(committee, None, extension),
     )
 
 
@@ -91,7 +93,7 @@ def _export(dossiers, extension: str, filename: str, access: Access) -> HttpResp
 def committee_export(request: HttpRequest, uuid: UUID, extension: str) -> HttpResponse:
     access = Access(request.user)
     committee = access.committee_or_404(uuid=uuid)
-    name = avis_filename(committee, None, "x").removeprefix("avis-conjoint-").removesuffix("-projet.x")
+    name = joint_opinion_filename(committee, None, "x").removeprefix("avis-conjoint-").removesuffix("-projet.x")
     return _export(access.dossiers().filter(committee=committee), extension, f"dossiers-{name}", access)
 
 

@@ -26,12 +26,12 @@ from pypdf import PdfReader
 from core.models import BudgetLine, Committee, Dossier, JointOpinion, Organisation
 from core.permissions import Access
 from demo.setup import demo_setup
-from documents.avis_content import avis_context
-from documents.avis_docx import avis_docx
-from documents.avis_parser import parse
-from documents.avis_pdf import avis_pdf
 from documents.exports import HEADER, csv_lines, dossier_rows, write_xlsx
-from documents.readers import avis_text
+from documents.joint_opinion_content import joint_opinion_context
+from documents.joint_opinion_docx import joint_opinion_docx
+from documents.joint_opinion_parser import parse
+from documents.joint_opinion_pdf import joint_opinion_pdf
+from documents.readers import joint_opinion_text
 
 SEED = Path(__file__).resolve().parent.parent / "demo" / "data" / "avis-conjoint-paca-2018.txt"
 CALL = "4ÈME APPEL A PROJETS 10 000 LOGEMENTS HLM ACCOMPAGNÉS"
@@ -98,7 +98,7 @@ def without_letterheads(content: dict) -> dict:
 
 
 def docx_bytes(content: dict, *, draft: bool = False) -> bytes:
-    return avis_docx(avis_context(content, draft=draft))
+    return joint_opinion_docx(joint_opinion_context(content, draft=draft))
 
 
 def unique_cells(table) -> list:
@@ -239,13 +239,13 @@ def test_docx_draft_carries_the_projet_watermark(word, draft):
 @pytest.mark.parametrize("name", ["seed", "varied"])
 def test_docx_reads_back_to_the_same_projects(seed_content, name, draft):
     content = seed_content if name == "seed" else VARIED
-    document = parse(avis_text(docx_bytes(content, draft=draft)))
+    document = parse(joint_opinion_text(docx_bytes(content, draft=draft)))
     assert document.as_json() == without_letterheads(content)
     assert document.letterheads == content["letterheads"]
 
 
 def test_docx_reads_back_verdicts_and_ranks():
-    projects = parse(avis_text(docx_bytes(VARIED))).projects
+    projects = parse(joint_opinion_text(docx_bytes(VARIED))).projects
     assert [(p.verdict, p.rank, p.retained) for p in projects] == [
         ("reserve", "P3", True),
         ("defavorable", None, False),
@@ -256,7 +256,7 @@ def test_docx_reads_back_verdicts_and_ranks():
 def test_a_dossier_retained_without_a_rank_reads_retained():
     """ "Retained" is carried, not guessed from the rank: a committee may retain a dossier without ranking it."""
     unranked = {**VARIED, "dossiers_received": 1, "projects": [{**VARIED["projects"][2], "rank": None}]}
-    document = avis_text(docx_bytes(unranked))
+    document = joint_opinion_text(docx_bytes(unranked))
     assert "Retenu, sans rang" in document and "Non retenu" not in document
     (project,) = parse(document).projects
     assert (project.rank, project.retained) == (None, True)
@@ -382,7 +382,7 @@ def hand_made_docx(content: dict) -> bytes:
 
 
 def test_a_docx_written_by_hand_like_the_seed_imports(seed_content):
-    document = parse(avis_text(hand_made_docx(seed_content)))
+    document = parse(joint_opinion_text(hand_made_docx(seed_content)))
     assert document.as_json() == without_letterheads(seed_content)
     assert document.letterheads == seed_content["letterheads"]
 
@@ -446,10 +446,10 @@ def pdfs(seed_content):
     """The seed as PDF, published (version 1) and draft, and their pages' text: rendered once for the module."""
     joint_opinion = SimpleNamespace(version=1, published_at=PUBLISHED_AT, sha256=SHA256)
     contexts = {
-        "published": {**avis_context(seed_content), "joint_opinion": joint_opinion},
-        "draft": avis_context(seed_content, draft=True),
+        "published": {**joint_opinion_context(seed_content), "joint_opinion": joint_opinion},
+        "draft": joint_opinion_context(seed_content, draft=True),
     }
-    readers = {name: PdfReader(io.BytesIO(avis_pdf(context))) for name, context in contexts.items()}
+    readers = {name: PdfReader(io.BytesIO(joint_opinion_pdf(context))) for name, context in contexts.items()}
     return {name: SimpleNamespace(reader=reader, pages=page_texts(reader)) for name, reader in readers.items()}
 
 
@@ -529,7 +529,7 @@ def test_export_command_writes_the_published_docx(demo, tmp_path, seed_content):
     assert written == str(path)
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
     data = path.read_bytes()
-    assert parse(avis_text(data)).as_json() == without_letterheads(seed_content)
+    assert parse(joint_opinion_text(data)).as_json() == without_letterheads(seed_content)
     assert watermarks(Document(io.BytesIO(data))) == []
 
 

@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 
 from core.models import Call, Committee, Decision, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation
 from core.services.joint_opinions import snapshot_digest
-from documents import avis_import
-from documents.avis_parser import parse
+from documents import joint_opinion_import
+from documents.joint_opinion_parser import parse
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -248,13 +248,13 @@ def test_a_missing_file(tmp_path):
 
 def failing_after(monkeypatch, step: str):
     """Makes the import fail once step has written its objects, as a database error would."""
-    original = getattr(avis_import, step)
+    original = getattr(joint_opinion_import, step)
 
     def fail(*args, **kwargs):
         original(*args, **kwargs)
         raise RuntimeError(f"failure after {step}")
 
-    monkeypatch.setattr(avis_import, step, fail)
+    monkeypatch.setattr(joint_opinion_import, step, fail)
 
 
 @pytest.mark.parametrize("step", ["_committee", "_joint_opinion"])

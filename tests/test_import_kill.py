@@ -42,10 +42,10 @@ django.setup()
 from django.core.management import call_command
 
 from core.models import Dossier, Opinion
-from documents import avis_import
+from documents import joint_opinion_import
 
 marker, written = Path(sys.argv[1]), []
-write_opinion = avis_import._opinion
+write_opinion = joint_opinion_import._opinion
 
 
 def write_opinion_then_pause(project, *args):
@@ -57,7 +57,7 @@ def write_opinion_then_pause(project, *args):
         time.sleep(600)
 
 
-avis_import._opinion = write_opinion_then_pause
+joint_opinion_import._opinion = write_opinion_then_pause
 call_command("import_avis_conjoint", sys.argv[2])
 """
 

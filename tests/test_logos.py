@@ -9,9 +9,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from core.services.joint_opinions import committee_snapshot
-from documents.avis_content import avis_context
-from documents.avis_docx import avis_docx
-from documents.avis_pdf import avis_pdf
+from documents.joint_opinion_content import joint_opinion_context
+from documents.joint_opinion_docx import joint_opinion_docx
+from documents.joint_opinion_pdf import joint_opinion_pdf
 
 
 def png() -> bytes:
@@ -23,7 +23,7 @@ def png() -> bytes:
 @pytest.fixture
 def context(cast):
     cast.committee.state_service.logo.save("dreal.png", ContentFile(png()))
-    return avis_context(committee_snapshot(cast.committee), committee=cast.committee, draft=True)
+    return joint_opinion_context(committee_snapshot(cast.committee), committee=cast.committee, draft=True)
 
 
 def test_the_state_services_logo_goes_first_as_its_letterhead(context):
@@ -32,13 +32,13 @@ def test_the_state_services_logo_goes_first_as_its_letterhead(context):
 
 
 def test_pdf_and_docx_carry_the_logo(context):
-    assert len(PdfReader(io.BytesIO(avis_pdf(context))).pages[0].images) == 1
-    header = Document(io.BytesIO(avis_docx(context))).sections[0].header
+    assert len(PdfReader(io.BytesIO(joint_opinion_pdf(context))).pages[0].images) == 1
+    header = Document(io.BytesIO(joint_opinion_docx(context))).sections[0].header
     pictures = header._element.xpath(".//pic:pic")
     assert len(pictures) == 1
 
 
 def test_without_logos_the_letterheads_are_text_only(cast):
-    context = avis_context(committee_snapshot(cast.committee), committee=cast.committee)
+    context = joint_opinion_context(committee_snapshot(cast.committee), committee=cast.committee)
     assert not any(letterhead.logo for letterhead in context["letterheads"])
-    assert not Document(io.BytesIO(avis_docx(context))).sections[0].header._element.xpath(".//pic:pic")
+    assert not Document(io.BytesIO(joint_opinion_docx(context))).sections[0].header._element.xpath(".//pic:pic")

@@ -4,11 +4,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.models import Committee
 from core.services.joint_opinions import committee_snapshot
-from documents.avis_content import avis_context, avis_filename
-from documents.avis_docx import avis_docx
-from documents.avis_pdf import avis_pdf
+from documents.joint_opinion_content import joint_opinion_context, joint_opinion_filename
+from documents.joint_opinion_docx import joint_opinion_docx
+from documents.joint_opinion_pdf import joint_opinion_pdf
 
-WRITERS = {"docx": avis_docx, "pdf": avis_pdf}
+WRITERS = {"docx": joint_opinion_docx, "pdf": joint_opinion_pdf}
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No committee with id {committee}.")
         if draft:
-            context, version = avis_context(committee_snapshot(found), committee=found, draft=True), None
+            context, version = joint_opinion_context(committee_snapshot(found), committee=found, draft=True), None
         else:
             versions = found.joint_opinions.order_by("-version")
             joint_opinion = (versions.filter(version=version) if version else versions).first()
@@ -40,11 +40,11 @@ class Command(BaseCommand):
                     "use --draft for the current opinions."
                 )
             context, version = (
-                {**avis_context(joint_opinion.content, committee=found), "joint_opinion": joint_opinion},
+                {**joint_opinion_context(joint_opinion.content, committee=found), "joint_opinion": joint_opinion},
                 joint_opinion.version,
             )
         path = output or Path.cwd()
         if path.is_dir():
-            path = path / avis_filename(found, version, format)
+            path = path / joint_opinion_filename(found, version, format)
         path.write_bytes(WRITERS[format](context))
         self.stdout.write(str(path))

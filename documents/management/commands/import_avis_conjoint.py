@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from documents.avis_import import ImportRefused, joint_opinion_import
-from documents.avis_parser import ParseError, parse
-from documents.readers import avis_text
+from documents.joint_opinion_import import ImportRefused, joint_opinion_import
+from documents.joint_opinion_parser import ParseError, parse
+from documents.readers import joint_opinion_text
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, as_json: bool, **options):
         try:
-            text = avis_text(file.read_bytes())
+            text = joint_opinion_text(file.read_bytes())
             document = parse(text)
         except OSError as error:
             raise CommandError(f"{file}: fichier illisible ({error.strerror})") from error

@@ -15,7 +15,7 @@ from datetime import date
 from core.models import Call, Committee, Dossier, Organisation
 from core.richtext import html_to_markdown
 from core.text import fold
-from documents.avis_values import SMILEY_CHARS, date_of, edition_of, plain, rank_of, verdict_of
+from documents.joint_opinion_values import SMILEY_CHARS, date_of, edition_of, plain, rank_of, verdict_of
 
 
 class ParseError(ValueError):

@@ -33,8 +33,8 @@ class StaticFilesFetcher(URLFetcher):
         return URLFetcherResponse(url, Path(found).read_bytes(), {"Content-Type": content_type})
 
 
-def avis_pdf(context: dict) -> bytes:
-    html = render_to_string("documents/avis_conjoint_print.html", context)
+def joint_opinion_pdf(context: dict) -> bytes:
+    html = render_to_string("documents/joint_opinion_print.html", context)
     return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher()).write_pdf(
         pdf_variant="pdf/ua-1", custom_metadata=True
     )

@@ -15,7 +15,7 @@ from core.regions import find_region
 from core.services.joint_opinions import snapshot_digest
 from core.text import fold
 from core.workflow import OPINION_CONDITIONS
-from documents.avis_parser import ParsedDocument, ParsedProject
+from documents.joint_opinion_parser import ParsedDocument, ParsedProject
 
 STATE_SERVICE = re.compile(r"direction regionale|\b(?:dreal|deal|drihl|driea|prefet|prefecture|ministere)\b")
 

@@ -36,7 +36,7 @@ def letterheads(content: dict, committee: Committee | None) -> list[Letterhead]:
     ]
 
 
-def avis_context(
+def joint_opinion_context(
     content: dict, *, committee: Committee | None = None, projects: list[dict] | None = None, draft: bool = False
 ) -> dict:
     """What the avis conjoint templates need; `projects` narrows the document to what a reader may see."""
@@ -50,7 +50,7 @@ def avis_context(
     }
 
 
-def avis_filename(committee: Committee, version: int | None, extension: str) -> str:
+def joint_opinion_filename(committee: Committee, version: int | None, extension: str) -> str:
     """ "avis-conjoint-paca-2018-v1.pdf"; "…-projet.pdf" for a draft."""
     region = SHORT_NAMES.get(committee.region) or slugify(committee.name)
     suffix = f"v{version}" if version else "projet"

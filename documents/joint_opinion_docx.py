@@ -151,7 +151,7 @@ def _project_table(document, project: dict) -> None:
     rank.add_run(project["opinion"].rank_label).bold = True
 
 
-def avis_docx(context: dict) -> bytes:
+def joint_opinion_docx(context: dict) -> bytes:
     content, projects, draft = context["content"], context["projects"], context["draft"]
     document = Document()
     _styles(document)

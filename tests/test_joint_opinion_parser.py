@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.richtext import render_markdown
-from documents.avis_parser import ParsedDocument, ParseError, decode, parse
+from documents.joint_opinion_parser import ParsedDocument, ParseError, decode, parse
 
 DREAL = "DIRECTION REGIONALE\nDE L'ENVIRONNEMENT, DE L'AMENAGEMENT\nET DU LOGEMENT\nPROVENCE-ALPES-COTE D'AZUR"
 AR_HLM = "ASSOCIATION REGIONALE DES ORGANISMES\nHLM DE PROVENCE-ALPES-COTE D'AZUR\nET CORSE"
