@@ -15,6 +15,8 @@ MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 100
 # Real documents hold tens to a few hundred parts; every part's first bytes are read.
 MAX_PARTS = 5000
+# Declarations (content types, relationships, manifest) weigh kilobytes; each is parsed whole, in memory.
+MAX_DECLARATION = 10 * 1024 * 1024
 
 CONTENT_TYPES_PART = "[Content_Types].xml"
 CONTENT_TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
@@ -51,8 +53,9 @@ class PackageRefused(Exception):
 
 
 def package_kind(upload) -> str | None:
-    """ "docx", "xlsx" or "odt" when the zip `upload` is such a document without macros, embedded objects or
-    external references; None when it is not a document of these kinds. Raises PackageRefused."""
+    """The kind of the zip `upload`, "docx", "xlsx" or "odt", when it is such a document without macros,
+    embedded objects or external references; None when it is not a document of these kinds. Raises
+    PackageRefused."""
     try:
         with zipfile.ZipFile(upload) as archive:
             _check_size(archive)
@@ -86,6 +89,12 @@ def _check_no_compound_file(archive: zipfile.ZipFile) -> None:
                 raise PackageRefused(OLE)
 
 
+def _declaration(archive: zipfile.ZipFile, name: str):
+    if archive.getinfo(name).file_size > MAX_DECLARATION:
+        raise PackageRefused(BOMB)
+    return fromstring(archive.read(name))
+
+
 def _refuse_marked(declared: str) -> None:
     lowered = declared.lower()
     if any(mark in lowered for mark in MACRO_MARKS):
@@ -95,7 +104,7 @@ def _refuse_marked(declared: str) -> None:
 
 
 def _ooxml_kind(archive: zipfile.ZipFile) -> str | None:
-    types = fromstring(archive.read(CONTENT_TYPES_PART))
+    types = _declaration(archive, CONTENT_TYPES_PART)
     defaults = {
         d.get("Extension", "").lower(): d.get("ContentType", "") for d in types.iter(f"{CONTENT_TYPES_NS}Default")
     }
@@ -109,7 +118,7 @@ def _ooxml_kind(archive: zipfile.ZipFile) -> str | None:
     for name in archive.namelist():
         if not name.endswith(".rels"):
             continue
-        for relationship in fromstring(archive.read(name)).iter(f"{RELATIONSHIPS_NS}Relationship"):
+        for relationship in _declaration(archive, name).iter(f"{RELATIONSHIPS_NS}Relationship"):
             kind, target = relationship.get("Type", ""), relationship.get("Target", "")
             _refuse_marked(kind)
             if relationship.get("TargetMode") == "External" and not kind.endswith(HYPERLINK):
@@ -129,7 +138,7 @@ def _odf_kind(archive: zipfile.ZipFile) -> str | None:
     if any(name.startswith(ODF_MACRO_FOLDERS) for name in archive.namelist()):
         raise PackageRefused(MACROS)
     kind = None
-    for entry in fromstring(archive.read(MANIFEST_PART)).iter(f"{MANIFEST_NS}file-entry"):
+    for entry in _declaration(archive, MANIFEST_PART).iter(f"{MANIFEST_NS}file-entry"):
         path, media_type = entry.get(f"{MANIFEST_NS}full-path", ""), entry.get(f"{MANIFEST_NS}media-type", "")
         if path.startswith(ODF_MACRO_FOLDERS) or "script" in media_type.lower():
             raise PackageRefused(MACROS)

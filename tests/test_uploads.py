@@ -1,6 +1,8 @@
 """Uploads are what their content declares: macros, embedded objects and external references are refused
 whatever the parts are named, and every file is stored and served as the type its content is."""
 
+import random
+
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -98,6 +100,11 @@ REFUSED = {
     "objet.odt": (
         odt(entries={"Object 1": "application/vnd.sun.star.oleobject"}, parts={"Object 1": b"Package"}),
         OLE,
+    ),
+    # Content types of 11 MB, under the compression ratio: parsed whole, they would cost memory.
+    "declarations.docx": (
+        docx(defaults={random.Random(i).randbytes(8).hex(): "application/xml" for i in range(220_000)}),
+        "se décompresse en un volume anormal",
     ),
     # Not an accepted kind: an SVG (a page that runs scripts), a package whose XML declares entities.
     "image.svg": (SVG, NOT_A_DOCUMENT),
