@@ -153,10 +153,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aap@localhost")
 
 # Login throttling (django-axes): a username is locked out from one address after AXES_FAILURE_LIMIT
 # failures in a row, for the cool-off. Keyed on the pair, so that a typo-prone colleague behind the same
-# address, or an attacker elsewhere guessing a name, locks out no one else.
+# address, or an attacker elsewhere guessing a name, locks out no one else. Password reset requests are
+# counted by the same means, per address asked for and per client (front.accounts.lockout_parameters).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "front.accounts.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "front.accounts.lockout_response"
 # Behind a load balancer every request comes from its address: AXES_PROXY_COUNT (the number of proxies

@@ -5,11 +5,15 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
+
+from demo.auth import acting_users
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
@@ -83,9 +87,16 @@ class BearerToken(HttpBearer):
     """`Authorization: Bearer <token>`; a token that is presented but not valid is refused outright."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        found = ApiToken.objects.select_related("user").filter(key_hash=secret_digest(token)).first()
-        if found is None or not found.user.is_active:
+        found = (
+            ApiToken.objects.select_related("user")
+            .annotate(user_may_act=Exists(acting_users(User.objects.filter(pk=OuterRef("user_id")))))
+            .filter(key_hash=secret_digest(token))
+            .first()
+        )
+        if found is None:
             raise AuthenticationError(message="Jeton d'accès inconnu.")
+        if not found.user_may_act:
+            raise AuthenticationError(message="Jeton d'accès refusé : ce compte ne peut plus se connecter.")
         if found.revoked_at is not None:
             raise AuthenticationError(message="Jeton d'accès révoqué.")
         if found.expires_at <= timezone.now():

@@ -1,11 +1,14 @@
 """The admin, for support: the process's states, transitions, signatures, decisions, payments and history are read
 here, never written; those go through the workflow's services (core/workflow.py)."""
 
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import models
 from core.audit import audit
+from core.filetypes import FileRefused, file_kind, named_as
 
 admin.site.site_header = "aap — administration"
 admin.site.site_title = "aap"
@@ -76,8 +79,27 @@ class ReportSpendInline(admin.TabularInline):
     extra = 0
 
 
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = models.Organisation
+        fields = ["name", "short_name", "kind", "legal_form", "logo", "letterhead"]
+
+    def clean_logo(self):
+        logo = self.cleaned_data["logo"]
+        # A new upload (not the stored logo, nor its removal): printed in every avis conjoint and its DOCX,
+        # it must be the image its content says, stored under that image's extension.
+        if isinstance(logo, UploadedFile):
+            try:
+                kind = file_kind(logo, {"png", "jpeg"}, "une image PNG ou JPEG")
+            except FileRefused as refusal:
+                raise forms.ValidationError(str(refusal)) from refusal
+            logo.name = named_as(logo.name, kind)
+        return logo
+
+
 @admin.register(models.Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationForm
     list_display = ["name", "short_name", "kind", "legal_form"]
     list_filter = ["kind", "legal_form"]
     search_fields = ["name", "short_name"]

@@ -1,21 +1,22 @@
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 
 DEMO_GROUP = "Comptes de démonstration"
 
 
-class DemoAwareBackend(ModelBackend):
-    """Demo accounts have public passwords: they may log in only while the app runs in demo mode."""
+def acting_users(users: QuerySet[User]) -> QuerySet[User]:
+    """Those of `users` who may act now. Demo accounts have public passwords: outside demo mode they may
+    not log in, keep a session open nor use an API token. Password login, sessions and tokens all ask here."""
+    users = users.filter(is_active=True)
+    return users if settings.DEMO else users.exclude(groups__name=DEMO_GROUP)
 
+
+class DemoAwareBackend(ModelBackend):
     def user_can_authenticate(self, user) -> bool:
-        if not super().user_can_authenticate(user):
-            return False
-        return settings.DEMO or not user.groups.filter(name=DEMO_GROUP).exists()
+        return acting_users(User.objects.filter(pk=user.pk)).exists()
 
     def get_user(self, user_id):
-        # Every request asks: one query for the user and the demo check together.
-        users = User.objects.filter(pk=user_id, is_active=True)
-        if not settings.DEMO:
-            users = users.exclude(groups__name=DEMO_GROUP)
-        return users.first()
+        # Every request asks: one query for the user and the rule together.
+        return acting_users(User.objects.filter(pk=user_id)).first()

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.filetypes import TYPES, named_as
 from core.models import Attachment, Committee, Dossier, Organisation
 from core.permissions import Access
 from core.services.attachments import AttachmentRefused, attachment_add
@@ -112,4 +113,10 @@ def attachment_download(request: HttpRequest, uuid) -> FileResponse:
     # A message's attachment belongs to the thread, read by its two sides and the secretariat only.
     if attachment.message_id and not access.can_read_thread(dossier):
         raise Http404("Pièce jointe introuvable.")
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    # Served as what its content is, under the matching extension, whatever name it was uploaded under.
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=named_as(attachment.name, attachment.kind),
+        content_type=TYPES[attachment.kind].content_type,
+    )

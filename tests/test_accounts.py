@@ -9,11 +9,14 @@ from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.management import call_command
-from django.test import Client
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from front.accounts import LOGIN_TIME_KEY, SEEN_TIME_KEY
+from front.accounts import LOGIN_TIME_KEY, SEEN_TIME_KEY, PasswordResetView
 from tests.access import text
 from tests.factories import UserFactory
 
@@ -139,6 +142,87 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, alice):
     known = client.post(reverse("password_reset"), {"email": "alice@bailleur.example.fr"})
     unknown = client.post(reverse("password_reset"), {"email": "personne@example.fr"})
     assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
+    assert len(mail.outbox) == 1
+
+
+def test_the_login_page_and_the_admins_share_one_lockout(axes_on, client, alice):
+    fail(client, "alice", 5)
+    response = client.post(reverse("admin:login"), {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 429 and LOCKED in text(response)
+
+
+def ask_reset(email: str, address: str):
+    """The reset view's answer, before the server has closed it."""
+    request = RequestFactory().post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
+    request._dont_enforce_csrf_checks = True
+    with CaptureQueriesContext(connection) as queries:
+        response = PasswordResetView.as_view()(request)
+    return response, [shape(query["sql"]) for query in queries]
+
+
+def shape(sql: str) -> str:
+    """A query without its values (the address, the time, savepoint names), which differ from call to call."""
+    return re.sub(r"'[^']*'|%s|\b\d+\b|\bs\d+_x\d+\b", "?", sql)
+
+
+def close(response) -> None:
+    """What the server does once the answer has left (the test client's way: the test's connection stays)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
+def test_the_reset_email_leaves_after_the_answer_whether_the_address_exists_or_not(axes_on, alice):
+    """The view does the same work for a known and an unknown address: the accounts are looked up and the
+    e-mail sent once the answer has left, so that neither its content nor its timing tells them apart."""
+    known, known_queries = ask_reset("alice@bailleur.example.fr", "10.0.0.1")
+    unknown, unknown_queries = ask_reset("personne@example.fr", "10.0.0.2")
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert known_queries == unknown_queries
+    assert not any('"auth_user"' in sql for sql in known_queries)
+    assert mail.outbox == []
+
+    close(unknown)
+    assert mail.outbox == []
+    close(known)
+    [message] = mail.outbox
+    assert message.to == ["alice@bailleur.example.fr"] and "identifiant : alice" in message.body
+    assert reset_link(message).startswith("/compte/mot-de-passe/nouveau/")
+
+
+SUSPENDED = "Demandes suspendues temporairement"
+
+
+def ask(client: Client, email: str, address: str = "127.0.0.1"):
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
+
+
+def test_reset_requests_are_limited_per_address(axes_on, client, alice):
+    for i in range(4):
+        assert ask(client, "Alice@bailleur.example.fr", address=f"10.0.0.{i}").status_code == 302
+    response = ask(client, "alice@bailleur.example.fr", address="10.0.0.9")
+    assert response.status_code == 429
+    assert SUSPENDED in text(response) and "pendant 15 minutes" in text(response)
+    assert len(mail.outbox) == 4
+    # Another address is not held back, and the requests locked no one out of logging in.
+    assert ask(client, "bob@bailleur.example.fr", address="10.0.0.9").status_code == 302
+    assert log_in(client, "alice", PASSWORD, address="10.0.0.1").status_code == 302
+
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert ask(client, "alice@bailleur.example.fr").status_code == 302
+
+
+def test_reset_requests_are_limited_per_client(axes_on, client, alice):
+    # Failed logins do not count: whoever forgot a password tries it before asking for a new one.
+    fail(client, "alice", 4)
+    for i in range(4):
+        assert ask(client, f"inconnu{i}@example.fr").status_code == 302
+    response = ask(client, "alice@bailleur.example.fr")
+    assert response.status_code == 429 and SUSPENDED in text(response)
+    assert mail.outbox == []
+    assert ask(client, "alice@bailleur.example.fr", address="10.1.2.3").status_code == 302
     assert len(mail.outbox) == 1
 
 

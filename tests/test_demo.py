@@ -1,10 +1,13 @@
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from api.tokens import token_create
 from core.models import Call, Committee, Dossier, Membership
+from demo.auth import DEMO_GROUP
 from demo.setup import PASSWORD
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +73,30 @@ def test_demo_accounts_log_in_only_in_demo_mode(client):
     with override_settings(DEMO=False):
         assert client.get("/").status_code == 302
         assert not client.login(username="arhlm.paca", password=PASSWORD)
+
+
+def test_one_rule_for_password_token_and_session(client, settings):
+    """Outside demo mode a demo account is refused at every door: the login form, an API token it made
+    while in demo mode, and the session it opened then. A regular account keeps all three."""
+    settings.DEMO = True
+    demo_account = UserFactory(username="demo.bailleur")
+    demo_account.groups.add(Group.objects.create(name=DEMO_GROUP))
+    regular = UserFactory(username="agent")
+    tokens = {user: token_create(user=user, name="script")[1] for user in (demo_account, regular)}
+    password = "correct horse battery staple"
+    assert client.login(username="demo.bailleur", password=password)
+    assert client.get("/api/v1/dossiers").status_code == 200
+
+    settings.DEMO = False
+    assert client.get("/").status_code == 302
+    assert client.get("/api/v1/dossiers").status_code == 401
+    assert not client.login(username="demo.bailleur", password=password)
+    refused = client.get("/api/v1/dossiers", headers={"Authorization": f"Bearer {tokens[demo_account]}"})
+    assert (refused.status_code, refused.json()) == (
+        401,
+        {"detail": "Jeton d'accès refusé : ce compte ne peut plus se connecter."},
+    )
+
+    assert client.get("/api/v1/dossiers", headers={"Authorization": f"Bearer {tokens[regular]}"}).status_code == 200
+    assert client.login(username="agent", password=password)
+    assert client.get("/").status_code == 200

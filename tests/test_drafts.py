@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.models import Attachment, BudgetLine, Call, Dossier, DossierStrand, Public, Territory
 from core.services.dossiers import dossier_problems
+from tests.office_files import docx, odt, xlsx
 
 State = Dossier.State
 
@@ -206,9 +207,9 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 UPLOADS = {
     "budget.pdf": (b"%PDF-1.7\n" + b"0" * 100, "pdf"),
-    "note.docx": (_zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>"}), "docx"),
-    "tableau.xlsx": (_zip({"xl/workbook.xml": b"<x/>"}), "xlsx"),
-    "lettre.odt": (_zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"}), "odt"),
+    "note.docx": (docx(), "docx"),
+    "tableau.xlsx": (xlsx(), "xlsx"),
+    "lettre.odt": (odt(), "odt"),
     "programme.pdf.exe": (b"MZ\x90\x00" + b"\x00" * 100, None),
     "faux.pdf": (b"MZ\x90\x00" + b"\x00" * 100, None),
     "archive.docx": (_zip({"readme.txt": b"rien"}), None),

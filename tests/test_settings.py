@@ -50,9 +50,10 @@ def test_production_hashes_passwords_with_argon2_and_sqlite_runs_in_wal_mode(tmp
 
 def test_production_throttles_logins_and_bounds_sessions(tmp_path):
     script = (
-        "import json; from django.conf import settings; "
+        "import json; from django.conf import settings; from front.accounts import lockout_parameters; "
         "print(json.dumps([settings.AXES_ENABLED, settings.AXES_FAILURE_LIMIT, "
         "settings.AXES_COOLOFF_TIME.total_seconds(), settings.AXES_LOCKOUT_PARAMETERS, "
+        "lockout_parameters(None, {'username': 'alice'}), "
         "settings.AUTHENTICATION_BACKENDS, settings.SESSION_COOKIE_AGE, "
         "settings.SESSION_MAX_AGE, settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY, "
         "settings.SESSION_COOKIE_SAMESITE, settings.CSRF_COOKIE_SECURE]))"
@@ -62,6 +63,7 @@ def test_production_throttles_logins_and_bounds_sessions(tmp_path):
         True,
         5,
         15 * 60,
+        "front.accounts.lockout_parameters",
         [["username", "ip_address"]],
         ["axes.backends.AxesStandaloneBackend", "demo.auth.DemoAwareBackend"],
         2 * 3600,

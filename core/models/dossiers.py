@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.filetypes import TYPES
 from core.formats import euros
 from core.models.calls import Strand
 
@@ -214,8 +215,9 @@ class StateTransition(models.Model):
 
 
 def attachment_path(attachment: "Attachment", filename: str) -> str:
-    # The stored name is the unguessable id: the original name is kept in the database only.
-    return f"dossiers/{attachment.dossier_id}/{attachment.uuid}"
+    # The stored name is the unguessable id, with the extension of what the content is (never the name's):
+    # a server or a tool reading the folder takes it for what it is.
+    return f"dossiers/{attachment.dossier_id}/{attachment.uuid}.{TYPES[attachment.kind].extension}"
 
 
 class Attachment(models.Model):

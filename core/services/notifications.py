@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpResponse
 
 from core.formats import euros
 from core.models import Decision, Dossier, ExpertRequest, JointOpinion, Membership, Message
@@ -14,17 +15,28 @@ from core.policies import committee_members_of, committee_side_of, landlord_staf
 logger = logging.getLogger(__name__)
 
 
-def notify_after_commit(notify, *args) -> None:
-    """Send once the change is saved. A mail server that fails loses the e-mail (logged), never the change,
-    and never turns a saved change into an error page."""
-
+def _sender(notify, args: tuple):
     def send() -> None:
         try:
             notify(*args)
         except Exception:  # any failure of the mail backend
             logger.exception("Notification %s%r failed", notify.__name__, args)
 
-    transaction.on_commit(send)
+    return send
+
+
+def notify_after_commit(notify, *args) -> None:
+    """Send once the change is saved. A mail server that fails loses the e-mail (logged), never the change,
+    and never turns a saved change into an error page."""
+    transaction.on_commit(_sender(notify, args))
+
+
+def notify_after_response(response: HttpResponse, notify, *args) -> None:
+    """Send once `response` has been delivered (when the server closes it), so that neither the work of
+    sending nor a failing mail server shows in the answer or its timing. The place for a task queue."""
+    # A response's resource closers run when the server closes it, after its last byte went out and before
+    # request_finished releases the database connection (Django's own use: a FileResponse's file).
+    response._resource_closers.append(_sender(notify, args))
 
 
 SIGNATURE = "\n\nVous pouvez le consulter dans aap.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
