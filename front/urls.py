@@ -10,6 +10,7 @@ from front import (
     followup,
     national,
     opinions,
+    proconnect,
     transitions,
     users,
 )
@@ -78,6 +79,8 @@ urlpatterns = [
     path("comptes/<int:pk>/reactiver/", users.account_reactivate, name="account_reactivate"),
     # The e-mailed link: its secret names the invitation, never a counter.
     path("invitation/<str:key>/", users.invitation_accept_view, name="invitation_accept"),
-    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("connexion/", proconnect.LoginView.as_view(), name="login"),
+    path("proconnect/connexion/", proconnect.ProConnectLogin.as_view(), name="proconnect_login"),
+    path("proconnect/retour/", proconnect.ProConnectCallback.as_view(), name="proconnect_callback"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -252,6 +252,9 @@ MATRIX = {
     "account_reactivate": Url(on("inactive_account"), POST_ONLY, RULES["ACCOUNT_ACT"]),
     # The e-mailed link is its own proof: whoever holds it opens the page.
     "invitation_accept": Url(lambda world, role, side: [INVITATION_KEY], PUBLIC, PUBLIC_POST),
+    # ProConnect is off unless configured: its pages do not exist (tests/test_proconnect.py turns it on).
+    "proconnect_login": Url(None, everyone("404", "404")),
+    "proconnect_callback": Url(None, everyone("404", "404")),
     # The API (read-only): its schema and documentation are public, its data are not.
     "api-v1:openapi-json": Url(None, PUBLIC),
     "api-v1:openapi-view": Url(None, PUBLIC),
