@@ -111,7 +111,8 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Invitation envoyée à {invitation.email} : son lien vaut 7 jours.")
             return redirect("account_list")
-    return render(request, "front/invitation_form.html", {"title": "Inviter une personne", "form": form})
+    status = 400 if form.errors else 200
+    return render(request, "front/invitation_form.html", {"title": "Inviter une personne", "form": form}, status=status)
 
 
 def invitation_accept_view(request: HttpRequest, key: str) -> HttpResponse:
