@@ -129,6 +129,29 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "demo.auth.DemoAwareBackend",
 ]
+# ProConnect (OpenID Connect, mozilla-django-oidc), off unless PROCONNECT_ENABLED: State agents log in with it, and
+# are matched by e-mail to the account they were invited to (front/proconnect.py). The endpoints are the provider's.
+PROCONNECT_ENABLED = env_bool("PROCONNECT_ENABLED", False)
+if PROCONNECT_ENABLED:
+    AUTHENTICATION_BACKENDS.append("front.proconnect.ProConnectBackend")
+PROCONNECT_REQUIRED = [
+    "PROCONNECT_CLIENT_ID", "PROCONNECT_CLIENT_SECRET", "PROCONNECT_AUTHORIZATION_ENDPOINT",
+    "PROCONNECT_TOKEN_ENDPOINT", "PROCONNECT_USERINFO_ENDPOINT", "PROCONNECT_JWKS_ENDPOINT",
+]  # fmt: skip
+if PROCONNECT_ENABLED and (missing := [name for name in PROCONNECT_REQUIRED if not os.environ.get(name)]):
+    raise ImproperlyConfigured(f"PROCONNECT_ENABLED needs {', '.join(missing)}.")
+OIDC_RP_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("PROCONNECT_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("PROCONNECT_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("PROCONNECT_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("PROCONNECT_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("PROCONNECT_SCOPES", "openid email given_name usual_name")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("PROCONNECT_TIMEOUT_SECONDS", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "proconnect_callback"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -202,6 +202,16 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ["subject", "action"]
 
 
+@admin.register(models.Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Invitations are sent and accepted in the app (core/services/accounts.py): the link's secret is never here."""
+
+    list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at"]
+    list_select_related = ["organisation"]
+    search_fields = ["email"]
+    exclude = ["key_hash"]
+
+
 admin.site.register([models.StateTransition, models.OpinionSignature, models.PaymentTranche], ReadOnlyAdmin)
 admin.site.register(
     [

@@ -3,13 +3,25 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from core.models import Agreement, AuditEvent, Call, Committee, Decision, Membership, PaymentTranche, Report
+from django.contrib.auth.models import User
+
+from core.models import (
+    Agreement,
+    AuditEvent,
+    Call,
+    Committee,
+    Decision,
+    Invitation,
+    Membership,
+    PaymentTranche,
+    Report,
+)
 from core.workflow import ACTIONS
 
 # The fields the trail records, by name, with their French label and their choices: the models they come from.
 FIELDS = {
     field.name: field
-    for model in (Decision, Report, Agreement, PaymentTranche, Call, Committee, Membership)
+    for model in (Decision, Report, Agreement, PaymentTranche, Call, Committee, User, Invitation, Membership)
     for field in model._meta.concrete_fields
 }
 

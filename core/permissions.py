@@ -4,10 +4,11 @@ import operator
 from functools import cached_property, reduce
 from uuid import UUID
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.models import Committee, Dossier, ExpertRequest, JointOpinion, Membership, Organisation, Report
+from core.models import Committee, Dossier, ExpertRequest, Invitation, JointOpinion, Membership, Organisation, Report
 
 
 class Access:
@@ -274,6 +275,25 @@ class Access:
         # in_conflict for many dossiers at once: the user's organisations carry or partner them.
         partnered = Dossier.partners.through.objects.filter(organisation_id__in=organisations).values("dossier_id")
         return members & ~(carried_by(organisations) | Q(pk__in=partnered))
+
+    @property
+    def reads_accounts(self) -> bool:
+        """The secretariat reads every account; a landlord's staff, their colleagues'."""
+        return self.is_secretariat or bool(self.landlord_ids)
+
+    def accounts(self) -> QuerySet[User]:
+        if self.is_secretariat:
+            return User.objects.all()
+        colleagues = Membership.objects.filter(
+            organisation_id__in=self.landlord_ids, role=Membership.Role.LANDLORD_STAFF
+        ).values("user_id")
+        return User.objects.filter(pk__in=colleagues)
+
+    def invitations(self) -> QuerySet[Invitation]:
+        """The invitations to the accounts this user reads: the secretariat's all, a landlord's to its organisation."""
+        if self.is_secretariat:
+            return Invitation.objects.all()
+        return Invitation.objects.filter(organisation_id__in=self.landlord_ids, role=Membership.Role.LANDLORD_STAFF)
 
 
 # The reports that count, in dashboards and for whoever does not follow the dossier: those sent to the secretariat.

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.db.models import Q
 
-from core.models import Committee, Dossier, ExpertRequest, Membership, Report
+from core.models import Committee, Dossier, ExpertRequest, Invitation, Membership, Organisation, Report
 from core.permissions import Access
 
 
@@ -76,6 +76,58 @@ def committee_members(access: Access, committee: Committee) -> bool:
     return committee.pk in access.member_committee_ids
 
 
+# The roles an invitation may give: who comes to the committees, reads them, or carries dossiers. The secretariat and
+# the experts are set up by support (the admin).
+INVITED_ROLES = (Membership.Role.COMMITTEE_MEMBER, Membership.Role.OBSERVER, Membership.Role.LANDLORD_STAFF)
+
+
+@who("réservé au secrétariat national, et aux bailleurs pour inviter leurs collègues de leur propre organisme")
+def inviter(access: Access, invitation: Invitation | None) -> bool:
+    """The secretariat invites anyone to any of INVITED_ROLES; a landlord's staff invite colleagues, as landlord staff
+    of their own organisation. Without an invitation yet (the form's page): whether this user may invite anyone."""
+    if access.is_secretariat:
+        return invitation is None or invitation.role in INVITED_ROLES
+    if invitation is None:
+        return bool(access.landlord_ids)
+    return invitation.role == Membership.Role.LANDLORD_STAFF and invitation.organisation_id in access.landlord_ids
+
+
+def invitable_organisations(access: Access):
+    """The organisations this user may invite for: inviter()'s rule as a query, for the form's choices."""
+    if access.is_secretariat:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=access.landlord_ids)
+
+
+def invitable_roles(access: Access) -> list[tuple[str, str]]:
+    """The roles this user may give, as the form's choices."""
+    roles = INVITED_ROLES if access.is_secretariat else (Membership.Role.LANDLORD_STAFF,) if access.landlord_ids else ()
+    return [(role.value, role.label) for role in roles]
+
+
+@who("réservé à la personne invitée, qui a reçu le lien")
+def invitee(access: Access, invitation: Invitation) -> bool:
+    """Whoever holds the e-mailed link: its secret is the proof (only its digest is stored)."""
+    return True
+
+
+# The organisations whose staff log in with a password: landlords and associations are not public agents.
+PASSWORD_ONLY_KINDS = {Organisation.Kind.LANDLORD, Organisation.Kind.ASSOCIATION, Organisation.Kind.AR_HLM}
+
+
+@who(
+    "réservé aux agents publics : le personnel des bailleurs et des associations se connecte avec son identifiant "
+    "et son mot de passe"
+)
+def public_agent(access: Access, user) -> bool:
+    """ProConnect serves the State's agents: an account that carries dossiers, or works for a landlord or an
+    association, keeps its password."""
+    return not any(
+        m.role == Membership.Role.LANDLORD_STAFF or m.organisation.kind in PASSWORD_ONLY_KINDS
+        for m in access.memberships
+    )
+
+
 POLICIES = {
     policy.__name__: policy
     for policy in (
@@ -88,6 +140,9 @@ POLICIES = {
         thread_side,
         asked_expert,
         committee_members,
+        inviter,
+        invitee,
+        public_agent,
     )
 }
 

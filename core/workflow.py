@@ -13,10 +13,12 @@ calls guard() again under its lock, with the user it is given as `by`. docs/arch
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from core import policies
-from core.models import Call, Committee, Decision, Dossier, ExpertRequest, PaymentTranche, Report
+from core.models import Call, Committee, Decision, Dossier, ExpertRequest, Invitation, PaymentTranche, Report
 from core.permissions import Access
 
 State = Dossier.State
@@ -484,7 +486,58 @@ ADVICE.actions = [
            effects="E-mails the committee's members not in conflict."),
 ]  # fmt: skip
 
-LIFECYCLES = [DOSSIER, OPINION, DECISION, AGREEMENT, TRANCHE, REPORT, CALL, COMMITTEE, EXCHANGES, ADVICE]
+INVITATION = Lifecycle(
+    "invitation",
+    "Invitation",
+    Invitation,
+    {"a_envoyer": ("À envoyer", "envoi"), "envoyee": ("Envoyée", "envoi"), "acceptee": ("Acceptée", "fin")},
+    ("envoi", "fin"),
+    lambda invitation: "a_envoyer" if invitation.pk is None else "acceptee" if invitation.accepted_at else "envoyee",
+)
+
+
+def not_expired(access: Access, invitation: Invitation) -> str | None:
+    if invitation.expires_at <= timezone.now():
+        when = timezone.localtime(invitation.expires_at)
+        return (
+            f"Cette invitation a expiré le {when:%d/%m/%Y à %H:%M} : demandez à la personne qui vous a invité "
+            "de vous en envoyer une nouvelle."
+        )
+    return None
+
+
+INVITATION.actions = [
+    Action("send", "Inviter", policies.inviter, frozenset({"a_envoyer"}), "envoyee",
+           effects="E-mails a link valid 7 days, for one use: the invitee sets their password."),
+    Action("accept", "Accepter l'invitation", policies.invitee, frozenset({"envoyee"}), "acceptee",
+           conditions=(not_expired,), effects="Creates the account with the invitation's membership."),
+]  # fmt: skip
+
+ACCOUNT = Lifecycle(
+    "account",
+    "Compte",
+    User,
+    {"actif": ("Actif", "actif"), "inactif": ("Désactivé", "inactif")},
+    ("actif", "inactif"),
+    lambda user: "actif" if user.is_active else "inactif",
+)
+
+
+def not_self(access: Access, user: User) -> str | None:
+    return "Vous ne pouvez pas désactiver votre propre compte." if user.pk == access.user.pk else None
+
+
+ACCOUNT.actions = [
+    Action("deactivate", "Désactiver le compte", policies.secretariat, frozenset({"actif"}), "inactif",
+           conditions=(not_self,), effects="Its sessions end and its API tokens are revoked; its memberships stay."),
+    Action("reactivate", "Réactiver le compte", policies.secretariat, frozenset({"inactif"}), "actif"),
+    Action("proconnect", "Se connecter avec ProConnect", policies.public_agent, frozenset({"actif"}),
+           effects="Matches the agent to the account with their e-mail; never gives a role."),
+]  # fmt: skip
+
+LIFECYCLES = [
+    DOSSIER, OPINION, DECISION, AGREEMENT, TRANCHE, REPORT, CALL, COMMITTEE, EXCHANGES, ADVICE, INVITATION, ACCOUNT,
+]  # fmt: skip
 ACTIONS: dict[str, Action] = {}
 for _lifecycle in LIFECYCLES:
     for _index, _action in enumerate(_lifecycle.actions):

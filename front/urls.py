@@ -1,7 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from front import committees, dossiers, downloads, drafts, exchanges, followup, national, opinions, transitions
+from front import (
+    committees,
+    dossiers,
+    downloads,
+    drafts,
+    exchanges,
+    followup,
+    national,
+    opinions,
+    proconnect,
+    transitions,
+    users,
+)
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -60,6 +72,15 @@ urlpatterns = [
     path("bilans/<int:pk>/examen/", followup.report_review_view, name="report_review"),
     path("tableau-de-bord/", national.dashboard_national, name="dashboard_national"),
     path("comites/<int:pk>/tableau-de-bord/", national.dashboard_committee, name="dashboard_committee"),
-    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("compte/", users.profile, name="profile"),
+    path("comptes/", users.account_list, name="account_list"),
+    path("comptes/inviter/", users.invitation_new, name="invitation_new"),
+    path("comptes/<int:pk>/desactiver/", users.account_deactivate, name="account_deactivate"),
+    path("comptes/<int:pk>/reactiver/", users.account_reactivate, name="account_reactivate"),
+    # The e-mailed link: its secret names the invitation, never a counter.
+    path("invitation/<str:key>/", users.invitation_accept_view, name="invitation_accept"),
+    path("connexion/", proconnect.LoginView.as_view(), name="login"),
+    path("proconnect/connexion/", proconnect.ProConnectLogin.as_view(), name="proconnect_login"),
+    path("proconnect/retour/", proconnect.ProConnectCallback.as_view(), name="proconnect_callback"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

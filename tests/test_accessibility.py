@@ -8,17 +8,19 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from playwright.sync_api import Page, expect
 
-from core.models import Call, Committee, Dossier, Membership
+from core.models import Call, Committee, Dossier, Invitation, Membership
+from core.services.accounts import invitation_digest
 from core.services.decisions import decision_record, decisions_notify
 from core.services.dossiers import dossier_create
 from core.services.exchanges import expert_request, message_post
@@ -28,6 +30,8 @@ from tests.browser import log_in
 AXE_SOURCE = (Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
+
+INVITATION_KEY = "lien-d-invitation-du-test-d-accessibilite"
 
 RUN_AXE = """async (tags) => {
     const result = await axe.run(document, {runOnly: tags, resultTypes: ['violations']});
@@ -81,6 +85,11 @@ def scene(demo) -> Scene:
     expert = Membership.objects.get(role=Membership.Role.EXPERT).user
     expert_request(dossier=asked, expert=expert, question="Le partenariat avec le CMP est-il solide ?", by=member)
     message_post(dossier=asked, by=member, body="Pouvez-vous préciser le budget ?")
+    Invitation.objects.create(
+        email="nouveau.membre@dreal.gouv.fr", organisation=paca.state_service, role=Membership.Role.COMMITTEE_MEMBER,
+        committee=paca, invited_by=secretariat, expires_at=timezone.now() + timedelta(days=7),
+        key_hash=invitation_digest(INVITATION_KEY),
+    )  # fmt: skip
     return Scene(paca, draft, funded, retained, decidable, asked, landlord)
 
 
@@ -97,6 +106,21 @@ def _invalid_opinion(page: Page) -> None:
     page.locator("input[name=verdict]:checked").evaluate("radio => { radio.checked = false; }")
     page.get_by_role("button", name="Enregistrer l'avis").click()
     expect(page.locator("#verdict-messages .fr-message--error")).to_be_visible()
+
+
+def _invalid_invitation(page: Page) -> None:
+    """Send the invitation form empty: it comes back with its errors."""
+    page.get_by_role("button", name="Envoyer l'invitation").click()
+    expect(page.locator("#id_email-messages .fr-message--error")).to_be_visible()
+
+
+def _weak_password(page: Page) -> None:
+    """Choose a password the validators refuse: the page says why."""
+    for field, value in (("first_name", "Nadia"), ("last_name", "Membre"), ("password", "court"),
+                         ("password_again", "court")):  # fmt: skip
+        page.locator(f"#id_{field}").fill(value)
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.locator("#id_password-messages .fr-message--error").first).to_be_visible()
 
 
 def _load_exchanges(page: Page) -> None:
@@ -150,6 +174,12 @@ PAGES = {
     "convention": Visit("secretariat", "agreement_edit", lambda s: [s.retained.pk]),
     "bilan": Visit("landlord", "report_edit", lambda s: [s.funded.pk, 1]),
     "jetons-api": Visit("landlord", "api_tokens"),
+    "profil": Visit("landlord", "profile"),
+    "comptes-secretariat": Visit("secretariat", "account_list"),
+    "comptes-porteur": Visit("landlord", "account_list"),
+    "invitation-nouvelle-erreurs": Visit("secretariat", "invitation_new", prepare=_invalid_invitation),
+    "invitation-accepter": Visit(None, "invitation_accept", lambda s: [INVITATION_KEY]),
+    "invitation-mot-de-passe-refuse": Visit(None, "invitation_accept", lambda s: [INVITATION_KEY], _weak_password),
     "403": Visit("landlord", "call_list"),  # the national pages are not a landlord's
     "404": Visit("landlord", "dossier_detail", lambda s: [999999]),
 }

@@ -17,13 +17,13 @@ The world is built once for the module; each POST is rolled back, so that every 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib import messages
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,7 @@ from core.models import (
     Dossier,
     DossierStrand,
     ExpertRequest,
+    Invitation,
     JointOpinion,
     Membership,
     Message,
@@ -53,6 +54,7 @@ from core.models import (
     Territory,
 )
 from core.permissions import Access
+from core.services.accounts import invitation_digest
 from core.workflow import ACTIONS, LIFECYCLE, allows, available
 from tests.conftest import make_cast
 from tests.factories import CallFactory, CommitteeFactory, DossierFactory, OpinionFactory, UserFactory, member
@@ -100,6 +102,13 @@ class Via:
     why: str
 
 
+@dataclass(frozen=True)
+class Outside:
+    """An action that no POST of the app takes: where it is taken, and the tests that hold it to the table."""
+
+    where: str
+
+
 def form(**values) -> Callable:
     return lambda world, role, obj: values
 
@@ -131,6 +140,29 @@ AGREEMENT = {"amount": "1 000", "starts_on": "2019-03-01", "ends_on": "2021-02-2
              "tranches-INITIAL_FORMS": 0, "tranches-0-amount": "1 000"}  # fmt: skip
 
 
+ACCEPT = {"first_name": "Nadia", "last_name": "Membre", "password": "une phrase de passe assez longue",
+          "password_again": "une phrase de passe assez longue"}  # fmt: skip
+
+
+def new_invitations(world) -> dict:
+    """An invitation for landlord A's staff, and one for a member of committee A."""
+    committee = world.cast.committee
+    return {
+        "porteur du bailleur A": Invitation(organisation=world.cast.dossier.lead_landlord, role="porteur"),
+        "membre du comité A": Invitation(organisation=committee.state_service, role="membre_comite",
+                                         committee=committee),
+    }  # fmt: skip
+
+
+def invitation_form(world, role, invitation) -> dict:
+    values = {"email": "invite@example.fr", "organisation": invitation.organisation_id, "role": invitation.role}
+    return values | ({"committee": invitation.committee_id} if invitation.committee_id else {})
+
+
+def sent_invitations(world) -> dict:
+    return world.objects(Invitation)
+
+
 def report_url(report: Report) -> str:
     return "final_report_edit" if report.is_final else "report_edit"
 
@@ -143,7 +175,7 @@ def no_args(obj) -> list:
     return []
 
 
-ACTION_URLS: dict[str, Post | Via] = {
+ACTION_URLS: dict[str, Post | Via | Outside] = {
     "dossier.edit": Post("dossier_edit", data=draft_form),
     "dossier.submit": Post("dossier_submit"),
     "dossier.withdraw": Post("dossier_withdraw", data=form(confirm="1")),
@@ -183,6 +215,27 @@ ACTION_URLS: dict[str, Post | Via] = {
         "expert_request_new", data=lambda world, role, dossier: {"expert": world.consulted.pk, "question": "Réaliste ?"}
     ),
     "advice.give": Post("expert_advice", data=form(advice="Le projet est réaliste.")),
+    # Whatever the form lets through, the service's check refuses: a landlord's invitation for another organisation
+    # or role is the form's error (400), the form shown again.
+    "invitation.send": Post(
+        "invitation_new",
+        no_args,
+        invitation_form,
+        reaches_target=False,
+        on=new_invitations,
+        refused_with=REFUSED | {400},
+    ),
+    # A spent or expired link answers 410, with the reason.
+    "invitation.accept": Post(
+        "invitation_accept",
+        lambda invitation: [invitation.secret],
+        form(**ACCEPT),
+        on=sent_invitations,
+        refused_with=frozenset({410}),
+    ),
+    "account.deactivate": Post("account_deactivate"),
+    "account.reactivate": Post("account_reactivate"),
+    "account.proconnect": Outside("ProConnect's callback, reached from the provider: tests/test_proconnect.py"),
 }
 POSTED = sorted(name for name, entry in ACTION_URLS.items() if isinstance(entry, Post))
 
@@ -228,6 +281,7 @@ def world(django_db_setup, django_db_blocker) -> World:
         build_dossiers(world, other_expert=experts[1])
         build_committees(world, elsewhere)
         build_calls(world, elsewhere)
+        build_accounts(world)
         yield world
         transaction.set_rollback(True)
 
@@ -369,6 +423,28 @@ def build_calls(world: World, elsewhere: Committee) -> None:
     world.built[Call] = {label: by_pk[call.pk] for label, call in calls.items()}
 
 
+def build_accounts(world: World) -> None:
+    """Landlord A's staff, active and deactivated; the secretariat itself. Invitations waiting, expired, accepted."""
+    landlord = world.cast.dossier.lead_landlord
+    departed = member(UserFactory(username="parti", is_active=False), landlord, Membership.Role.LANDLORD_STAFF)
+    colleague = member(UserFactory(username="collegue"), landlord, Membership.Role.LANDLORD_STAFF)
+    world.built[User] = {"collègue du bailleur A": colleague, "ancien du bailleur A, désactivé": departed,
+                         "le secrétariat lui-même": world.users["secretariat"]}  # fmt: skip
+    now = timezone.now()
+    invitations = {}
+    states = (("en attente", now + timedelta(days=7), None), ("expirée", now - timedelta(minutes=1), None),
+              ("acceptée", now, now))  # fmt: skip
+    for label, expires, accepted in states:
+        invitation = Invitation.objects.create(
+            email=f"{label}@example.fr", organisation=landlord, role=Membership.Role.LANDLORD_STAFF,
+            invited_by=world.users["secretariat"], expires_at=expires, key_hash=invitation_digest(label),
+            accepted_at=accepted, user=colleague if accepted else None,
+        )  # fmt: skip
+        invitation.secret = label
+        invitations[f"invitation {label}"] = invitation
+    world.built[Invitation] = invitations
+
+
 # The rows an action may write, with the fields a refusal must leave as they are.
 WRITTEN = {
     Dossier: ("state", "title", "updated_at"),
@@ -389,6 +465,7 @@ WRITTEN = {
     Attachment: (),
     ExpertRequest: ("answered_at",),
     JointOpinion: (),
+    Invitation: ("accepted_at",),
 }
 
 
@@ -534,6 +611,12 @@ PAGES = {
 ELSEWHERE = {
     "report.submit": "the report's form (report_edit), beside report.save, to which the follow-up page leads",
     "decision.notify": "taken by call.notify_decisions, on the national selection",
+    "invitation.send": "the accounts page's « Inviter une personne », before an organisation and a role are chosen: "
+    "the role alone decides whether it shows (guard_who), the rest is checked when the form is posted",
+    "invitation.accept": "the e-mailed link's page, for whoever holds it",
+    "account.deactivate": "the accounts page, as the list of each reader's accounts: tests/test_invitations.py",
+    "account.reactivate": "the accounts page, as the list of each reader's accounts: tests/test_invitations.py",
+    "account.proconnect": "the login page's « Se connecter avec ProConnect »: tests/test_proconnect.py",
     "committee.create_dossier": "the home page's « Nouveau dossier », before a committee is chosen: the role alone "
     "decides whether it shows (guard_who), the committee is checked when the form is posted",
 }

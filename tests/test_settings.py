@@ -32,6 +32,13 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_proconnect_turned_on_names_what_it_lacks(tmp_path):
+    enabled = {"PROCONNECT_ENABLED": "1", "PROCONNECT_CLIENT_ID": "aap"}
+    result = manage("check", AAP_VAR_DIR=str(tmp_path), **enabled, **PRODUCTION)
+    assert result.returncode != 0
+    assert "PROCONNECT_ENABLED needs PROCONNECT_CLIENT_SECRET, PROCONNECT_AUTHORIZATION_ENDPOINT" in result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = manage("check", AAP_VAR_DIR=str(tmp_path), ALLOWED_HOSTS="aap.example.gouv.fr")
     assert result.returncode != 0

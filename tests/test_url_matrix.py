@@ -19,7 +19,7 @@ test_downloads.py, test_exchanges.py and test_api.py.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -36,12 +36,14 @@ from core.models import (
     Decision,
     Dossier,
     ExpertRequest,
+    Invitation,
     JointOpinion,
     Membership,
     Organisation,
     PaymentTranche,
     Report,
 )
+from core.services.accounts import invitation_digest
 from core.services.joint_opinions import committee_snapshot, snapshot_digest
 from tests.access import A_DRAFT, A_TITLE, B_DRAFT, B_TITLE, text
 from tests.factories import DossierFactory, OrganisationFactory, UserFactory, member
@@ -58,6 +60,7 @@ SECRETS = (
     *(f"{kind} {side}" for kind in ("Avis signé", "Retenu", "Suivi", "À notifier") for side in SIDES),
 )  # fmt: skip
 REFUSALS = {"login", "401", "403", "404", "405"}
+INVITATION_KEY = "lien-d-invitation-de-la-matrice"
 
 
 def row(*cells: str) -> dict[str, dict[str, str]]:
@@ -123,6 +126,13 @@ ADVICE              login  404     404     404     404      404     404  404  40
 API_DOSSIER         401    200|404 404|200 200     200      404     200  200  404     200|404
 API_FOLLOWED        401    200|404 404|200 200     200      404     200  200  404     404
 API_JOINT_OPINIONS  401    200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404
+# Accounts: the secretariat manages them all; a landlord's staff (the member in conflict is landlord A's) read their
+# colleagues' and invite them.
+ACCOUNTS            login  200     200     403     200      403     200  403  403     403
+ACCOUNTS_POST       login  ok      ok      403     ok       403     ok   403  403     403
+# Deactivating (A: a colleague of landlord A, B: of landlord B): the secretariat only; a landlord does not even see
+# another landlord's staff.
+ACCOUNT_ACT         login  403|404 404|403 403     403|404  403     ok   403  403     403
 """)
 LOGGED_IN = everyone("login", "200")
 LOGGED_IN_POST = everyone("login", "ok")
@@ -234,6 +244,17 @@ MATRIX = {
     # API tokens
     "api_tokens": Url(None, LOGGED_IN, LOGGED_IN_POST),
     "api_token_revoke": Url(token, POST_ONLY_AFTER_LOGIN, OWN_TOKEN),
+    # Accounts and invitations
+    "profile": Url(None, LOGGED_IN, LOGGED_IN_POST),
+    "account_list": Url(None, RULES["ACCOUNTS"]),
+    "invitation_new": Url(None, RULES["ACCOUNTS"], RULES["ACCOUNTS_POST"]),
+    "account_deactivate": Url(on("account"), POST_ONLY, RULES["ACCOUNT_ACT"]),
+    "account_reactivate": Url(on("inactive_account"), POST_ONLY, RULES["ACCOUNT_ACT"]),
+    # The e-mailed link is its own proof: whoever holds it opens the page.
+    "invitation_accept": Url(lambda world, role, side: [INVITATION_KEY], PUBLIC, PUBLIC_POST),
+    # ProConnect is off unless configured: its pages do not exist (tests/test_proconnect.py turns it on).
+    "proconnect_login": Url(None, everyone("404", "404")),
+    "proconnect_callback": Url(None, everyone("404", "404")),
     # The API (read-only): its schema and documentation are public, its data are not.
     "api-v1:openapi-json": Url(None, PUBLIC),
     "api-v1:openapi-view": Url(None, PUBLIC),
@@ -329,6 +350,15 @@ def world(cast) -> World:
             ("tranche", side): PaymentTranche.objects.create(agreement=agreement, order=1, amount=Decimal(1000)),
             ("report", side): Report.objects.create(dossier=followed, year=2, state=Report.State.SUBMITTED),
         }
+    for side, landlord in landlords.items():
+        for kind, active in (("account", True), ("inactive_account", False)):
+            colleague = UserFactory(username=f"{kind}_{side}", is_active=active)
+            world.objects[kind, side] = member(colleague, landlord, Membership.Role.LANDLORD_STAFF)
+    Invitation.objects.create(
+        email="invitee@example.fr", organisation=landlords["A"], role=Membership.Role.LANDLORD_STAFF,
+        invited_by=users["secretariat"], expires_at=timezone.now() + timedelta(days=7),
+        key_hash=invitation_digest(INVITATION_KEY),
+    )  # fmt: skip
     for role, user in [*users.items(), ("outsider", outsider)]:
         if user is not None:
             world.objects["token", role] = token_create(user=user, name="matrice")[0]

@@ -1,3 +1,4 @@
+from core.models.accounts import Invitation
 from core.models.audit import AuditEvent
 from core.models.calls import Call, Committee, Public, Strand
 from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand, StateTransition, Territory
@@ -18,6 +19,7 @@ __all__ = [
     "Dossier",
     "DossierStrand",
     "ExpertRequest",
+    "Invitation",
     "JointOpinion",
     "Membership",
     "Message",

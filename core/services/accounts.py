@@ -1,0 +1,151 @@
+"""Accounts: invitations by e-mail, their acceptance, deactivation, the user's own profile."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from core.audit import audit
+from core.models import Committee, Invitation, Membership, Organisation
+from core.services.notifications import notify_after_commit
+from core.workflow import check
+
+INVITATION_DAYS = 7
+
+
+class InvitationRefused(Exception):
+    """The message is for the user."""
+
+
+def invitation_digest(secret: str) -> str:
+    # The secret carries 256 random bits: a plain SHA-256 resists guessing without a slow hash.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def account_for(email: str) -> User | None:
+    """The account an e-mail address belongs to, compared without case, as ProConnect's matching does."""
+    if not email.strip():
+        return None
+    return (
+        User.objects.filter(email__iexact=email.strip()).first()
+        or User.objects.filter(username__iexact=email.strip()).first()
+    )
+
+
+def _coherent(invitation: Invitation) -> None:
+    """The membership the invitation promises must be one the app can hold."""
+    role, organisation, committee = invitation.role, invitation.organisation, invitation.committee
+    if role == Membership.Role.COMMITTEE_MEMBER:
+        if committee is None:
+            raise InvitationRefused("Choisissez le comité dont la personne invitée sera membre.")
+        if organisation not in committee.institutions:
+            raise InvitationRefused(
+                f"Un membre du comité {committee.name} représente l'une de ses deux institutions co-présidentes : "
+                f"{committee.ar_hlm} ou {committee.state_service}."
+            )
+    elif role == Membership.Role.LANDLORD_STAFF:
+        if organisation.kind != Organisation.Kind.LANDLORD:
+            raise InvitationRefused(f"« {organisation} » n'est pas un bailleur social : il ne porte pas de dossier.")
+        invitation.committee = None
+
+
+@transaction.atomic
+def invitation_send(
+    *, email: str, organisation: Organisation, role: str, committee: Committee | None = None, first_name: str = "",
+    last_name: str = "", site: str, by,
+) -> Invitation:  # fmt: skip
+    """Invite someone to an account with one membership; `site` is the app's address, for the e-mailed link."""
+    email = email.strip()
+    invitation = Invitation(
+        email=email, first_name=first_name.strip(), last_name=last_name.strip(), organisation=organisation,
+        role=role, committee=committee, invited_by=by,
+    )  # fmt: skip
+    check(by, "invitation.send", invitation)
+    _coherent(invitation)
+    if account_for(email) is not None:
+        raise InvitationRefused(f"Un compte existe déjà pour l'adresse {email}.")
+    secret = secrets.token_urlsafe(32)
+    invitation.key_hash = invitation_digest(secret)
+    invitation.expires_at = timezone.now() + timedelta(days=INVITATION_DAYS)
+    invitation.full_clean()
+    invitation.save()
+    audit("invitation.send", by=by, subject=invitation, committee=invitation.committee,
+          after={"email": email, "organisation": str(organisation), "role": role})  # fmt: skip
+    link = urljoin(site, reverse("invitation_accept", args=[secret]))
+    notify_after_commit(notify_invitation, invitation.pk, link)
+    return invitation
+
+
+def notify_invitation(invitation_id: int, link: str) -> int:
+    invitation = Invitation.objects.select_related("organisation", "invited_by", "committee").get(pk=invitation_id)
+    inviter = invitation.invited_by.get_full_name() or invitation.invited_by.username
+    where = f" du comité {invitation.committee.name}" if invitation.committee else ""
+    expires = timezone.localtime(invitation.expires_at)
+    body = (
+        f"Bonjour,\n\n{inviter} vous invite à rejoindre aap, l'outil de l'appel à projets « 10 000 logements HLM "
+        f"accompagnés », pour {invitation.organisation}, comme {invitation.get_role_display().lower()}{where}.\n\n"
+        f"Pour créer votre compte et choisir votre mot de passe, ouvrez ce lien :\n{link}\n\n"
+        f"Il ne sert qu'une fois et expire le {expires:%d/%m/%Y à %H:%M}. Si vous n'attendiez pas cette "
+        "invitation, ignorez ce message.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
+    )
+    return send_mail("Invitation à rejoindre aap", body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, first_name: str, last_name: str, password: str, by) -> User:
+    """Create the invitee's account, with their password and the invitation's membership; the link is spent.
+    Raises django's ValidationError for a password the validators refuse."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    check(by, "invitation.accept", invitation)
+    if account_for(invitation.email) is not None:
+        raise InvitationRefused(
+            f"Un compte existe déjà pour l'adresse {invitation.email} : connectez-vous avec son identifiant."
+        )
+    user = User(
+        username=invitation.email.lower(), email=invitation.email, first_name=first_name.strip(),
+        last_name=last_name.strip(),
+    )  # fmt: skip
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    membership = Membership.objects.create(
+        user=user, organisation=invitation.organisation, role=invitation.role, committee=invitation.committee
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.user = user
+    invitation.save(update_fields=["accepted_at", "user"])
+    after = {"user": user.username, "organisation": str(invitation.organisation), "role": invitation.role}
+    audit("invitation.accept", by=user, subject=membership, committee=invitation.committee, after=after)
+    return user
+
+
+@transaction.atomic
+def account_set_active(*, user: User, active: bool, by) -> User:
+    """Deactivate an account (its sessions end at their next request, its API tokens are revoked), or reactivate
+    it. Its memberships stay: the history names who acted."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    check(by, "account.reactivate" if active else "account.deactivate", user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        # Revoked, not only refused while inactive: a reactivated account starts without its old tokens.
+        user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit("account.reactivate" if active else "account.deactivate", by=by, subject=user.username,
+          before={"is_active": not active}, after={"is_active": active})  # fmt: skip
+    return user
+
+
+def profile_save(*, user: User, first_name: str, last_name: str) -> User:
+    """The user's own name. The e-mail address is not theirs to change: it is what ProConnect matches."""
+    user.first_name, user.last_name = first_name.strip(), last_name.strip()
+    user.full_clean()
+    user.save(update_fields=["first_name", "last_name"])
+    return user
