@@ -1,6 +1,10 @@
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from core.models import Notification
 
 DEMO_GROUP = "Comptes de démonstration"
 
@@ -14,8 +18,17 @@ class DemoAwareBackend(ModelBackend):
         return settings.DEMO or not user.groups.filter(name=DEMO_GROUP).exists()
 
     def get_user(self, user_id):
-        # Every request asks: one query for the user and the demo check together.
-        users = User.objects.filter(pk=user_id, is_active=True)
+        # Every request asks: one query for the user, the demo check and the header's count of unread notifications.
+        unread = (
+            Notification.objects.filter(user=OuterRef("pk"), read_at=None)
+            .order_by()
+            .values("user")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        users = User.objects.filter(pk=user_id, is_active=True).annotate(
+            unread_notifications=Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+        )
         if not settings.DEMO:
             users = users.exclude(groups__name=DEMO_GROUP)
         return users.first()

@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from front import committees, dossiers, downloads, drafts, exchanges, followup, national, opinions, transitions
+from front import (
+    committees,
+    dossiers,
+    downloads,
+    drafts,
+    exchanges,
+    followup,
+    national,
+    notifications,
+    opinions,
+    transitions,
+)
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -60,6 +71,10 @@ urlpatterns = [
     path("bilans/<int:pk>/examen/", followup.report_review_view, name="report_review"),
     path("tableau-de-bord/", national.dashboard_national, name="dashboard_national"),
     path("comites/<int:pk>/tableau-de-bord/", national.dashboard_committee, name="dashboard_committee"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/<int:pk>/lue/", notifications.notification_read, name="notification_read"),
+    path("notifications/lues/", notifications.notification_read, name="notification_read_all"),
+    path("notifications/preferences/", notifications.preference_edit, name="preference_edit"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -38,6 +38,7 @@ from core.models import (
     ExpertRequest,
     JointOpinion,
     Membership,
+    Notification,
     Organisation,
     PaymentTranche,
     Report,
@@ -131,7 +132,7 @@ PUBLIC_POST = everyone("ok", "ok")
 API_LOGGED_IN = everyone("401", "200")
 # POST-only views: require_POST comes before login_required, so that the anonymous get 405 too.
 POST_ONLY = everyone("405", "405")
-# A user's own API token (A) and another user's (B).
+# A user's own object, an API token or a notification (A), and another user's (B).
 OWN_TOKEN = everyone("login", "ok|404")
 POST_ONLY_AFTER_LOGIN = everyone("login", "405")
 
@@ -167,9 +168,14 @@ def on(kind: str, attribute: str = "pk", *more):
     return lambda world, role, side: [getattr(world(kind, side), attribute), *more]
 
 
-def token(world, role, side):
-    owner = role if side == "A" and role != "anonymous" else "outsider"
-    return [world("token", owner).pk]
+def owned(kind: str):
+    """A user's own object (A) and another user's (B)."""
+
+    def args(world, role, side):
+        owner = role if side == "A" and role != "anonymous" else "outsider"
+        return [world(kind, owner).pk]
+
+    return args
 
 
 MATRIX = {
@@ -233,7 +239,12 @@ MATRIX = {
     "report_review": Url(on("report"), POST_ONLY, RULES["ON_DOSSIER_ACT"], {"decision": "valider"}),
     # API tokens
     "api_tokens": Url(None, LOGGED_IN, LOGGED_IN_POST),
-    "api_token_revoke": Url(token, POST_ONLY_AFTER_LOGIN, OWN_TOKEN),
+    "api_token_revoke": Url(owned("token"), POST_ONLY_AFTER_LOGIN, OWN_TOKEN),
+    # Notifications and the workspace
+    "notification_list": Url(None, LOGGED_IN),
+    "notification_read": Url(owned("notification"), POST_ONLY, OWN_TOKEN),
+    "notification_read_all": Url(None, POST_ONLY, LOGGED_IN_POST),
+    "preference_edit": Url(None, POST_ONLY, LOGGED_IN_POST),
     # The API (read-only): its schema and documentation are public, its data are not.
     "api-v1:openapi-json": Url(None, PUBLIC),
     "api-v1:openapi-view": Url(None, PUBLIC),
@@ -332,6 +343,7 @@ def world(cast) -> World:
     for role, user in [*users.items(), ("outsider", outsider)]:
         if user is not None:
             world.objects["token", role] = token_create(user=user, name="matrice")[0]
+            world.objects["notification", role] = Notification.objects.create(user=user, subject="Dossier déposé")
     return world
 
 
