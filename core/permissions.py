@@ -148,6 +148,12 @@ class Access:
             or bool(self.observer_scope & {None, committee.pk})
         )
 
+    def readable_committees(self) -> Q:
+        """can_read_committee as a filter on committees."""
+        if self.is_secretariat or None in self.observer_scope:
+            return Q()
+        return Q(pk__in=self.member_committee_ids | self.observer_scope)
+
     def committees(self) -> QuerySet[Committee]:
         """The committees whose pages the user reads, and those of the dossiers it sees (a landlord's, an expert's)."""
         if self.is_national:

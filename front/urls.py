@@ -12,10 +12,12 @@ from front import (
     notifications,
     opinions,
     transitions,
+    workspace,
 )
 
 urlpatterns = [
-    path("", dossiers.home, name="home"),
+    path("", workspace.workspace, name="home"),
+    path("dossiers/", dossiers.dossier_list, name="dossier_list"),
     path("dossiers/<int:pk>/", dossiers.dossier_detail, name="dossier_detail"),
     # Parts of the dossier page read on demand.
     path("dossiers/<int:pk>/historique/", dossiers.dossier_history, name="dossier_history"),

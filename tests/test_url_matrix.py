@@ -180,6 +180,7 @@ def owned(kind: str):
 
 MATRIX = {
     "home": Url(None, LOGGED_IN),
+    "dossier_list": Url(None, LOGGED_IN),
     "search": Url(None, LOGGED_IN),
     "login": Url(None, PUBLIC),
     # Logging out is a POST, and ends on the login page.
