@@ -117,7 +117,7 @@ class Role(HttpUser):
 
     @task(4)
     def home(self):
-        response = self.get(URLS["home"], "home", b"Dossiers")
+        response = self.get(URLS["home"], "home", b"Mon espace")
         stylesheet = STYLESHEET.search(response.text or "")
         # A browser fetches the stylesheet with its first page; later ones come from its cache.
         if stylesheet and random.random() < 0.2:

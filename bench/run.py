@@ -7,7 +7,7 @@ databases `aap_bench_<size>`, rebuilt with --rebuild) a synthetic national histo
 `manage.py generate_synthetic`, then measures in a fresh process, median of repeated trials:
 
 - the committee's dossier list, the national selection, a dossier page, the search, the API list, the
-  secretariat's home page and the national dashboard:
+  secretariat's list of every dossier, the national dashboard, and the workspace of a member and of a landlord:
   server time per request (Django's test client, production settings), SQL queries per request, and the
   floor: the time of the very SQL statements the request ran, executed raw (ratio request / floor);
 - the avis conjoint of a 50-dossier committee as DOCX and PDF;
@@ -35,7 +35,7 @@ PG = "postgres://postgres@127.0.0.1:5432"
 SEED = 2014
 PAGES = (
     "committee_list", "national_selection", "dossier_page", "search", "search_landlord", "api_list",
-    "secretariat_home", "national_dashboard",
+    "secretariat_home", "national_dashboard", "member_workspace", "landlord_workspace",
 )  # fmt: skip
 
 
@@ -228,9 +228,12 @@ def _pages(subjects: dict) -> dict:
         # A landlord's own among the matches of a word nearly every dossier holds.
         "search_landlord": (subjects["landlord"], reverse("search"), {"q": "logement"}),
         "api_list": (None, "/api/v1/dossiers", {"call": call.pk}),
-        # Whole-programme pages: what the secretariat lands on, and its aggregates.
-        "secretariat_home": (subjects["secretariat"], reverse("home"), {}),
+        # Whole-programme pages: every dossier, 50 a page (the home page until the workspace), and its aggregates.
+        "secretariat_home": (subjects["secretariat"], reverse("dossier_list"), {}),
         "national_dashboard": (subjects["secretariat"], reverse("dashboard_national"), {}),
+        # What awaits a member of the largest committee, and the landlord of one of its dossiers.
+        "member_workspace": (subjects["member"], reverse("home"), {}),
+        "landlord_workspace": (subjects["landlord"], reverse("home"), {}),
     }
 
 

@@ -149,6 +149,12 @@ class Access:
             or bool(self.observer_scope & {None, committee.pk})
         )
 
+    def readable_committees(self) -> Q:
+        """can_read_committee as a filter on committees."""
+        if self.is_secretariat or None in self.observer_scope:
+            return Q()
+        return Q(pk__in=self.member_committee_ids | self.observer_scope)
+
     def committees(self) -> QuerySet[Committee]:
         """The committees whose pages the user reads, and those of the dossiers it sees (a landlord's, an expert's)."""
         if self.is_national:
@@ -268,13 +274,28 @@ class Access:
         """can_read_opinion_draft as a filter on dossiers, for lists and exports: no query of its own."""
         if self.is_secretariat:
             return Q(pk__isnull=False)
-        members = Q(committee_id__in=self.member_committee_ids)
+        return self.acts_on_opinions()
+
+    def acts_on_opinions(self, prefix: str = "") -> Q:
+        """can_act_on_opinion as a filter on dossiers (prefix: the path from the rows filtered to their dossier)."""
+        members = Q(**{f"{prefix}committee_id__in": self.member_committee_ids})
         organisations = self.organisation_ids
         if not organisations:
             return members
         # in_conflict for many dossiers at once: the user's organisations carry or partner them.
         partnered = Dossier.partners.through.objects.filter(organisation_id__in=organisations).values("dossier_id")
-        return members & ~(carried_by(organisations) | Q(pk__in=partnered))
+        return members & ~(carried_by(organisations, prefix) | Q(**{f"{prefix}pk__in": partnered}))
+
+    def signs_for(self, prefix: str = "") -> Q:
+        """institution_in() is not None, as a filter on dossiers: the committees where this member represents one of
+        the co-chairing institutions."""
+        ways = [
+            Q(**{f"{prefix}committee_id": m.committee_id})
+            & (Q(**{f"{prefix}committee__ar_hlm_id": m.organisation_id})
+               | Q(**{f"{prefix}committee__state_service_id": m.organisation_id}))
+            for m in self._with(Membership.Role.COMMITTEE_MEMBER)
+        ]  # fmt: skip
+        return reduce(operator.or_, ways) if ways else NOTHING
 
     @property
     def reads_accounts(self) -> bool:
@@ -300,8 +321,13 @@ class Access:
 SENT_REPORTS = ~Q(state=Report.State.DRAFT)
 
 
-def carried_by(organisations: set[int]) -> Q:
-    """Dossiers led or co-carried by these organisations. Subqueries on the indexed link columns rather than a join,
-    which would read every dossier, and repeat a dossier carried by two of them."""
+# A condition no row meets: Django answers it without a query.
+NOTHING = Q(pk__in=[])
+
+
+def carried_by(organisations: set[int], prefix: str = "") -> Q:
+    """Dossiers led or co-carried by these organisations (prefix: the path from the rows filtered to their dossier).
+    Subqueries on the indexed link columns rather than a join, which would read every dossier, and repeat a dossier
+    carried by two of them."""
     co_carried = Dossier.co_landlords.through.objects.filter(organisation_id__in=organisations).values("dossier_id")
-    return Q(lead_landlord_id__in=organisations) | Q(pk__in=co_carried)
+    return Q(**{f"{prefix}lead_landlord_id__in": organisations}) | Q(**{f"{prefix}pk__in": co_carried})

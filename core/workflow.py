@@ -10,16 +10,30 @@ calls guard() again under its lock, with the user it is given as `by`. docs/arch
 (`manage.py workflow_table`), and tests/test_workflow.py checks that it agrees with this module.
 """
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils import timezone
 
 from core import policies
-from core.models import Call, Committee, Decision, Dossier, ExpertRequest, Invitation, PaymentTranche, Report
-from core.permissions import Access
+from core.models import (
+    Call,
+    Committee,
+    Decision,
+    Dossier,
+    ExpertRequest,
+    Invitation,
+    OpinionSignature,
+    PaymentTranche,
+    Report,
+)
+from core.permissions import NOTHING, Access
+from core.policies import as_filter
 
 State = Dossier.State
 
@@ -57,6 +71,11 @@ class Lifecycle:
     phases: tuple[str, ...]
     state_of: Callable[[object], str]
     actions: list[Action] = field(default_factory=list)
+    # state_of as a filter on the lifecycle's rows, for the lists of what awaits a user (where()); None for the
+    # lifecycles those lists do not ask.
+    rows: Callable[[str], Q] | None = None
+    # The path from the lifecycle's rows to their dossier, for the policies' filters.
+    to_dossier: str = ""
 
     def phase(self, state: str) -> str:
         return self.states[state][1]
@@ -96,6 +115,7 @@ DOSSIER = Lifecycle(
     },
     ("depot", "instruction", "selection", "decision", "suivi", "fin", "retrait"),
     lambda dossier: dossier.state,
+    rows=lambda state: Q(state=state),
 )
 # The landlord writes its dossier.
 EDITABLE = DOSSIER.in_phases("depot")
@@ -121,6 +141,7 @@ def _decision(dossier: Dossier) -> Decision | None:
     return getattr(dossier, "decision", None) if dossier.pk else None
 
 
+@as_filter(lambda access: Q(decision__isnull=True) | Q(decision__notified_at__isnull=False))
 def not_frozen(access: Access, dossier: Dossier) -> str | None:
     decision = _decision(dossier)
     if decision is not None and decision.notified_at is None:
@@ -131,6 +152,7 @@ def not_frozen(access: Access, dossier: Dossier) -> str | None:
     return None
 
 
+@as_filter(lambda access: Q(decision__isnull=True) | Q(decision__notified_at__isnull=True))
 def undecided(access: Access, dossier: Dossier) -> str | None:
     decision = _decision(dossier)
     if decision is not None and decision.notified_at is not None:
@@ -138,6 +160,7 @@ def undecided(access: Access, dossier: Dossier) -> str | None:
     return None
 
 
+@as_filter(lambda access: Q(opinion__isnull=False) & ~Q(opinion__verdict=""))
 def verdict_given(access: Access, dossier: Dossier) -> str | None:
     opinion = getattr(dossier, "opinion", None)
     if opinion is None or not opinion.verdict:
@@ -153,6 +176,17 @@ def signed_institutions(dossier: Dossier) -> set[int]:
     return {signature.institution_id for signature in opinion.signatures.all()}
 
 
+def _signed_by_own_institution(access: Access) -> Q:
+    """not_yet_signed's refusal as a filter: the member's institution in the dossier's committee signed it."""
+    signed = [
+        access.signs_for() & Q(committee_id=m.committee_id)
+        & Q(pk__in=OpinionSignature.objects.filter(institution_id=m.organisation_id).values("opinion__dossier_id"))
+        for m in access.memberships if m.role == m.Role.COMMITTEE_MEMBER
+    ]  # fmt: skip
+    return reduce(operator.or_, signed) if signed else NOTHING
+
+
+@as_filter(lambda access: ~_signed_by_own_institution(access))
 def not_yet_signed(access: Access, dossier: Dossier) -> str | None:
     institution = access.institution_in(dossier.committee)
     if institution is not None and institution.pk in signed_institutions(dossier):
@@ -160,18 +194,21 @@ def not_yet_signed(access: Access, dossier: Dossier) -> str | None:
     return None
 
 
+@as_filter(lambda access: Q(state__in=DECIDABLE))
 def decidable(access: Access, dossier: Dossier) -> str | None:
     if dossier.state not in DECIDABLE:
         return f"Un dossier « {dossier.get_state_display()} » ne peut pas recevoir de décision."
     return None
 
 
+@as_filter(lambda access: Q(state=State.RETAINED))
 def retained(access: Access, dossier: Dossier) -> str | None:
     if dossier.state != State.RETAINED:
         return f"Un dossier « {dossier.get_state_display()} » ne peut pas être conventionné."
     return None
 
 
+@as_filter(lambda access: Q(dossier__state__in=REPORTING))
 def reporting(access: Access, report: Report) -> str | None:
     dossier = report.dossier
     if dossier.state not in REPORTING:
@@ -197,6 +234,7 @@ def call_open(access: Access, committee: Committee) -> str | None:
     return None
 
 
+@as_filter(lambda access: ~Q(state=State.DRAFT))
 def submitted(access: Access, dossier: Dossier) -> str | None:
     # A draft is its landlord's alone (Access.sees): the committee has no thread to read until it is submitted.
     if dossier.state == State.DRAFT:
@@ -204,6 +242,7 @@ def submitted(access: Access, dossier: Dossier) -> str | None:
     return None
 
 
+@as_filter(lambda access: Q(answered_at__isnull=True))
 def unanswered(access: Access, request: ExpertRequest) -> str | None:
     return "Vous avez déjà rendu votre avis sur ce dossier." if request.answered_at else None
 
@@ -252,9 +291,15 @@ OPINION = Lifecycle(
         if dossier.state == State.OPINION_SIGNED
         else "redige"
     ),
+    rows=lambda state: {
+        "a_rediger": Q(opinion__isnull=True),
+        "redige": Q(opinion__isnull=False) & ~Q(state=State.OPINION_SIGNED),
+        "signe": Q(opinion__isnull=False, state=State.OPINION_SIGNED),
+    }[state],
 )
 
 
+@as_filter(lambda access: Q(state__in=OPINION_OPEN))
 def opinion_open(access: Access, dossier: Dossier) -> str | None:
     if dossier.state not in OPINION_OPEN:
         return f"Le comité n'instruit plus ce dossier : il est « {dossier.get_state_display()} »."
@@ -314,6 +359,12 @@ DECISION = Lifecycle(
     },
     ("decision", "notification"),
     _decision_state,
+    rows=lambda state: {
+        "a_decider": Q(decision__isnull=True)
+        | Q(decision__notified_at__isnull=False, decision__outcome=Decision.Outcome.DEFERRED),
+        "enregistree": Q(decision__isnull=False, decision__notified_at__isnull=True),
+        "notifiee": Q(decision__notified_at__isnull=False) & ~Q(decision__outcome=Decision.Outcome.DEFERRED),
+    }[state],
 )
 DECISION.actions = [
     Action(
@@ -346,6 +397,7 @@ AGREEMENT = Lifecycle(
     {"sans": ("Sans convention", "convention"), "signee": ("Signée", "versements")},
     ("convention", "versements"),
     lambda dossier: "signee" if getattr(dossier, "agreement", None) is not None else "sans",
+    rows=lambda state: Q(agreement__isnull=state == "sans"),
 )
 AGREEMENT.actions = [
     Action(
@@ -367,6 +419,8 @@ TRANCHE = Lifecycle(
     {"a_verser": ("À verser", "versement"), "versee": ("Versée", "fin")},
     ("versement", "fin"),
     lambda tranche: "versee" if tranche.paid_on else "a_verser",
+    rows=lambda state: Q(paid_on__isnull=state == "a_verser"),
+    to_dossier="agreement__dossier__",
 )
 TRANCHE.actions = [Action("pay", "Enregistrer le versement", policies.secretariat, frozenset({"a_verser"}), "versee")]
 
@@ -383,6 +437,9 @@ REPORT = Lifecycle(
     },
     ("redaction", "examen", "fin"),
     lambda report: report.state if report.pk else "a_remettre",
+    # A report still to write has no row.
+    rows=lambda state: NOTHING if state == "a_remettre" else Q(state=state),
+    to_dossier="dossier__",
 )
 REPORT_WRITABLE = REPORT.in_phases("redaction")
 REPORT.actions = [
@@ -480,6 +537,8 @@ ADVICE = Lifecycle(
     {"demande": ("Demandé", "demande"), "rendu": ("Rendu", "rendu")},
     ("demande", "rendu"),
     lambda request: "rendu" if request.answered_at else "demande",
+    rows=lambda state: Q(answered_at__isnull=state == "demande"),
+    to_dossier="dossier__",
 )
 ADVICE.actions = [
     Action("give", "Rendre l'avis", policies.asked_expert, frozenset({"demande"}), "rendu", conditions=(unanswered,),
@@ -569,6 +628,19 @@ def refusal(access: Access, name: str, obj) -> str | None:
         if reason:
             return reason
     return None
+
+
+def where(access: Access, name: str) -> Q:
+    """allows() for every row of the action's lifecycle at once, as a filter on them: its policy, its states and its
+    conditions, each asked in its filter form. For the lists of what awaits a user; tests/test_workspace.py checks
+    that it selects the rows allows() lets act on, for every role."""
+    action = ACTIONS[name]
+    lifecycle = LIFECYCLE[action.lifecycle]
+    condition = action.policy.where(access, lifecycle.to_dossier)
+    condition &= reduce(operator.or_, (lifecycle.rows(state) for state in sorted(action.sources)))
+    for rule in action.conditions:
+        condition &= rule.where(access)
+    return condition
 
 
 def blocked(access: Access, name: str, obj) -> str | None:

@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from core.models import Notification
 
 DEMO_GROUP = "Comptes de démonstration"
 
@@ -18,5 +21,13 @@ class DemoAwareBackend(ModelBackend):
         return acting_users(User.objects.filter(pk=user.pk)).exists()
 
     def get_user(self, user_id):
-        # Every request asks: one query for the user and the rule together.
-        return acting_users(User.objects.filter(pk=user_id)).first()
+        # Every request asks: one query for the user, the rule and the header's count of unread notifications.
+        unread = (
+            Notification.objects.filter(user=OuterRef("pk"), read_at=None)
+            .order_by()
+            .values("user")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        users = acting_users(User.objects.filter(pk=user_id))
+        return users.annotate(unread_notifications=Coalesce(Subquery(unread, output_field=IntegerField()), 0)).first()

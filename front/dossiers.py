@@ -39,7 +39,7 @@ HOME_PER_PAGE = 50
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def dossier_list(request: HttpRequest) -> HttpResponse:
     access = Access(request.user)
     dossiers = access.dossiers()
     page, totals = page_by_committee(
@@ -61,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
         committee.total = totals[committee.pk]
     return render(
         request,
-        "front/home.html",
+        "front/dossier_list.html",
         {
             "title": "Dossiers",
             "committees": committees.items(),

@@ -9,14 +9,17 @@ from front import (
     exchanges,
     followup,
     national,
+    notifications,
     opinions,
     proconnect,
     transitions,
     users,
+    workspace,
 )
 
 urlpatterns = [
-    path("", dossiers.home, name="home"),
+    path("", workspace.workspace, name="home"),
+    path("dossiers/", dossiers.dossier_list, name="dossier_list"),
     path("dossiers/<int:pk>/", dossiers.dossier_detail, name="dossier_detail"),
     # Parts of the dossier page read on demand.
     path("dossiers/<int:pk>/historique/", dossiers.dossier_history, name="dossier_history"),
@@ -82,5 +85,9 @@ urlpatterns = [
     path("connexion/", proconnect.LoginView.as_view(), name="login"),
     path("proconnect/connexion/", proconnect.ProConnectLogin.as_view(), name="proconnect_login"),
     path("proconnect/retour/", proconnect.ProConnectCallback.as_view(), name="proconnect_callback"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/<int:pk>/lue/", notifications.notification_read, name="notification_read"),
+    path("notifications/lues/", notifications.notification_read, name="notification_read_all"),
+    path("notifications/preferences/", notifications.preference_edit, name="preference_edit"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -50,6 +50,9 @@ def log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill("demo-aap-2018")
     page.get_by_role("button", name="Se connecter").click()
+    # The workspace first, then the list of dossiers the tests start from.
+    expect(page.get_by_role("heading", name="Mon espace")).to_be_visible()
+    page.get_by_role("link", name="Tous mes dossiers").click()
     expect(page.get_by_role("heading", name="Dossiers")).to_be_visible()
 
 

@@ -79,6 +79,8 @@ def log_in(page: Page, base: str, username: str) -> None:
     assert_focus_visible(page)
     page.keyboard.type("demo-aap-2018")
     page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Mon espace")).to_be_visible()
+    page.goto(f"{base}/dossiers/")
     expect(page.get_by_role("heading", name="Dossiers")).to_be_visible()
 
 

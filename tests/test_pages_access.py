@@ -68,7 +68,7 @@ HOME = {
 
 @pytest.mark.parametrize("role", HOME)
 def test_home_lists_what_the_role_may_see(cast, login, role):
-    body = text(login(cast.users[role]).get(reverse("home")))
+    body = text(login(cast.users[role]).get(reverse("dossier_list")))
     listed = {title for title in ("Projet du bailleur A", "Projet du bailleur B") if title in body}
     assert listed == HOME[role]
     # Before publication, verdicts are for the committee and the secretariat only.
@@ -122,11 +122,11 @@ def test_home_runs_a_constant_number_of_queries(cast, login):
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("home")).status_code == 200
+            assert client.get(reverse("dossier_list")).status_code == 200
         return len(queries)
 
     # The first request after logging in also writes the session (then at most once a minute).
-    client.get(reverse("home"))
+    client.get(reverse("dossier_list"))
     before = count()
     for _ in range(12):
         OpinionFactory(dossier=DossierFactory(committee=cast.committee))
@@ -141,7 +141,7 @@ def test_home_lists_fifty_dossiers_a_page(cast, login):
     for _ in range(HOME_PER_PAGE):
         DossierFactory(committee=cast.committee)
     client = login(cast.users["secretariat"])
-    first, second = client.get(reverse("home")), client.get(reverse("home"), {"page": 2})
+    first, second = client.get(reverse("dossier_list")), client.get(reverse("dossier_list"), {"page": 2})
     links = re.compile(r'href="/dossiers/(\d+)/"')
     assert len(set(links.findall(text(first)))) == HOME_PER_PAGE
     assert len(set(links.findall(text(second)))) == 2

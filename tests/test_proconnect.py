@@ -87,7 +87,7 @@ def test_an_agent_logs_in_through_the_provider(proconnect, agent, browser: Brows
     memberships = list(agent.memberships.values_list("pk", "role", "organisation"))
     # The address typed at the provider differs in case from the account's: matched all the same.
     page = log_in_with_proconnect(browser, proconnect.url, "agent.public@DEVELOPPEMENT-durable.gouv.fr")
-    expect(page.get_by_role("heading", name="Dossiers")).to_be_visible()
+    expect(page.get_by_role("heading", name="Mon espace")).to_be_visible()
     expect(page.get_by_role("link", name="Alix")).to_be_visible()
     # Matching gave no role, created no account, and took nothing away.
     assert list(agent.memberships.values_list("pk", "role", "organisation")) == memberships

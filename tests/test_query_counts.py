@@ -54,7 +54,7 @@ def add_dossiers(committee, count: int) -> None:
 
 
 LIST_PAGES = [
-    *[("home", role) for role in ("member_in_conflict", "secretariat", "landlord", "observer")],
+    *[("dossier_list", role) for role in ("member_in_conflict", "secretariat", "landlord", "observer")],
     *[("committee_detail", role) for role in ("member_in_conflict", "secretariat", "observer")],
 ]
 
@@ -154,3 +154,32 @@ def test_the_dossier_page_costs_the_same_queries_whatever_the_dossiers_size(rich
     grow(rich, 2, 20)
     assert costs() == few
     assert few[0] <= MOST
+
+
+def add_work(cast, count: int) -> None:
+    """Dossiers that give every role something to do: landlord A's drafts with their parts, and dossiers submitted
+    to the committee, asked of an expert, with a message from the committee awaiting an answer."""
+    landlord = cast.dossier.lead_landlord
+    for _ in range(count):
+        draft = DossierFactory(committee=cast.committee, lead_landlord=landlord, state=Dossier.State.DRAFT)
+        DossierStrand.objects.create(dossier=draft, strand="acces", year=1, households=3)
+        BudgetLine.objects.create(dossier=draft, year=1, funder="fnavdl", amount=1000)
+        Territory.objects.create(dossier=draft, department="13")
+        submitted = DossierFactory(committee=cast.committee, lead_landlord=landlord, state=Dossier.State.SUBMITTED)
+        OpinionFactory(dossier=submitted)
+        Message.objects.create(dossier=submitted, author=cast.users["member"], from_committee=True, body="Précisez ?")
+        ExpertRequest.objects.create(dossier=submitted, expert=cast.users["expert"], question="Réaliste ?",
+                                     requested_by=cast.users["member"])  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ["member", "landlord", "member_in_conflict", "secretariat", "observer", "expert"])
+def test_the_workspace_costs_the_same_queries_whatever_the_number_of_dossiers(cast, login, role):
+    cast.users["expert"] = member(UserFactory(username="expert"), OrganisationFactory(kind="other"),
+                                  Membership.Role.EXPERT)  # fmt: skip
+    client = login(cast.users[role])
+    add_work(cast, 2)
+    few = queries(client, reverse("home"))
+    add_work(cast, 15)
+    assert queries(client, reverse("home")) == few
+    if role in {"member", "landlord"}:
+        assert few <= MOST

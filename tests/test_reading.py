@@ -321,7 +321,7 @@ SURFACES: dict[str, Surface] = {
     "dossier_exchanges": Surface(url("dossier_exchanges", dossier_pk), everywhere,
                                  {"message": shown_text, "expert_request": shown_text, "note": shown_text}),
     # Lists, the national selection and the published avis conjoint.
-    "home": Surface(url("home"), everywhere, {"dossier": listed, "opinion": in_row}),
+    "dossier_list": Surface(url("dossier_list"), everywhere, {"dossier": listed, "opinion": in_row}),
     "committee_detail": Surface(url("committee_detail", committee_pk), committee_readers, {
         "dossier": listed, "opinion": in_row,
         "publication": lambda page, fact: reverse("joint_opinion", args=[fact.obj.uuid]) in page.text}),

@@ -39,6 +39,7 @@ from core.models import (
     Invitation,
     JointOpinion,
     Membership,
+    Notification,
     Organisation,
     PaymentTranche,
     Report,
@@ -141,7 +142,7 @@ PUBLIC_POST = everyone("ok", "ok")
 API_LOGGED_IN = everyone("401", "200")
 # POST-only views: require_POST comes before login_required, so that the anonymous get 405 too.
 POST_ONLY = everyone("405", "405")
-# A user's own API token (A) and another user's (B).
+# A user's own object, an API token or a notification (A), and another user's (B).
 OWN_TOKEN = everyone("login", "ok|404")
 POST_ONLY_AFTER_LOGIN = everyone("login", "405")
 
@@ -177,13 +178,19 @@ def on(kind: str, attribute: str = "pk", *more):
     return lambda world, role, side: [getattr(world(kind, side), attribute), *more]
 
 
-def token(world, role, side):
-    owner = role if side == "A" and role != "anonymous" else "outsider"
-    return [world("token", owner).pk]
+def owned(kind: str):
+    """A user's own object (A) and another user's (B)."""
+
+    def args(world, role, side):
+        owner = role if side == "A" and role != "anonymous" else "outsider"
+        return [world(kind, owner).pk]
+
+    return args
 
 
 MATRIX = {
     "home": Url(None, LOGGED_IN),
+    "dossier_list": Url(None, LOGGED_IN),
     "search": Url(None, LOGGED_IN),
     "login": Url(None, PUBLIC),
     # Logging out is a POST, and ends on the login page.
@@ -243,7 +250,7 @@ MATRIX = {
     "report_review": Url(on("report"), POST_ONLY, RULES["ON_DOSSIER_ACT"], {"decision": "valider"}),
     # API tokens
     "api_tokens": Url(None, LOGGED_IN, LOGGED_IN_POST),
-    "api_token_revoke": Url(token, POST_ONLY_AFTER_LOGIN, OWN_TOKEN),
+    "api_token_revoke": Url(owned("token"), POST_ONLY_AFTER_LOGIN, OWN_TOKEN),
     # Accounts and invitations
     "profile": Url(None, LOGGED_IN, LOGGED_IN_POST),
     "account_list": Url(None, RULES["ACCOUNTS"]),
@@ -255,6 +262,11 @@ MATRIX = {
     # ProConnect is off unless configured: its pages do not exist (tests/test_proconnect.py turns it on).
     "proconnect_login": Url(None, everyone("404", "404")),
     "proconnect_callback": Url(None, everyone("404", "404")),
+    # Notifications and the workspace
+    "notification_list": Url(None, LOGGED_IN),
+    "notification_read": Url(owned("notification"), POST_ONLY, OWN_TOKEN),
+    "notification_read_all": Url(None, POST_ONLY, LOGGED_IN_POST),
+    "preference_edit": Url(None, POST_ONLY, LOGGED_IN_POST),
     # The API (read-only): its schema and documentation are public, its data are not.
     "api-v1:openapi-json": Url(None, PUBLIC),
     "api-v1:openapi-view": Url(None, PUBLIC),
@@ -362,6 +374,7 @@ def world(cast) -> World:
     for role, user in [*users.items(), ("outsider", outsider)]:
         if user is not None:
             world.objects["token", role] = token_create(user=user, name="matrice")[0]
+            world.objects["notification", role] = Notification.objects.create(user=user, subject="Dossier déposé")
     return world
 
 

@@ -4,6 +4,7 @@ from core.models.calls import Call, Committee, Public, Strand
 from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand, StateTransition, Territory
 from core.models.exchanges import ExpertRequest, Message, Note
 from core.models.followup import Agreement, Decision, PaymentTranche, Report, ReportHouseholds, ReportSpend
+from core.models.notifications import Notification, Preference
 from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
 from core.models.organisations import Membership, Organisation
 
@@ -24,10 +25,12 @@ __all__ = [
     "Membership",
     "Message",
     "Note",
+    "Notification",
     "Opinion",
     "OpinionSignature",
     "Organisation",
     "PaymentTranche",
+    "Preference",
     "Public",
     "Rank",
     "Report",

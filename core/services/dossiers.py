@@ -66,9 +66,10 @@ def dossier_problems(dossier: Dossier) -> list[str]:
         problems.append(f"Les dépôts sont clos depuis le {deadline:%d/%m/%Y à %H:%M}.")
     if not dossier.summary.strip():
         problems.append("Le résumé du projet est vide.")
-    if not dossier.publics.exists():
+    # all(), not exists(): a list of dossiers prefetches them.
+    if not dossier.publics.all():
         problems.append("Indiquez au moins un public cible.")
-    if not dossier.territories.exists():
+    if not dossier.territories.all():
         problems.append("Indiquez au moins un territoire (département).")
     if not dossier.evaluation_plan.strip():
         problems.append("Décrivez les modalités d'évaluation.")

@@ -1,4 +1,6 @@
-"""E-mails sent when something happens to a dossier. Called on commit, with primary keys."""
+"""What users are told when something happens to a dossier: a notification in the application for each recipient, and
+an e-mail to those who want one at once (the others get theirs in the daily digest, or none). Called on commit, with
+primary keys."""
 
 import logging
 
@@ -7,9 +9,11 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 
 from core.formats import euros
-from core.models import Decision, Dossier, ExpertRequest, JointOpinion, Membership, Message
+from core.models import Decision, Dossier, ExpertRequest, JointOpinion, Membership, Message, Notification, Preference
 from core.policies import committee_members_of, committee_side_of, landlord_staff_of
 
 logger = logging.getLogger(__name__)
@@ -42,11 +46,58 @@ def notify_after_response(response: HttpResponse, notify, *args) -> None:
 SIGNATURE = "\n\nVous pouvez le consulter dans aap.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
 
 
-def _send(recipients: Q, subject: str, body: str) -> int:
-    memberships = Membership.objects.filter(recipients).select_related("user")
-    addresses = sorted({m.user.email for m in memberships if m.user.email and m.user.is_active})
+def recipients_of(recipients: Q) -> list:
+    """The active users the policy's condition on memberships names, once each."""
+    memberships = Membership.objects.filter(recipients).select_related("user__preference")
+    return sorted({m.user for m in memberships if m.user.is_active}, key=lambda user: user.pk)
+
+
+def delivery(user) -> str:
+    preference = getattr(user, "preference", None)
+    return preference.delivery if preference else Preference.Delivery.IMMEDIATE
+
+
+def _send(recipients: Q, subject: str, body: str, link: str) -> int:
+    """Leaves a notification for every recipient, and e-mails those who want it at once; returns the e-mails sent."""
+    users = recipients_of(recipients)
+    left = Notification.objects.bulk_create(
+        Notification(user=user, subject=subject, body=body, link=link) for user in users
+    )
+    at_once = [user for user in users if user.email and delivery(user) == Preference.Delivery.IMMEDIATE]
+    addresses = sorted({user.email for user in at_once})
     messages = [(subject, body + SIGNATURE, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
-    return send_mass_mail(messages) or 0 if messages else 0
+    sent = send_mass_mail(messages) or 0 if messages else 0
+    # Sent: the digest will not send them again, even if the user chooses it later.
+    mailed = [notification.pk for notification in left if notification.user in at_once]
+    Notification.objects.filter(pk__in=mailed).update(mailed_at=timezone.now())
+    return sent
+
+
+def send_digests() -> int:
+    """One e-mail per user who chose the daily digest, with what it was told since the last one; returns the e-mails
+    sent. Each user's notifications are marked sent once its e-mail is: a failure leaves them for the next run."""
+    pending = (
+        Notification.objects.filter(
+            mailed_at=None, user__preference__delivery=Preference.Delivery.DIGEST, user__is_active=True
+        )
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user_id", "created_at", "id")
+    )
+    by_user: dict = {}
+    for notification in pending:
+        by_user.setdefault(notification.user, []).append(notification)
+    for user, notifications in by_user.items():
+        lines = "\n".join(f"- {n.subject}" for n in notifications)
+        count = len(notifications)
+        body = f"{count} événement{'s' if count > 1 else ''} depuis votre dernier récapitulatif :\n\n{lines}"
+        send_mass_mail([("Votre récapitulatif aap", body + SIGNATURE, settings.DEFAULT_FROM_EMAIL, [user.email])])
+        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(mailed_at=timezone.now())
+    return len(by_user)
+
+
+def _dossier_link(dossier: Dossier) -> str:
+    return reverse("dossier_detail", args=[dossier.pk])
 
 
 def notify_dossier_submitted(dossier_id: int) -> int:
@@ -56,6 +107,7 @@ def notify_dossier_submitted(dossier_id: int) -> int:
         f"Dossier déposé — N°{dossier.number} « {dossier.title} »",
         f"{dossier.lead_landlord} a déposé le dossier N°{dossier.number} « {dossier.title} » "
         f"auprès du comité {dossier.committee.name}.",
+        _dossier_link(dossier),
     )
 
 
@@ -67,6 +119,7 @@ def notify_dossier_returned(dossier_id: int) -> int:
         f"Dossier à compléter — N°{dossier.number} « {dossier.title} »",
         f"Le comité {dossier.committee.name} vous renvoie le dossier N°{dossier.number} « {dossier.title} » "
         f"pour qu'il soit complété :\n\n{message}",
+        _dossier_link(dossier),
     )
 
 
@@ -80,6 +133,7 @@ def notify_joint_opinion_published(joint_opinion_id: int) -> int:
         f"Avis conjoint publié — {committee.name} — {committee.call.title}",
         f"Le comité régional {committee.name} a publié la version {joint_opinion.version} de son avis conjoint "
         f"sur l'appel « {committee.call.title} ».",
+        reverse("joint_opinion", args=[joint_opinion.uuid]),
     )
 
 
@@ -93,6 +147,7 @@ def notify_message(message_id: int) -> int:
         f"Nouveau message — N°{dossier.number} « {dossier.title} »",
         f"{message.author.get_full_name() or message.author} a écrit sur le dossier N°{dossier.number} :\n\n"
         f"{message.body}",
+        _dossier_link(dossier),
     )
 
 
@@ -102,6 +157,7 @@ def notify_advice_requested(request_id: int) -> int:
         Q(user_id=request.expert_id, role=Membership.Role.EXPERT),
         f"Avis consultatif demandé — N°{request.dossier.number} « {request.dossier.title} »",
         f"Le comité vous demande un avis consultatif sur ce dossier :\n\n{request.question}",
+        _dossier_link(request.dossier),
     )
 
 
@@ -112,6 +168,7 @@ def notify_advice_given(request_id: int) -> int:
         f"Avis d'expert rendu — N°{request.dossier.number} « {request.dossier.title} »",
         f"{request.expert.get_full_name() or request.expert} a rendu son avis consultatif sur le dossier "
         f"N°{request.dossier.number}.",
+        _dossier_link(request.dossier),
     )
 
 
@@ -126,5 +183,19 @@ def notify_decisions(decision_ids: list[int]) -> int:
             f"Décision nationale — N°{dossier.number} « {dossier.title} »",
             f"Le secrétariat national de l'appel « {dossier.call.title} » vous notifie sa décision sur votre dossier : "
             f"{decision.get_outcome_display().lower()}.{amount}{conditions}",
+            _dossier_link(dossier),
         )
     return sent
+
+
+def notifications_mark_read(*, by, pk: int | None = None) -> int:
+    """Marks one of the user's notifications read, or all of them; another user's is left alone. Returns how many."""
+    unread = Notification.objects.filter(user=by, read_at=None)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    return unread.update(read_at=timezone.now())
+
+
+def preference_set(*, by, delivery: str) -> Preference:
+    preference, _ = Preference.objects.update_or_create(user=by, defaults={"delivery": delivery})
+    return preference

@@ -1,0 +1,168 @@
+"""What awaits a user: each action available to it now, from the workflow (where()), with its dossier and the date it
+is due by; and the progress of the committees it reads. Each list costs one query whatever the number of dossiers,
+and none for a user who may not take its action (its policy's filter selects nothing)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateTimeField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce
+
+from core import policies
+from core.models import Call, Committee, Dossier, ExpertRequest, Message, StateTransition
+from core.permissions import Access
+from core.services.dossiers import dossier_problems
+from core.workflow import ACTIONS, LIFECYCLE, RECEIVED, SELECTED, allows, permits, where
+
+# Items shown of each list; the total is counted in the same query.
+SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Todo:
+    action: str
+    heading: str
+    # The date it is due by, as a path from the action's row; None when the programme sets none.
+    due: str | None = None
+    # Whether each item lists what is still missing (dossier_problems).
+    checklist: bool = False
+
+
+TODOS = [
+    Todo("dossier.submit", "Dossiers à déposer ou à compléter", "call__submission_deadline", checklist=True),
+    Todo("opinion.write", "Avis à rédiger ou à revoir", "call__instruction_deadline"),
+    Todo("opinion.sign", "Avis à signer pour votre institution", "call__instruction_deadline"),
+    Todo("advice.give", "Avis d'expert attendus"),
+    Todo("report.submit", "Bilans à transmettre"),
+    Todo("decision.record", "Décisions à enregistrer"),
+    Todo("decision.notify", "Décisions à notifier"),
+    Todo("agreement.create", "Conventions à établir"),
+    Todo("tranche.pay", "Versements à enregistrer", "due_on"),
+    Todo("report.validate", "Bilans à examiner"),
+]
+
+
+@dataclass
+class Section:
+    todo: Todo
+    label: str
+    items: list = field(default_factory=list)
+    total: int = 0
+
+
+def _dossier_of(row, to_dossier: str) -> Dossier:
+    for step in filter(None, to_dossier.split("__")):
+        row = getattr(row, step)
+    return row
+
+
+def _returned_reason() -> Subquery:
+    """Why the committee returned the dossier as incomplete, while it is: the message of its last return."""
+    last = StateTransition.objects.filter(dossier=OuterRef("pk"), to_state=Dossier.State.INCOMPLETE)
+    return Subquery(last.order_by("-at", "-id").values("message")[:1])
+
+
+def todo_sections(access: Access) -> list[Section]:
+    """For each action of TODOS this user may take somewhere: the first rows it may take it on, and how many."""
+    sections = []
+    for todo in TODOS:
+        action = ACTIONS[todo.action]
+        lifecycle = LIFECYCLE[action.lifecycle]
+        path = lifecycle.to_dossier
+        rows = (
+            lifecycle.kind.objects.filter(where(access, todo.action))
+            .select_related(f"{path}committee__call", f"{path}call", f"{path}lead_landlord")
+            .annotate(
+                due=F(todo.due) if todo.due else Value(None, DateTimeField()),
+                total=Window(Count("pk")),
+            )
+            .order_by(F("due").asc(nulls_last=True), f"{path}committee_id", f"{path}number", "pk")
+        )
+        if lifecycle.kind is Dossier:
+            rows = rows.annotate(returned_reason=_returned_reason())
+        if todo.checklist:
+            rows = rows.prefetch_related("publics", "territories", "strands", "budget_lines")
+        items = list(rows[:SHOWN])
+        if not items:
+            continue
+        for row in items:
+            row.dossier_shown = _dossier_of(row, path)
+            row.problems = dossier_problems(row) if todo.checklist else []
+        sections.append(Section(todo, action.label, items, items[0].total))
+    return sections
+
+
+def open_calls(access: Access) -> list[Committee]:
+    """The committees this user may start a dossier in now, with their call's rules."""
+    if not permits(access, "committee.create_dossier"):
+        return []
+    committees = (
+        Committee.objects.filter(call__status=Call.Status.OPEN)
+        .select_related("call")
+        .prefetch_related("call__publics")
+        .order_by("call__submission_deadline", "name")
+    )
+    return [committee for committee in committees if allows(access, "committee.create_dossier", committee)]
+
+
+def messages_to_answer(access: Access) -> list[Dossier]:
+    """The dossiers whose thread waits for this user's side: the other side wrote last. Each side as the thread's
+    policy names it: the carrying landlords' staff, the members not in conflict."""
+    last = Message.objects.filter(dossier=OuterRef("pk")).order_by("-created_at", "-id")
+    from_committee = Subquery(last.values("from_committee")[:1], output_field=BooleanField())
+    landlord_side = policies.carrier_staff.where(access, "")
+    committee_side = policies.committee_member.where(access, "")
+    return list(
+        Dossier.objects.annotate(last_from_committee=from_committee, total=Window(Count("pk")))
+        .filter((landlord_side & Q(last_from_committee=True)) | (committee_side & Q(last_from_committee=False)))
+        .select_related("committee__call")
+        .order_by("committee_id", "number")[:SHOWN]
+    )
+
+
+def changed_since(access: Access, seen_at: datetime | None) -> list[Dossier]:
+    """The dossiers of the user's committees submitted or changed since it last read its workspace."""
+    if seen_at is None:
+        return []
+    return list(
+        access.dossiers()
+        .filter(committee_id__in=access.member_committee_ids, updated_at__gt=seen_at)
+        .annotate(total=Window(Count("pk")))
+        .select_related("committee")
+        .order_by("-updated_at", "pk")[:SHOWN]
+    )
+
+
+def committee_progress(access: Access) -> list[Committee]:
+    """The committees of the calls under way that the user reads, with their dossiers received, their opinions signed
+    and the experts' advice asked and given."""
+    advice = ExpertRequest.objects.filter(dossier__committee=OuterRef("pk")).order_by().values("dossier__committee")
+    committees = (
+        Committee.objects.filter(access.readable_committees())
+        .filter(call__status__in=[Call.Status.OPEN, Call.Status.CLOSED, Call.Status.DECIDED])
+        .select_related("call")
+        .annotate(
+            received=Count("dossiers", filter=Q(dossiers__state__in=RECEIVED)),
+            signed=Count("dossiers", filter=Q(dossiers__state__in=SELECTED)),
+            advice_asked=Coalesce(Subquery(advice.annotate(n=Count("pk")).values("n")), 0),
+            advice_given=Coalesce(
+                Subquery(advice.filter(answered_at__isnull=False).annotate(n=Count("pk")).values("n")), 0
+            ),
+        )
+        .order_by("call__year", "name")
+    )
+    result = list(committees)
+    for committee in result:
+        committee.reads_drafts = access.can_read_committee_drafts(committee)
+        committee.can_publish = allows(access, "committee.publish", committee)
+    return result

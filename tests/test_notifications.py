@@ -1,0 +1,194 @@
+"""In-app notifications: every event that e-mails leaves a notification to the same users, those the policy layer names;
+each user chooses e-mails at once, a daily digest or none; the header counts what is unread."""
+
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from core import policies
+from core.models import (
+    Decision,
+    ExpertRequest,
+    JointOpinion,
+    Membership,
+    Message,
+    Notification,
+    Organisation,
+    Preference,
+    StateTransition,
+)
+from core.permissions import Access
+from core.services import notifications
+from tests.access import text
+from tests.factories import OrganisationFactory, UserFactory, member
+
+
+@pytest.fixture
+def world(cast):
+    """The cast, an invited expert asked about dossier A, and an address for everyone."""
+    expert = member(UserFactory(username="expert"), OrganisationFactory(kind=Organisation.Kind.OTHER),
+                    Membership.Role.EXPERT)  # fmt: skip
+    cast.users["expert"] = expert
+    for user in cast.users.values():
+        if user is not None:
+            user.email = f"{user.username}@example.org"
+            user.save()
+    return cast
+
+
+def _message(cast, role: str) -> int:
+    return Message.objects.create(dossier=cast.dossier, author=cast.users[role], from_committee=role == "member",
+                                  body="Pouvez-vous préciser ?").pk  # fmt: skip
+
+
+def _request(cast) -> ExpertRequest:
+    return ExpertRequest.objects.get_or_create(dossier=cast.dossier, expert=cast.users["expert"],
+                                               requested_by=cast.users["member"], question="Réaliste ?")[0]  # fmt: skip
+
+
+def _returned(cast) -> int:
+    StateTransition.objects.create(dossier=cast.dossier, from_state="depose", to_state="incomplet", message="Budget ?")
+    return cast.dossier.pk
+
+
+def _published(cast) -> int:
+    content = {"projects": [{"number": cast.dossier.number}], "call": "", "region": "", "instructed_on": ""}
+    return JointOpinion.objects.create(committee=cast.committee, version=1, source="publication", sha256="0" * 64,
+                                       content=content).pk  # fmt: skip
+
+
+def _decided(cast) -> list[int]:
+    return [Decision.objects.create(dossier=cast.dossier, outcome="retenu", amount_granted=1000,
+                                    notified_at=timezone.now()).pk]  # fmt: skip
+
+
+def _author_excluded(role):
+    return lambda access, cast: access.user != cast.users[role]
+
+
+# event -> (the notification and its argument, who the policy layer says is told, as predicates on (access, cast))
+EVENTS = {
+    "dossier submitted": (
+        notifications.notify_dossier_submitted, lambda cast: cast.dossier.pk,
+        lambda access, cast: policies.committee_members(access, cast.committee),
+    ),
+    "dossier returned": (
+        notifications.notify_dossier_returned, _returned,
+        lambda access, cast: policies.carrier_staff(access, cast.dossier),
+    ),
+    "avis conjoint published": (
+        notifications.notify_joint_opinion_published, _published,
+        lambda access, cast: policies.committee_members(access, cast.committee)
+        or policies.carrier_staff(access, cast.dossier),
+    ),
+    "message from the committee": (
+        notifications.notify_message, lambda cast: _message(cast, "member"),
+        lambda access, cast: policies.carrier_staff(access, cast.dossier) and _author_excluded("member")(access, cast),
+    ),
+    "message from the landlord": (
+        notifications.notify_message, lambda cast: _message(cast, "landlord"),
+        lambda access, cast: policies.committee_member(access, cast.dossier)
+        and _author_excluded("landlord")(access, cast),
+    ),
+    "advice requested": (
+        notifications.notify_advice_requested, lambda cast: _request(cast).pk,
+        lambda access, cast: policies.asked_expert(access, _request(cast)),
+    ),
+    "advice given": (
+        notifications.notify_advice_given, lambda cast: _request(cast).pk,
+        lambda access, cast: policies.committee_member(access, cast.dossier),
+    ),
+    "decision notified": (
+        notifications.notify_decisions, _decided,
+        lambda access, cast: policies.carrier_staff(access, cast.dossier),
+    ),
+}  # fmt: skip
+
+
+def test_every_e_mail_event_is_listed():
+    sent = {name for name in dir(notifications) if name.startswith("notify_") and name != "notify_after_commit"}
+    assert sent == {notify.__name__ for notify, _, _ in EVENTS.values()}
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_recipients_are_the_policys_in_the_app_and_by_e_mail(world, event):
+    notify, argument, told = EVENTS[event]
+    notify(argument(world))
+    expected = {role for role, user in world.users.items() if user is not None and told(Access(user), world)}
+    in_app = {role for role, user in world.users.items() if Notification.objects.filter(user=user).exists()}
+    by_e_mail = {role for role, user in world.users.items() if user and any(user.email in m.to for m in mail.outbox)}
+    assert expected, "the event tells somebody"
+    assert in_app == by_e_mail == expected
+    assert Notification.objects.count() == len(expected)
+    assert {n.link for n in Notification.objects.all()} <= {
+        reverse("dossier_detail", args=[world.dossier.pk]),
+        *[reverse("joint_opinion", args=[j.uuid]) for j in JointOpinion.objects.all()],
+    }
+
+
+def test_preferences_are_honoured_and_the_digest_sends_what_is_left(world):
+    users = world.users
+    Preference.objects.create(user=users["member"], delivery=Preference.Delivery.DIGEST)
+    Preference.objects.create(user=users["member_in_conflict"], delivery=Preference.Delivery.NONE)
+    notifications.notify_dossier_submitted(world.dossier.pk)
+    notifications.notify_dossier_submitted(world.other_dossier.pk)
+    # Everyone is told in the application; only who wants it at once gets an e-mail now.
+    assert Notification.objects.filter(user=users["member"]).count() == 2
+    assert Notification.objects.filter(user=users["member_in_conflict"]).count() == 2
+    assert mail.outbox == []
+    call_command("send_digests", stdout=StringIO())
+    assert [m.to for m in mail.outbox] == [[users["member"].email]]
+    assert mail.outbox[0].body.startswith("2 événements depuis votre dernier récapitulatif")
+    # Sent once: the next run has nothing to send.
+    assert notifications.send_digests() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_user_who_wants_e_mails_at_once_is_not_sent_them_again_in_a_digest(world):
+    member_ = world.users["member"]
+    notifications.notify_dossier_submitted(world.dossier.pk)
+    assert member_.email in {address for m in mail.outbox for address in m.to}
+    Preference.objects.create(user=member_, delivery=Preference.Delivery.DIGEST)
+    assert notifications.send_digests() == 0
+
+
+def test_the_header_counts_the_unread_and_items_are_marked_read(world, login):
+    landlord = world.users["landlord"]
+    client = login(landlord)
+    assert 'data-unread="0"' in text(client.get(reverse("notification_list")))
+    notifications.notify_dossier_returned(_returned(world))
+    notifications.notify_decisions(_decided(world))
+    page = text(client.get(reverse("notification_list")))
+    assert 'data-unread="2"' in page
+    assert "Dossier à compléter" in page and "Budget ?" in page
+    first = Notification.objects.filter(user=landlord).first()
+    response = client.post(reverse("notification_read", args=[first.pk]))
+    assert response.status_code == 302
+    assert 'data-unread="1"' in text(client.get(reverse("home")))
+    client.post(reverse("notification_read_all"))
+    assert not Notification.objects.filter(user=landlord, read_at=None).exists()
+
+
+def test_another_users_notification_is_left_alone(world, login):
+    notifications.notify_dossier_submitted(world.dossier.pk)
+    theirs = Notification.objects.filter(user=world.users["member"]).get()
+    response = login(world.users["landlord"]).post(reverse("notification_read", args=[theirs.pk]))
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    assert "Dossier déposé" not in text(login(world.users["landlord"]).get(reverse("notification_list")))
+
+
+def test_preferences_are_saved_and_a_bad_choice_is_refused_in_french(world, login):
+    client = login(world.users["observer"])
+    response = client.post(reverse("preference_edit"), {"delivery": "hebdomadaire"})
+    assert response.status_code == 400
+    assert "Choisissez l'une des options proposées." in text(response)
+    assert not Preference.objects.exists()
+    response = client.post(reverse("preference_edit"), {"delivery": Preference.Delivery.NONE}, follow=True)
+    assert "Vos préférences sont enregistrées." in text(response)
+    assert Preference.objects.get(user=world.users["observer"]).delivery == Preference.Delivery.NONE

@@ -1,0 +1,106 @@
+"""The workspace: what awaits each user, from the workflow.
+
+where() asks the database what allows() asks of each object: test_where_selects_what_allows_lets_act_on holds them
+to the same answer, for every action it covers, every role and every object of tests/test_actions.py's world. The
+workspace page then lists, for each role, exactly the actions available to it (test_the_workspace_lists_...), at a
+number of queries that does not grow with the dossiers (test_query_counts.py)."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+
+from core.models import Dossier, ExpertRequest, PaymentTranche, Report
+from core.permissions import Access
+from core.workflow import ACTIONS, LIFECYCLE, allows, where
+from core.workspace import SHOWN, TODOS
+from tests.access import text
+from tests.test_actions import ROLES, quiet, with_relations, world  # noqa: F401 (fixtures)
+
+# The actions whose every part has a filter form: those on rows of the database that where() may list.
+FILTERED = sorted(
+    name
+    for name, action in ACTIONS.items()
+    if LIFECYCLE[action.lifecycle].rows is not None
+    and hasattr(action.policy, "where")
+    and all(hasattr(condition, "where") for condition in action.conditions)
+)
+
+
+def test_where_covers_every_action_on_dossiers_and_their_parts():
+    # Calls, committees, threads, invitations and accounts are few, or not dossiers: a page asks allows() of each.
+    outside = {"call", "committee", "exchanges", "invitation", "account"}
+    on_rows = sorted(name for name, a in ACTIONS.items() if a.lifecycle not in outside)
+    assert on_rows == FILTERED
+
+
+def _access(built, role: str) -> Access:
+    return Access(built.users[role] or AnonymousUser())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", FILTERED)
+def test_where_selects_what_allows_lets_act_on(world, role, name):  # noqa: F811
+    access = _access(world, role)
+    kind = LIFECYCLE[ACTIONS[name].lifecycle].kind
+    written = {label: obj for label, obj in world.objects(kind).items() if obj.pk}
+    selected = set(kind.objects.filter(where(access, name)).values_list("pk", flat=True))
+    expected = {label for label, obj in written.items() if allows(access, name, obj)}
+    assert {label for label, obj in written.items() if obj.pk in selected} == expected
+
+
+def _rows(kind):
+    """Every row of the kind, with what the workflow's policies and conditions read."""
+    if kind is Dossier:
+        return list(with_relations(Dossier.objects.all()))
+    related = {Report: "dossier", ExpertRequest: "dossier", PaymentTranche: "agreement__dossier"}[kind]
+    rows = list(kind.objects.select_related(related))
+    dossiers = {d.pk: d for d in with_relations(Dossier.objects.all())}
+    for row in rows:
+        owner = row.agreement if kind is PaymentTranche else row
+        owner.dossier = dossiers[owner.dossier_id]
+    return rows
+
+
+class Listed(HTMLParser):
+    """The workspace's items: (action, row) of each data-action with a data-row."""
+
+    def __init__(self):
+        super().__init__()
+        self.items: set[tuple[str, int]] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if "data-row" in attributes:
+            self.items.add((attributes["data-action"], int(attributes["data-row"])))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_the_workspace_lists_exactly_the_actions_available(world, client, role):  # noqa: F811
+    access = _access(world, role)
+    expected = {
+        (todo.action, row.pk)
+        for todo in TODOS
+        for row in _rows(LIFECYCLE[ACTIONS[todo.action].lifecycle].kind)
+        if allows(access, todo.action, row)
+    }
+    assert all(sum(1 for a, _ in expected if a == todo.action) <= SHOWN for todo in TODOS), "one page of each list"
+    client.force_login(world.users[role])
+    parser = Listed()
+    parser.feed(text(client.get(reverse("home"))))
+    assert parser.items == expected
+
+
+def test_every_role_with_something_to_do_is_in_the_world(world):  # noqa: F811
+    """The comparison above means something: each action of TODOS is available to some role on some row."""
+    available_somewhere = {
+        todo.action
+        for todo in TODOS
+        for role in ROLES
+        for row in _rows(LIFECYCLE[ACTIONS[todo.action].lifecycle].kind)
+        if allows(_access(world, role), todo.action, row)
+    }
+    assert available_somewhere == {todo.action for todo in TODOS}
