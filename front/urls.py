@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from front import committees, dossiers, downloads, drafts, exchanges, followup, national, opinions, transitions
+from front import (
+    committees,
+    dossiers,
+    downloads,
+    drafts,
+    exchanges,
+    followup,
+    legal,
+    national,
+    opinions,
+    transitions,
+)
 
 urlpatterns = [
     path("", dossiers.home, name="home"),
@@ -60,6 +71,9 @@ urlpatterns = [
     path("bilans/<int:pk>/examen/", followup.report_review_view, name="report_review"),
     path("tableau-de-bord/", national.dashboard_national, name="dashboard_national"),
     path("comites/<int:pk>/tableau-de-bord/", national.dashboard_committee, name="dashboard_committee"),
+    path("accessibilite/", legal.accessibility, name="accessibility"),
+    path("mentions-legales/", legal.legal_notice, name="legal_notice"),
+    path("donnees-personnelles/", legal.personal_data, name="personal_data"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -28,6 +28,7 @@ from tests.browser import log_in
 AXE_SOURCE = (Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
+WIDTHS = (1280, 390)
 
 RUN_AXE = """async (tags) => {
     const result = await axe.run(document, {runOnly: tags, resultTypes: ['violations']});
@@ -150,6 +151,9 @@ PAGES = {
     "convention": Visit("secretariat", "agreement_edit", lambda s: [s.retained.pk]),
     "bilan": Visit("landlord", "report_edit", lambda s: [s.funded.pk, 1]),
     "jetons-api": Visit("landlord", "api_tokens"),
+    "accessibilite": Visit(None, "accessibility"),
+    "mentions-legales": Visit(None, "legal_notice"),
+    "donnees-personnelles": Visit("landlord", "personal_data"),
     "403": Visit("landlord", "call_list"),  # the national pages are not a landlord's
     "404": Visit("landlord", "dossier_detail", lambda s: [999999]),
 }
@@ -176,12 +180,16 @@ def test_page_has_no_serious_accessibility_violation(name, server, scene, page: 
     visit = PAGES[name]
     if visit.username is not None:
         log_in(page, server.url, scene.landlord if visit.username == "landlord" else visit.username)
-    page.goto(server.url + reverse(visit.url, args=visit.args(scene)))
-    if visit.prepare:
-        visit.prepare(page)
-    violations = axe_violations(page)
-    _record(name, page.title(), violations)
-    assert_no_blocking(violations)
+    url = server.url + reverse(visit.url, args=visit.args(scene))
+    # On a wide screen, then on a phone, where DSFR's header puts its links and navigation in the menu's dialog.
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url)
+        if visit.prepare:
+            visit.prepare(page)
+        violations = axe_violations(page)
+        _record(f"{name}-{width}", page.title(), violations)
+        assert_no_blocking(violations)
     # RGAA 8.6: each page's title says which page it is, not only the service's name.
     assert not page.title().startswith("aap"), page.title()
 

@@ -182,6 +182,10 @@ MATRIX = {
     "password_reset_done": Url(None, PUBLIC),
     "password_reset_confirm": Url(lambda world, role, side: ["MQ", "jeton-invalide"], PUBLIC),
     "password_reset_complete": Url(None, PUBLIC),
+    # What every State service publishes, linked from the footer of every page.
+    "accessibility": Url(None, PUBLIC),
+    "legal_notice": Url(None, PUBLIC),
+    "personal_data": Url(None, PUBLIC),
     # Dossiers
     "dossier_detail": Url(on("dossier"), RULES["DOSSIER"]),
     "dossier_history": Url(on("dossier"), RULES["DOSSIER"]),
