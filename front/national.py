@@ -294,7 +294,7 @@ def dashboard_committee(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
     committee = access.committee_or_404(pk)
     dossiers = access.dossiers().filter(committee=committee).exclude(state=Dossier.State.DRAFT)
-    return _dashboard(request, access, f"Tableau de bord — {committee.name}", dossiers)
+    return _dashboard(request, access, f"Tableau de bord — {committee.name} — {committee.call.title}", dossiers)
 
 
 def _dashboard(
