@@ -25,6 +25,7 @@ from core.services.joint_opinions import published_projects, version_projects
 from core.services.opinions import FIELDS
 from core.services.timeline import dossier_timeline
 from core.workflow import OPINION_OPEN, WITH_REPORTS, allows, available, blocked, permits
+from front import confirmations
 from front.forms import AttachmentForm, OpinionForm, ReturnForm
 
 
@@ -190,6 +191,7 @@ def render_dossier(
         "attachment_form": AttachmentForm() if editable else None,
         "actions": actions,
         "return_form": (return_form or ReturnForm()) if "dossier.return" in actions else None,
+        "submission": confirmations.submission(dossier) if "dossier.submit" in actions else None,
         "budget": budget,
         "budget_total": sum((line.amount for line in budget), start=0),
         "requested_total": dossier.requested,
@@ -269,15 +271,18 @@ def dossier_followup(request: HttpRequest, pk: int) -> HttpResponse:
     reports = (
         list(Report.objects.filter(access.reports(dossier), dossier=dossier)) if dossier.state in WITH_REPORTS else None
     )
+    left = remaining(agreement) if agreement else None
     for tranche in agreement.tranches.all() if agreement else ():
         tranche.actions = available(access, tranche)
+        tranche.agreement = agreement
+        tranche.confirmation = confirmations.payment(tranche, left) if "tranche.pay" in tranche.actions else None
     for report in reports or ():
         report.dossier = dossier
         report.actions = available(access, report)
     context = {
         "renewed": _renewed(access, dossier),
         "agreement": agreement,
-        "remaining": remaining(agreement) if agreement else None,
+        "remaining": left,
         "actions": available(access, dossier),
         "reports": reports,
         "to_write": _to_write(access, dossier, reports or []),

@@ -30,17 +30,34 @@ def notify_after_commit(notify, *args) -> None:
 SIGNATURE = "\n\nVous pouvez le consulter dans aap.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
 
 
-def _send(recipients: Q, subject: str, body: str) -> int:
+def addresses(recipients: Q) -> list[str]:
+    """The e-mail addresses a notification reaches: its recipients' (policies) who are active and have one. A
+    confirmation counts them before the action, as the notification will send to them."""
     memberships = Membership.objects.filter(recipients).select_related("user")
-    addresses = sorted({m.user.email for m in memberships if m.user.email and m.user.is_active})
-    messages = [(subject, body + SIGNATURE, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
+    return sorted({m.user.email for m in memberships if m.user.email and m.user.is_active})
+
+
+def _send(recipients: Q, subject: str, body: str) -> int:
+    messages = [
+        (subject, body + SIGNATURE, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses(recipients)
+    ]
     return send_mass_mail(messages) or 0 if messages else 0
+
+
+def told_of_submission(dossier: Dossier) -> Q:
+    """Who a dossier's submission is told to: its committee's members."""
+    return committee_members_of(dossier.committee_id)
+
+
+def told_of_publication(committee, dossiers) -> Q:
+    """Who a published avis conjoint is told to: the committee's members, and the landlords of its dossiers."""
+    return committee_members_of(committee.pk) | landlord_staff_of(dossiers)
 
 
 def notify_dossier_submitted(dossier_id: int) -> int:
     dossier = Dossier.objects.select_related("committee", "lead_landlord").get(pk=dossier_id)
     return _send(
-        committee_members_of(dossier.committee_id),
+        told_of_submission(dossier),
         f"Dossier déposé — N°{dossier.number} « {dossier.title} »",
         f"{dossier.lead_landlord} a déposé le dossier N°{dossier.number} « {dossier.title} » "
         f"auprès du comité {dossier.committee.name}.",
@@ -64,7 +81,7 @@ def notify_joint_opinion_published(joint_opinion_id: int) -> int:
     numbers = [project["number"] for project in joint_opinion.content["projects"]]
     dossiers = committee.dossiers.filter(number__in=numbers)
     return _send(
-        committee_members_of(committee.pk) | landlord_staff_of(dossiers),
+        told_of_publication(committee, dossiers),
         f"Avis conjoint publié — {committee.name} — {committee.call.title}",
         f"Le comité régional {committee.name} a publié la version {joint_opinion.version} de son avis conjoint "
         f"sur l'appel « {committee.call.title} ».",
