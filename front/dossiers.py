@@ -192,6 +192,7 @@ def render_dossier(
         "actions": actions,
         "return_form": (return_form or ReturnForm()) if "dossier.return" in actions else None,
         "submission": confirmations.submission(dossier) if "dossier.submit" in actions else None,
+        "returned": _return_reason(dossier),
         "budget": budget,
         "budget_total": sum((line.amount for line in budget), start=0),
         "requested_total": dossier.requested,
@@ -211,6 +212,19 @@ def render_dossier(
 @login_required
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_dossier(request, Access(request.user), pk)
+
+
+def _return_reason(dossier: Dossier):
+    """Why the committee returned the dossier as incomplete, shown until it is submitted again: in the history
+    alone, the landlord saw only the state."""
+    if dossier.state != Dossier.State.INCOMPLETE:
+        return None
+    return (
+        dossier.transitions.filter(to_state=Dossier.State.INCOMPLETE)
+        .select_related("by")
+        .order_by("-at", "-id")
+        .first()
+    )
 
 
 def _decision(access: Access, dossier: Dossier):
