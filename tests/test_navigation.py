@@ -81,3 +81,10 @@ def test_the_current_page_is_marked(cast, login):
     html = client.get(reverse("call_list")).content.decode()
     assert re.search(r'href="/appels/" target="_self" aria-current="page">Appels à projets<', html)
     assert 'aria-current="page">Accueil<' not in html
+
+
+def test_the_new_call_button_shows_its_label(cast, login):
+    """In a DSFR button group without --icon-left, an icon button shows only its icon: a 40 px "+"."""
+    html = login(cast.users["secretariat"]).get(reverse("call_list")).content.decode()
+    group = re.search(r'<ul class="([^"]*)">\s*<li><a class="fr-btn fr-icon-add-line[^>]*>Nouvel appel</a>', html)
+    assert "fr-btns-group--icon-left" in group[1].split()
