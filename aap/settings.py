@@ -92,6 +92,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "front.navigation.navigation",
+                "front.legal.accessibility_status",
             ],
         },
     },
@@ -173,6 +175,13 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aap@localhost")
+# Who publishes and hosts the service, and whom users write to about accessibility and their data: the legal notice,
+# the accessibility statement and the personal-data page name them.
+AAP_PUBLISHER = os.environ.get(
+    "AAP_PUBLISHER", "Secrétariat national de l'appel à projets « 10 000 logements HLM accompagnés »"
+)
+AAP_HOST = os.environ.get("AAP_HOST", "")
+AAP_CONTACT_EMAIL = os.environ.get("AAP_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Login throttling (django-axes): a username is locked out from one address after AXES_FAILURE_LIMIT
 # failures in a row, for the cool-off. Keyed on the pair, so that a typo-prone colleague behind the same

@@ -19,9 +19,15 @@ class Access:
 
     @cached_property
     def memberships(self) -> list[Membership]:
+        """Read once per user object, as Django's ModelBackend caches permissions on it (_perm_cache): a request's
+        page and its header's navigation ask the same user, and a request loads its user afresh."""
         if not self.user.is_authenticated or not self.user.is_active:
             return []
-        return list(self.user.memberships.select_related("organisation", "committee"))
+        cached = getattr(self.user, "_memberships_cache", None)
+        if cached is None:
+            cached = list(self.user.memberships.select_related("organisation", "committee__call"))
+            self.user._memberships_cache = cached
+        return cached
 
     def _with(self, role: str) -> list[Membership]:
         return [m for m in self.memberships if m.role == role]
@@ -141,6 +147,16 @@ class Access:
             ),
             None,
         )
+
+    def own_committees(self) -> list[Committee]:
+        """The committees this user sits on or observes by name (not every committee, as a national observer does),
+        the latest call first: no query beyond the memberships."""
+        committees = {
+            m.committee_id: m.committee
+            for m in self.memberships
+            if m.committee_id is not None and m.role in (Membership.Role.COMMITTEE_MEMBER, Membership.Role.OBSERVER)
+        }
+        return sorted(committees.values(), key=lambda c: (-c.call.year, -c.call_id, c.name))
 
     def can_read_committee(self, committee: Committee) -> bool:
         return (

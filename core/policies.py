@@ -188,7 +188,8 @@ def committee_side_of(dossier: Dossier) -> Q:
 
 def landlord_staff_of(dossiers) -> Q:
     """The staff of the landlords that carry these dossiers, as carrier_staff() names them."""
-    carriers = {d.lead_landlord_id for d in dossiers} | {
-        org_id for d in dossiers for org_id in d.co_landlords.values_list("pk", flat=True)
-    }
+    dossiers = list(dossiers)
+    # One query for every dossier's co-landlords: an avis conjoint or a call's decisions speak of hundreds.
+    co_landlords = Dossier.co_landlords.through.objects.filter(dossier_id__in=[d.pk for d in dossiers])
+    carriers = {d.lead_landlord_id for d in dossiers} | set(co_landlords.values_list("organisation_id", flat=True))
     return Q(role=Membership.Role.LANDLORD_STAFF, organisation_id__in=carriers)

@@ -8,7 +8,7 @@ from django.db.models import Case, Count, IntegerField, Value, When
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from core.models import Dossier, Organisation, Rank, Verdict
 from core.paging import page_of
@@ -23,6 +23,7 @@ from core.services.joint_opinions import (
 )
 from core.workflow import allows, guard
 from documents.joint_opinion_content import joint_opinion_context
+from front.confirmations import confirmation_page, publication
 
 PER_PAGE = 50
 
@@ -144,17 +145,27 @@ def committee_publication(request: HttpRequest, pk: int) -> HttpResponse:
     committee = access.committee_or_404(pk)
     if not access.can_read_committee_drafts(committee):
         raise PermissionDenied("Réservé aux membres du comité et au secrétariat national.")
+    checks = publication_checks(committee)
+    can_publish = allows(access, "committee.publish", committee)
+    blocking = sum(check.blocking for check in checks)
     return render(
         request,
         "front/committee_publication.html",
         {
             "title": f"Publication de l'avis conjoint — {committee.name}",
             "committee": committee,
-            "checks": readable_checks(access, publication_checks(committee)),
-            "can_publish": allows(access, "committee.publish", committee),
-            "published_before": committee.joint_opinions.exists(),
+            "checks": readable_checks(access, checks),
+            "can_publish": can_publish,
+            # Counted on every check, those a member in conflict does not read included: publishing would be refused.
+            "blocking": blocking,
+            "confirmation": publication(committee, _next_version(committee)) if can_publish and not blocking else None,
         },
     )
+
+
+def _next_version(committee) -> int:
+    last = committee.joint_opinions.order_by("-version").values_list("version", flat=True).first()
+    return (last or 0) + 1
 
 
 def readable_checks(access: Access, checks: list[Check]) -> list[Check]:
@@ -171,12 +182,17 @@ def readable_checks(access: Access, checks: list[Check]) -> list[Check]:
     ]
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def committee_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation, without JavaScript (the checks' page while one blocks); POST: the publication."""
     access = Access(request.user)
     committee = access.committee_or_404(pk)
     guard(access, "committee.publish", committee)
+    if request.method == "GET":
+        if any(check.blocking for check in publication_checks(committee)):
+            return redirect("committee_publication", pk=committee.pk)
+        return confirmation_page(request, publication(committee, _next_version(committee)))
     try:
         joint_opinion = joint_opinion_publish(committee=committee, by=request.user)
     except PublicationRefused as refusal:

@@ -25,6 +25,7 @@ from core.services.joint_opinions import published_projects, version_projects
 from core.services.opinions import FIELDS
 from core.services.timeline import dossier_timeline
 from core.workflow import OPINION_OPEN, WITH_REPORTS, allows, available, blocked, permits
+from front import confirmations
 from front.forms import AttachmentForm, OpinionForm, ReturnForm
 
 
@@ -190,6 +191,8 @@ def render_dossier(
         "attachment_form": AttachmentForm() if editable else None,
         "actions": actions,
         "return_form": (return_form or ReturnForm()) if "dossier.return" in actions else None,
+        "submission": confirmations.submission(dossier) if "dossier.submit" in actions else None,
+        "returned": _return_reason(dossier),
         "budget": budget,
         "budget_total": sum((line.amount for line in budget), start=0),
         "requested_total": dossier.requested,
@@ -209,6 +212,19 @@ def render_dossier(
 @login_required
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_dossier(request, Access(request.user), pk)
+
+
+def _return_reason(dossier: Dossier):
+    """Why the committee returned the dossier as incomplete, shown until it is submitted again: in the history
+    alone, the landlord saw only the state."""
+    if dossier.state != Dossier.State.INCOMPLETE:
+        return None
+    return (
+        dossier.transitions.filter(to_state=Dossier.State.INCOMPLETE)
+        .select_related("by")
+        .order_by("-at", "-id")
+        .first()
+    )
 
 
 def _decision(access: Access, dossier: Dossier):
@@ -269,15 +285,18 @@ def dossier_followup(request: HttpRequest, pk: int) -> HttpResponse:
     reports = (
         list(Report.objects.filter(access.reports(dossier), dossier=dossier)) if dossier.state in WITH_REPORTS else None
     )
+    left = remaining(agreement) if agreement else None
     for tranche in agreement.tranches.all() if agreement else ():
         tranche.actions = available(access, tranche)
+        tranche.agreement = agreement
+        tranche.confirmation = confirmations.payment(tranche, left) if "tranche.pay" in tranche.actions else None
     for report in reports or ():
         report.dossier = dossier
         report.actions = available(access, report)
     context = {
         "renewed": _renewed(access, dossier),
         "agreement": agreement,
-        "remaining": remaining(agreement) if agreement else None,
+        "remaining": left,
         "actions": available(access, dossier),
         "reports": reports,
         "to_write": _to_write(access, dossier, reports or []),

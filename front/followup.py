@@ -5,13 +5,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.models import PaymentTranche, Report
 from core.permissions import Access
-from core.services.followup import FollowupRefused, agreement_create, report_review, report_save, tranche_pay
+from core.services.followup import (
+    FollowupRefused,
+    agreement_create,
+    remaining,
+    report_review,
+    report_save,
+    tranche_pay,
+)
 from core.workflow import guard
 from front.call_forms import AgreementForm, PaymentForm, ReviewForm, TrancheFormSet
+from front.confirmations import confirmation_page, payment
 from front.forms import ReportForm
 
 
@@ -45,15 +53,18 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def tranche_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation, with the date to give, without JavaScript; POST: the payment."""
     access = Access(request.user)
     tranche = PaymentTranche.objects.select_related("agreement").filter(pk=pk).first()
     if tranche is None:
         raise Http404("Tranche introuvable.")
     access.dossier_or_404(tranche.agreement.dossier_id)
     guard(access, "tranche.pay", tranche)
+    if request.method == "GET":
+        return confirmation_page(request, payment(tranche, remaining(tranche.agreement)))
     form = PaymentForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Indiquez la date du versement.")

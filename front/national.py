@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import action_label
 from core.models import Call, Dossier
@@ -18,6 +18,7 @@ from core.services.dashboards import dashboard
 from core.services.decisions import DecisionRefused, decision_clear, decision_record, decisions_notify
 from core.services.selection import selection, selection_page
 from core.workflow import CALL_STEPS, allows, available, guard, guard_who
+from front import confirmations
 from front.call_forms import CallForm, CommitteeForm, DecisionForm, MemberForm
 
 
@@ -79,7 +80,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
         committee.actions = available(access, committee) & {"committee.add_member"}
     actions = available(access, call)
     step = CALL_STEPS.get(call.status)
-    next_step = step if step is not None and step.qualified in actions else None
+    next_step = confirmations.call_step(call, step) if step is not None and step.qualified in actions else None
     return render(
         request,
         "front/call_detail.html",
@@ -109,12 +110,13 @@ def _refusable(request: HttpRequest, action, success: str) -> None:
         messages.success(request, success)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def call_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation of the step, without JavaScript; POST: the step."""
     access = Access(request.user)
     call = _call_or_404(pk)
-    to_status = request.POST.get("status", "")
+    to_status = (request.POST if request.method == "POST" else request.GET).get("status", "")
     if to_status not in Call.Status.values:
         raise Http404("Statut inconnu.")
     # The step that leads to the status asked: the workflow refuses it (403) to whoever may not take it, and from any
@@ -124,6 +126,10 @@ def call_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
         guard(access, step.qualified, call)
     else:
         guard_who(access, "call.open")
+    if request.method == "GET":
+        if step is None:
+            raise Http404("Étape inconnue.")
+        return confirmations.confirmation_page(request, confirmations.call_step(call, step))
     _refusable(
         request,
         lambda: call_advance(call=call, to_status=to_status, by=request.user),
@@ -187,6 +193,7 @@ def call_selection(request: HttpRequest, pk: int) -> HttpResponse:
     shown_on(access, page)
     for dossier in page:
         dossier.can_decide = allows(access, "decision.record", dossier)
+    actions = available(access, call)
     return render(
         request,
         "front/selection.html",
@@ -196,7 +203,8 @@ def call_selection(request: HttpRequest, pk: int) -> HttpResponse:
             "selection": result,
             "filters": filters,
             "page": page,
-            "actions": available(access, call),
+            "actions": actions,
+            "notification": confirmations.notification(call) if "call.notify_decisions" in actions else None,
             "reads_recorded": access.reads_recorded_decisions,
         },
     )
@@ -241,11 +249,14 @@ def decision_clear_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("dossier_detail", pk=dossier.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation, without JavaScript; POST: the notification."""
     call = _call_or_404(pk)
     guard(Access(request.user), "call.notify_decisions", call)
+    if request.method == "GET":
+        return confirmations.confirmation_page(request, confirmations.notification(call))
     result = decisions_notify(call=call, by=request.user)
     if result.done:
         plural = "s" if len(result.done) > 1 else ""
@@ -294,7 +305,7 @@ def dashboard_committee(request: HttpRequest, pk: int) -> HttpResponse:
     access = Access(request.user)
     committee = access.committee_or_404(pk)
     dossiers = access.dossiers().filter(committee=committee).exclude(state=Dossier.State.DRAFT)
-    return _dashboard(request, access, f"Tableau de bord — {committee.name}", dossiers)
+    return _dashboard(request, access, f"Tableau de bord — {committee.name} — {committee.call.title}", dossiers)
 
 
 def _dashboard(

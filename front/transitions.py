@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.permissions import Access
 from core.services.dossiers import (
@@ -15,16 +15,20 @@ from core.services.dossiers import (
     dossier_withdraw,
 )
 from core.workflow import guard
+from front.confirmations import confirmation_page, submission
 from front.dossiers import render_dossier
 from front.forms import ReturnForm
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def dossier_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation, without JavaScript; POST: the submission."""
     access = Access(request.user)
     dossier = access.dossier_or_404(pk)
     guard(access, "dossier.submit", dossier)
+    if request.method == "GET":
+        return confirmation_page(request, submission(dossier))
     try:
         dossier_submit(dossier=dossier, by=request.user)
     except SubmissionRefused as refusal:

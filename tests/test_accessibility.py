@@ -30,6 +30,7 @@ from tests.browser import log_in
 AXE_SOURCE = (Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
+WIDTHS = (1280, 390)
 
 INVITATION_KEY = "lien-d-invitation-du-test-d-accessibilite"
 
@@ -183,6 +184,9 @@ PAGES = {
     "invitation-nouvelle-erreurs": Visit("secretariat", "invitation_new", prepare=_invalid_invitation),
     "invitation-accepter": Visit(None, "invitation_accept", lambda s: [INVITATION_KEY]),
     "invitation-mot-de-passe-refuse": Visit(None, "invitation_accept", lambda s: [INVITATION_KEY], _weak_password),
+    "accessibilite": Visit(None, "accessibility"),
+    "mentions-legales": Visit(None, "legal_notice"),
+    "donnees-personnelles": Visit("landlord", "personal_data"),
     "403": Visit("landlord", "call_list"),  # the national pages are not a landlord's
     "404": Visit("landlord", "dossier_detail", lambda s: [999999]),
 }
@@ -209,12 +213,16 @@ def test_page_has_no_serious_accessibility_violation(name, server, scene, page: 
     visit = PAGES[name]
     if visit.username is not None:
         log_in(page, server.url, scene.landlord if visit.username == "landlord" else visit.username)
-    page.goto(server.url + reverse(visit.url, args=visit.args(scene)))
-    if visit.prepare:
-        visit.prepare(page)
-    violations = axe_violations(page)
-    _record(name, page.title(), violations)
-    assert_no_blocking(violations)
+    url = server.url + reverse(visit.url, args=visit.args(scene))
+    # On a wide screen, then on a phone, where DSFR's header puts its links and navigation in the menu's dialog.
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url)
+        if visit.prepare:
+            visit.prepare(page)
+        violations = axe_violations(page)
+        _record(f"{name}-{width}", page.title(), violations)
+        assert_no_blocking(violations)
     # RGAA 8.6: each page's title says which page it is, not only the service's name.
     assert not page.title().startswith("aap"), page.title()
 

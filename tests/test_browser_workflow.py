@@ -12,7 +12,7 @@ def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server,
 
     # The landlord drafts and submits.
     log_in(page, base, "logirem")
-    page.get_by_role("link", name="Nouveau dossier").click()
+    page.get_by_role("main").get_by_role("link", name="Nouveau dossier").click()
     page.get_by_label("Appel à projets et comité régional").select_option(str(committee.pk))
     page.get_by_label("Nom du projet").fill("Habiter et rester chez soi")
     page.get_by_role("button", name="Créer le brouillon").click()
@@ -35,7 +35,12 @@ def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server,
     page.get_by_label("Modalités d'évaluation").fill("Bilan annuel en comité de suivi.")
     shot(page, "01-landlord-draft")
     page.get_by_role("button", name="Enregistrer le brouillon").click()
+    # The submission asks first, in a DSFR modal: who will be told, counted by the policies.
     page.get_by_role("button", name="Déposer le dossier").click()
+    dialog = page.get_by_role("dialog", name="Déposer le projet")
+    expect(dialog.get_by_text("membres du comité")).to_be_visible()
+    shot(page, "02-landlord-submit-confirmation")
+    dialog.get_by_role("button", name="Confirmer le dépôt").click()
     expect(page.get_by_text("Dossier déposé : le comité régional en est averti")).to_be_visible()
     shot(page, "02-landlord-submitted")
     dossier = Dossier.objects.get(title="Habiter et rester chez soi")
@@ -74,6 +79,7 @@ def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server,
     expect(page.get_by_text("l'avis conjoint peut être publié")).to_be_visible()
     shot(page, "04-committee-ready")
     page.get_by_role("button", name="Publier l'avis conjoint").click()
+    page.get_by_role("dialog").get_by_role("button", name="Confirmer la publication").click()
     expect(page.get_by_text("Avis conjoint publié : version 1.")).to_be_visible()
     shot(page, "05-published")
     log_out(page)

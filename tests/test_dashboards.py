@@ -110,3 +110,10 @@ def test_the_national_dashboard_shows_one_call_the_latest_submitted_by_default(f
     assert response.status_code == 200 and "Sélectionnez un choix valide" in text(response)
     assert f'<option value="{calls["Appel le plus récent"].pk}" selected>' in text(response)
     assert shown({"appel": "999999"}) == ("Appel le plus récent", 3)
+
+
+def test_the_committee_dashboard_names_its_call_and_its_labels_whole(cast, login):
+    html = login(cast.users["member"]).get(reverse("dashboard_committee", args=[cast.committee.pk])).content.decode()
+    assert f"<h1>Tableau de bord — {cast.committee.name} — {cast.committee.call.title}</h1>" in html
+    # Each label is whole, on its own line above its bar: none cut at 30 characters as the SVG's were.
+    assert '<span class="aap-chart__label">' in html and "…" not in html

@@ -133,7 +133,11 @@ def test_landlord_drafts_and_submits_with_the_keyboard(server, demo, page: Page)
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="Habiter et rester chez soi")).to_be_visible()
-    tab_to(page, f"form[action='/dossiers/{dossier.pk}/deposer/'] button")
+    # The button opens the confirmation's modal, which takes the focus; its own button submits.
+    tab_to(page, "button[aria-controls='confirm-submit']")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog", name="Déposer le projet")).to_be_visible()
+    tab_to(page, f"form[action='/dossiers/{dossier.pk}/deposer/'] button[type=submit]")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Dossier déposé : le comité régional en est averti")).to_be_visible()
     dossier.refresh_from_db()

@@ -104,6 +104,7 @@ REPORT_POST         login  ok|404  404|ok  403     ok|403   404     403  403  40
 # A committee (A: the cast's, B: the other one): its members, the secretariat, its observers.
 COMMITTEE           login  404     404     200|404 200|404  404|200 200  200  404|200 404
 PUBLISH             login  404     404     ok|404  ok|404   404|ok  403  403  404|403 404
+PUBLISH_PAGE        login  404     404     302|404 302|404  404|302 403  403  404|403 404
 COMMITTEE_DRAFT     login  404     404     200|404 200|404  404|200 200  403  404|403 404
 # A published avis conjoint: the committee's readers, and whoever sees a dossier in it (its section only).
 JOINT_OPINION       login  200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404
@@ -199,6 +200,10 @@ MATRIX = {
     "password_reset_done": Url(None, PUBLIC),
     "password_reset_confirm": Url(lambda world, role, side: ["MQ", "jeton-invalide"], PUBLIC),
     "password_reset_complete": Url(None, PUBLIC),
+    # What every State service publishes, linked from the footer of every page.
+    "accessibility": Url(None, PUBLIC),
+    "legal_notice": Url(None, PUBLIC),
+    "personal_data": Url(None, PUBLIC),
     # Dossiers
     "dossier_detail": Url(on("dossier"), RULES["DOSSIER"]),
     "dossier_history": Url(on("dossier"), RULES["DOSSIER"]),
@@ -208,7 +213,8 @@ MATRIX = {
     "dossier_edit": Url(on("draft"), RULES["DRAFT_PAGE"], RULES["DRAFT_ACT"]),
     "attachment_upload": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
     "attachment_download": Url(on("attachment", "uuid"), RULES["DOSSIER"]),
-    "dossier_submit": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
+    # GET: the confirmation page, without JavaScript (front/confirmations.py); POST acts.
+    "dossier_submit": Url(on("draft"), RULES["DRAFT_PAGE"], RULES["DRAFT_ACT"]),
     "dossier_withdraw": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
     "dossier_return": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
     "message_new": Url(on("dossier"), POST_ONLY, RULES["TALK"]),
@@ -220,7 +226,8 @@ MATRIX = {
     # Committees and their documents
     "committee_detail": Url(on("committee"), RULES["COMMITTEE"]),
     "committee_publication": Url(on("committee"), RULES["COMMITTEE_DRAFT"]),
-    "committee_publish": Url(on("committee"), POST_ONLY, RULES["PUBLISH"]),
+    # GET: the confirmation page, or the checks' page (302) while one blocks, as it does here.
+    "committee_publish": Url(on("committee"), RULES["PUBLISH_PAGE"], RULES["PUBLISH"]),
     "joint_opinion": Url(on("joint_opinion", "uuid"), RULES["JOINT_OPINION"]),
     "joint_opinion_print": Url(on("joint_opinion", "uuid"), RULES["JOINT_OPINION"]),
     # DOCX rather than PDF: the same view and check, without WeasyPrint's seconds per cell.
@@ -234,17 +241,17 @@ MATRIX = {
     "call_new": Url(None, RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
     "call_detail": Url(on("call"), RULES["NATIONAL"]),
     "call_edit": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
-    "call_advance": Url(on("call"), POST_ONLY, RULES["SECRETARIAT_ACT"], {"status": "ouvert"}),
+    "call_advance": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"], {"status": "ouvert"}),
     "committee_new": Url(on("call"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
     "member_new": Url(on("committee"), POST_ONLY, RULES["ON_COMMITTEE_ACT"]),
     "call_selection": Url(on("call"), RULES["NATIONAL"]),
-    "call_notify": Url(on("call"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
+    "call_notify": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
     "decision_edit": Url(on("signed"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
     "decision_clear": Url(on("pending"), POST_ONLY, RULES["ON_COMMITTEE_ACT"]),
     "dashboard_national": Url(None, RULES["NATIONAL"]),
     # Follow-up
     "agreement_edit": Url(on("retained"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
-    "tranche_paid": Url(on("tranche"), POST_ONLY, RULES["ON_DOSSIER_ACT"]),
+    "tranche_paid": Url(on("tranche"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
     "report_edit": Url(on("followed", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
     "final_report_edit": Url(on("followed", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
     "report_review": Url(on("report"), POST_ONLY, RULES["ON_DOSSIER_ACT"], {"decision": "valider"}),
@@ -402,7 +409,7 @@ def test_url(world, client, name):
                 with transaction.atomic():
                     if world.cast.users.get(role) is not None:
                         client.force_login(world.cast.users[role])
-                    response = getattr(client, method)(url, entry.data if method == "post" else None)
+                    response = getattr(client, method)(url, entry.data)
                     transaction.set_rollback(True)
                 client.logout()
                 actual = outcome(response, method)

@@ -17,17 +17,13 @@ class Chart:
 
     @property
     def bars(self) -> list[dict]:
-        """Where the SVG draws each row: labels on the left 40 %, bars on the next 45 %, scaled to the largest."""
+        """Each row's bar, as a share of the width, scaled to the largest."""
         top = max((value for _, value in self.rows), default=0) or 1
-        bars = []
-        for index, (label, value) in enumerate(self.rows):
-            width = round(45 * float(value) / float(top), 1)  # a drawing: floats are fine here, not in totals
-            bars.append({"label": label, "value": value, "y": 28 * index + 4, "width": width, "end": 41 + width})
-        return bars
-
-    @property
-    def height(self) -> int:
-        return 28 * len(self.rows) + 8
+        # A drawing: floats are fine here, not in totals.
+        return [
+            {"label": label, "value": value, "width": round(100 * float(value) / float(top), 1)}
+            for label, value in self.rows
+        ]
 
 
 def dashboard(dossiers: QuerySet[Dossier], access: Access) -> tuple[int, list[Chart]]:

@@ -52,6 +52,12 @@ def recipients_of(recipients: Q) -> list:
     return sorted({m.user for m in memberships if m.user.is_active}, key=lambda user: user.pk)
 
 
+def addresses(recipients: Q) -> list[str]:
+    """The e-mail addresses a notification reaches at most: its recipients' who have one. A confirmation counts
+    them before the action, as the notification will send to them."""
+    return sorted({user.email for user in recipients_of(recipients) if user.email})
+
+
 def delivery(user) -> str:
     preference = getattr(user, "preference", None)
     return preference.delivery if preference else Preference.Delivery.IMMEDIATE
@@ -100,10 +106,20 @@ def _dossier_link(dossier: Dossier) -> str:
     return reverse("dossier_detail", args=[dossier.pk])
 
 
+def told_of_submission(dossier: Dossier) -> Q:
+    """Who a dossier's submission is told to: its committee's members."""
+    return committee_members_of(dossier.committee_id)
+
+
+def told_of_publication(committee, dossiers) -> Q:
+    """Who a published avis conjoint is told to: the committee's members, and the landlords of its dossiers."""
+    return committee_members_of(committee.pk) | landlord_staff_of(dossiers)
+
+
 def notify_dossier_submitted(dossier_id: int) -> int:
     dossier = Dossier.objects.select_related("committee", "lead_landlord").get(pk=dossier_id)
     return _send(
-        committee_members_of(dossier.committee_id),
+        told_of_submission(dossier),
         f"Dossier déposé — N°{dossier.number} « {dossier.title} »",
         f"{dossier.lead_landlord} a déposé le dossier N°{dossier.number} « {dossier.title} » "
         f"auprès du comité {dossier.committee.name}.",
@@ -129,7 +145,7 @@ def notify_joint_opinion_published(joint_opinion_id: int) -> int:
     numbers = [project["number"] for project in joint_opinion.content["projects"]]
     dossiers = committee.dossiers.filter(number__in=numbers)
     return _send(
-        committee_members_of(committee.pk) | landlord_staff_of(dossiers),
+        told_of_publication(committee, dossiers),
         f"Avis conjoint publié — {committee.name} — {committee.call.title}",
         f"Le comité régional {committee.name} a publié la version {joint_opinion.version} de son avis conjoint "
         f"sur l'appel « {committee.call.title} ».",
