@@ -16,10 +16,10 @@ from core.models import (
 )
 from core.services.dossiers import partner_candidates
 from core.text import name_key
-from front.fields import EurosField, IdsField
+from front.fields import EurosField, Form, IdsField, ModelForm
 
 
-class OpinionForm(forms.Form):
+class OpinionForm(Form):
     verdict = forms.ChoiceField(
         label="Avis du comité",
         choices=Verdict.choices,
@@ -53,7 +53,7 @@ class OpinionForm(forms.Form):
         return data
 
 
-class DossierCreateForm(forms.Form):
+class DossierCreateForm(Form):
     committee = forms.ModelChoiceField(
         label="Appel à projets et comité régional",
         queryset=Committee.objects.none(),
@@ -75,7 +75,7 @@ class DossierCreateForm(forms.Form):
         self.fields["landlord"].queryset = landlords
 
 
-class DossierForm(forms.ModelForm):
+class DossierForm(ModelForm):
     new_partners = forms.CharField(
         label="Nouveaux partenaires",
         required=False,
@@ -145,7 +145,15 @@ MAX_LINES = 60
 
 def _formset(model, fields, **options):
     return forms.inlineformset_factory(
-        Dossier, model, fields=fields, extra=2, can_delete=True, max_num=MAX_LINES, absolute_max=MAX_LINES, **options
+        Dossier,
+        model,
+        form=ModelForm,
+        fields=fields,
+        extra=2,
+        can_delete=True,
+        max_num=MAX_LINES,
+        absolute_max=MAX_LINES,
+        **options,
     )
 
 
@@ -154,7 +162,7 @@ TerritoryFormSet = _formset(Territory, ["department", "commune", "qpv", "qpv_nam
 BudgetFormSet = _formset(BudgetLine, ["year", "funder", "label", "amount"], field_classes={"amount": EurosField})
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     message = forms.CharField(
         label="Ce qui manque au dossier",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -162,7 +170,7 @@ class ReturnForm(forms.Form):
     )
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(Form):
     file = forms.FileField(
         label="Ajouter une pièce jointe",
         help_text="PDF, DOCX, XLSX ou ODT, 20 Mo au plus.",
@@ -170,7 +178,7 @@ class AttachmentForm(forms.Form):
     )
 
 
-class MessageForm(forms.Form):
+class MessageForm(Form):
     body = forms.CharField(
         label="Votre message",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -181,7 +189,7 @@ class MessageForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     body = forms.CharField(
         label="Note réservée au comité",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -189,7 +197,7 @@ class NoteForm(forms.Form):
     )
 
 
-class ExpertRequestForm(forms.Form):
+class ExpertRequestForm(Form):
     expert = forms.ModelChoiceField(
         label="Expert invité",
         queryset=None,
@@ -208,7 +216,7 @@ class ExpertRequestForm(forms.Form):
         self.fields["expert"].label_from_instance = lambda user: user.get_full_name() or user.username
 
 
-class AdviceForm(forms.Form):
+class AdviceForm(Form):
     advice = forms.CharField(
         label="Votre avis consultatif",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -216,7 +224,7 @@ class AdviceForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(Form):
     """A yearly report: households per strand of the dossier and spend per funder are fields of their own."""
 
     entries_into_housing = forms.IntegerField(label="Entrées dans le logement", min_value=0)

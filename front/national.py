@@ -19,6 +19,7 @@ from core.services.decisions import DecisionRefused, decision_clear, decision_re
 from core.services.selection import selection, selection_page
 from core.workflow import CALL_STEPS, allows, available, guard, guard_who
 from front.call_forms import CallForm, CommitteeForm, DecisionForm, MemberForm
+from front.fields import Form
 
 
 def _national(request: HttpRequest) -> Access:
@@ -170,7 +171,7 @@ def member_new(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("call_detail", pk=committee.call_id)
 
 
-class SelectionFilter(forms.Form):
+class SelectionFilter(Form):
     comite = forms.TypedChoiceField(label="Comité régional", coerce=int, required=False)
 
 
@@ -260,7 +261,7 @@ def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
 ALL_CALLS = "tous"
 
 
-class DashboardFilter(forms.Form):
+class DashboardFilter(Form):
     appel = forms.ChoiceField(label="Appel à projets", required=False)
 
 

@@ -6,13 +6,24 @@ documents are written, so that a value that still holds one never breaks a docum
 """
 
 import html
+import importlib
+import io
+import pkgutil
 
 import pytest
+from django import forms
+from django.core.management import call_command
+from django.forms.formsets import BaseFormSet
 from django.urls import reverse
 
-from core.models import Dossier, JointOpinion, Opinion
+import api
+import front
+from core.models import Call, Dossier, JointOpinion, Opinion
 from core.services.joint_opinions import snapshot_digest
 from core.text import xml_safe
+from front.fields import XmlSafeInput
+from front.users import AcceptForm
+from tests.factories import DossierFactory
 from tests.test_downloads import document_text
 
 # Each a character XML 1.0 cannot hold, inside a text.
@@ -63,3 +74,82 @@ def test_the_print_view_renders_it_too(published, login):
     response = login(cast.users["member"]).get(reverse("joint_opinion_print", args=[version.uuid]))
     assert response.status_code == 200
     assert "Logis accompagné" in html.unescape(response.content.decode())
+
+
+# --- Where text enters ----------------------------------------------------------------------------
+
+
+def form_classes(base=forms.BaseForm) -> set[type]:
+    """Every form the pages and the API's token page define (their modules imported by test_every_form_…)."""
+    found = set()
+    for cls in base.__subclasses__():
+        if cls.__module__.startswith(("front.", "api.")):
+            found.add(cls)
+        found |= form_classes(cls)
+    return found
+
+
+def test_every_form_cleans_its_input():
+    modules = [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for package in (front, api)
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+    formsets = [getattr(module, name) for module in modules for name in dir(module)]
+    lines = {formset.form for formset in formsets if isinstance(formset, type) and issubclass(formset, BaseFormSet)}
+    found = form_classes() | lines
+    assert {"OpinionForm", "DossierForm", "TerritoryForm", "DossierFilters", "TokenForm"} <= {c.__name__ for c in found}
+    assert sorted(cls.__name__ for cls in found if not issubclass(cls, XmlSafeInput)) == []
+
+
+def test_the_draft_form_stores_its_text_without_them(cast, login):
+    from tests.test_drafts import _edit_data
+
+    call = cast.committee.call
+    call.status = Call.Status.OPEN
+    call.save()
+    draft = DossierFactory(committee=cast.committee, lead_landlord=cast.dossier.lead_landlord, state="brouillon")
+    data = _edit_data(title="Logis\x0b accompagné", summary="Ligne\x1f\nsuivante", new_partners="GCS\x0c Galilé")
+    data |= {"territories-0-commune": "Mar\x01seille", "budget-0-label": "Accompa\ufffegnement"}
+    response = login(cast.users["landlord"]).post(reverse("dossier_edit", args=[draft.pk]), data)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.title, draft.summary) == ("Logis accompagné", "Ligne\nsuivante")
+    assert draft.territories.get().commune == "Marseille"
+    assert draft.budget_lines.get().label == "Accompagnement"
+    assert [partner.name for partner in draft.partners.all()] == ["GCS Galilé"]
+
+
+def test_the_opinion_form_stores_its_text_without_them(cast, login):
+    revision = cast.dossier.opinion.revision
+    data = {"verdict": "favorable", "questions": "Quel\x0b suivi ?", "remarks": "\x08Bien.", "revision": revision}
+    response = login(cast.users["member"]).post(reverse("opinion_edit", args=[cast.dossier.pk]), data)
+    assert response.status_code == 302
+    opinion = Opinion.objects.get(dossier=cast.dossier)
+    assert (opinion.questions, opinion.remarks) == ("Quel suivi ?", "Bien.")
+
+
+def test_a_text_of_control_characters_only_is_empty(cast, login):
+    """Removed before the field reads it: a required field left with nothing is refused as empty."""
+    client = login(cast.users["member"])
+    response = client.post(reverse("note_new", args=[cast.dossier.pk]), {"body": "\x0b\x01"}, follow=True)
+    assert "La note est vide." in html.unescape(response.content.decode())
+    assert not cast.dossier.notes.exists()
+
+
+@pytest.mark.django_db
+def test_the_importer_stores_its_text_without_them(tmp_path, seed_text):
+    text = seed_text.replace("PROTEGE-TOIT", "PROTEGE\x0b-TOIT\x1f", 1)
+    path = tmp_path / "avis.txt"
+    path.write_bytes(text.encode())
+    call_command("import_avis_conjoint", str(path), stdout=io.StringIO())
+    assert Dossier.objects.filter(title="PROTEGE-TOIT").exists()
+    version = JointOpinion.objects.get()
+    assert "PROTEGE-TOIT" in [project["title"] for project in version.content["projects"]]
+
+
+def test_a_password_is_kept_as_typed():
+    data = {"first_name": "Anne\x0b", "last_name": "Roux", "password": "n\x0bimporte quoi 12", "password_again": ""}
+    form = AcceptForm(data)
+    form.is_valid()
+    assert (form.cleaned_data["first_name"], form.cleaned_data["password"]) == ("Anne", "n\x0bimporte quoi 12")
