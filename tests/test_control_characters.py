@@ -12,13 +12,14 @@ import pkgutil
 
 import pytest
 from django import forms
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.forms.formsets import BaseFormSet
 from django.urls import reverse
 
 import api
 import front
-from core.models import Call, Dossier, JointOpinion, Opinion
+from core.models import Call, Dossier, JointOpinion, Opinion, Organisation
 from core.services.joint_opinions import snapshot_digest
 from core.text import xml_safe
 from front.fields import XmlSafeInput
@@ -153,3 +154,22 @@ def test_a_password_is_kept_as_typed():
     form = AcceptForm(data)
     form.is_valid()
     assert (form.cleaned_data["first_name"], form.cleaned_data["password"]) == ("Anne", "n\x0bimporte quoi 12")
+
+
+# --- What was stored before -----------------------------------------------------------------------
+
+
+def test_the_migration_cleans_the_stored_text_and_leaves_the_snapshots(published):
+    cast = published
+    Dossier.objects.filter(pk=cast.dossier.pk).update(title="Logis\x0b accompagné", summary="Ré\x1fsumé")
+    Opinion.objects.filter(dossier=cast.dossier).update(remarks="Bien\x01.")
+    Organisation.objects.filter(pk=cast.dossier.lead_landlord_id).update(name="HLM\x0c Sud")
+    version = JointOpinion.objects.get()
+    version.content["projects"][0]["title"] = "Logis\x0b accompagné"
+    version.save()
+    migration = importlib.import_module("core.migrations.0012_text_without_xml_controls")
+    migration.clean_text(django_apps, None)
+    dossier = Dossier.objects.select_related("lead_landlord", "opinion").get(pk=cast.dossier.pk)
+    assert (dossier.title, dossier.summary, dossier.opinion.remarks) == ("Logis accompagné", "Résumé", "Bien.")
+    assert dossier.lead_landlord.name == "HLM Sud"
+    assert JointOpinion.objects.get().content == version.content
