@@ -127,6 +127,13 @@ class DossierForm(ModelForm):
             raise forms.ValidationError(f"La durée maximale de cet appel est de {maximum} ans.")
         return duration
 
+    def clean_new_partners(self):
+        names = self.cleaned_data["new_partners"]
+        longest = Organisation._meta.get_field("name").max_length
+        if any(len(" ".join(line.split())) > longest for line in names.splitlines()):
+            raise forms.ValidationError(f"Un nom d'organisme fait au plus {longest} caractères : un par ligne.")
+        return names
+
     def new_partner_names(self) -> list[str]:
         """One name a line, each once whatever its case and accents."""
         names: dict[str, str] = {}
@@ -157,7 +164,23 @@ def _formset(model, fields, **options):
     )
 
 
-StrandFormSet = _formset(DossierStrand, ["strand", "year", "households"])
+class StrandLines(forms.BaseInlineFormSet):
+    def clean(self):
+        """Django checks the lines against each other, not against lines saved since the page was sent: the same
+        page posted twice would meet the database's constraint (one line per strand and year)."""
+        super().clean()
+        posted = [form.instance.pk for form in self.initial_forms]
+        saved_since = set(self.instance.strands.exclude(pk__in=posted).values_list("strand", "year"))
+        for form in self.extra_forms:
+            data = form.cleaned_data if form.is_valid() and form.has_changed() else {}
+            if (data.get("strand"), data.get("year")) in saved_since and not data.get("DELETE"):
+                raise forms.ValidationError(
+                    f"La ligne « {Strand(data['strand']).label}, année {data['year']} » est déjà enregistrée (la "
+                    "page a sans doute été envoyée deux fois) : rechargez la page avant de la modifier."
+                )
+
+
+StrandFormSet = _formset(DossierStrand, ["strand", "year", "households"], formset=StrandLines)
 TerritoryFormSet = _formset(Territory, ["department", "commune", "qpv", "qpv_name"])
 BudgetFormSet = _formset(BudgetLine, ["year", "funder", "label", "amount"], field_classes={"amount": EurosField})
 
