@@ -55,9 +55,13 @@ def call_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     guard(access, "call.edit" if call else "call.create", call or Call())
     form = CallForm(request.POST or None, instance=call)
     if request.method == "POST" and form.is_valid():
-        call = call_save(call=call, values=form.cleaned_data, by=request.user)
-        messages.success(request, f"Appel « {call} » enregistré.")
-        return redirect("call_detail", pk=call.pk)
+        try:
+            saved = call_save(call=call, values=form.cleaned_data, by=request.user)
+        except SetupRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"Appel « {saved} » enregistré.")
+            return redirect("call_detail", pk=saved.pk)
     title = f"Modifier « {call} »" if call else "Nouvel appel à projets"
     return render(
         request,
