@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from api.tokens import DEFAULT_DAYS, ApiToken, token_create, token_revoke
+from front.fields import Form
 
 DURATIONS = [(30, "30 jours"), (DEFAULT_DAYS, "90 jours"), (180, "6 mois"), (365, "1 an")]
 
 
-class TokenForm(forms.Form):
+class TokenForm(Form):
     name = forms.CharField(
         label="Nom du jeton",
         max_length=100,

@@ -1,10 +1,16 @@
-"""Text compared as people read it: without case or accents.
+"""Text compared as people read it: without case or accents; text as XML can hold it.
 
 `fold` is the one folding of the project; what a module needs on top of it has a name of its own
 (`name_key` here, `core.regions.region_key`, `search.text.fold_keeping_ligatures`).
 """
 
+import re
 import unicodedata
+
+# What XML 1.0 cannot hold (its Char production): the C0 controls but tab, line feed and carriage return,
+# the surrogates (in a str, always lone ones) and U+FFFE, U+FFFF. One of them in a title made every
+# Word document of its committee fail to render.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def fold(text: str) -> str:
@@ -20,3 +26,9 @@ def name_key(name: str) -> str:
     """An organisation's name as it is compared: folded, its words separated by single spaces, so that
     "LOGEO MÉDITERRANÉE" and "Logeo  Méditerranée" are one name."""
     return " ".join(fold(name).replace("’", "'").split())
+
+
+def xml_safe(text: str) -> str:
+    """The text without the characters XML 1.0 cannot hold. Applied where text enters (forms, importer) and
+    where documents are written, so that a value stored before still renders."""
+    return NOT_XML.sub("", text)

@@ -1,6 +1,8 @@
 """Dossiers with their opinions as rows, written as XLSX or CSV without holding them all in memory.
 
-The rows are produced once; each writer only formats them, so that both files always agree.
+The rows are produced once; each writer only formats them, so that both files always agree. Each writer
+writes every text as text, whatever it holds: a title is the landlord's, and a spreadsheet would run it
+as a formula (OWASP, "CSV injection").
 """
 
 import csv
@@ -28,6 +30,8 @@ HEADER = [
 ]  # fmt: skip
 # Rows fetched at a time: the memory an export holds, whatever its size.
 CHUNK = 500
+# A cell starting with one of these is a formula to Excel and LibreOffice, even when the file calls it text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     "number", "title", "state", "submitted_at", "duration_years", "committee_id", "call__title", "call__year",
     "committee__name", "committee__region", "lead_landlord__name", "opinion__verdict", "opinion__rank",
@@ -89,24 +93,42 @@ def dossier_rows(dossiers: QuerySet[Dossier], access: Access) -> Iterator[list]:
         ]  # fmt: skip
 
 
+def formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+def csv_text(text: str) -> str:
+    """A text cell of a CSV file: a leading quote keeps a formula-like text a text (OWASP)."""
+    return f"'{text}" if formula_like(text) else text
+
+
 def write_xlsx(rows: Iterable[list], title: str):
     """XlsxWriter in constant-memory mode: each row goes to disk as it comes, strings inline, so that
-    memory stays flat whatever the number of rows (openpyxl keeps every distinct string in memory)."""
+    memory stays flat whatever the number of rows (openpyxl keeps every distinct string in memory).
+
+    Each value by its type: write() would turn a text starting with "=" into a formula. A formula-like text
+    also carries the quote prefix, the spreadsheet's own mark for the CSV's leading quote: shown as typed,
+    it stays a text when someone edits the cell."""
     # Returned open: the response that sends it deletes it once closed.
     output = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115
     workbook = xlsxwriter.Workbook(output.name, {"constant_memory": True, "default_date_format": "dd/mm/yyyy"})
     sheet = workbook.add_worksheet(title[:31])
     header, money = workbook.add_format({"bold": True}), workbook.add_format({"num_format": "#,##0.00"})
+    quoted = workbook.add_format({"quote_prefix": True})
     sheet.freeze_panes(1, 0)
     last = 0
     for last, row in enumerate(rows):
         for column, value in enumerate(row):
             if last == 0:
                 sheet.write_string(0, column, value, header)
+            elif isinstance(value, str):
+                sheet.write_string(last, column, value, quoted if formula_like(value) else None)
             elif isinstance(value, Decimal):
                 sheet.write_number(last, column, value, money)
-            elif value is not None:
-                sheet.write(last, column, value)
+            elif isinstance(value, int):
+                sheet.write_number(last, column, value)
+            elif isinstance(value, date):
+                sheet.write_datetime(last, column, value)
     sheet.autofilter(0, 0, last, len(HEADER) - 1)
     workbook.close()
     output.seek(0)
@@ -121,6 +143,8 @@ def _csv_value(value) -> str:
         return value.strftime("%d/%m/%Y")
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, str):
+        return csv_text(value)
     return str(value)
 
 

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from core.models import Committee
 from core.reading import ShownOpinion
 from core.regions import SHORT_NAMES
+from core.text import xml_safe
 
 
 @dataclass
@@ -36,11 +37,25 @@ def letterheads(content: dict, committee: Committee | None) -> list[Letterhead]:
     ]
 
 
+def _xml_safe(value):
+    """A copy of the snapshot, each of its strings as XML can hold it: a version frozen before the entries were
+    cleaned still renders, and its stored content stays as it was hashed."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_xml_safe(item) for item in value]
+    return value
+
+
 def joint_opinion_context(
     content: dict, *, committee: Committee | None = None, projects: list[dict] | None = None, draft: bool = False
 ) -> dict:
-    """What the avis conjoint templates need; `projects` narrows the document to what a reader may see."""
-    shown = content["projects"] if projects is None else projects
+    """What the avis conjoint templates need, for every document (page, print view, PDF, DOCX); `projects`
+    narrows the document to what a reader may see."""
+    content = _xml_safe(content)
+    shown = content["projects"] if projects is None else _xml_safe(projects)
     return {
         "content": content,
         "letterheads": letterheads(content, committee),

@@ -14,7 +14,7 @@ from datetime import date
 
 from core.models import Call, Committee, Dossier, Organisation
 from core.richtext import html_to_markdown
-from core.text import fold
+from core.text import fold, xml_safe
 from documents.joint_opinion_values import SMILEY_CHARS, date_of, edition_of, plain, rank_of, verdict_of
 
 
@@ -89,6 +89,8 @@ MAX_REGION = Committee._meta.get_field("name").max_length
 
 
 def decode(data: bytes) -> str:
+    """A text file as text: a NUL says it is none; the other characters XML cannot hold are dropped, as at every
+    entry (a Word document cannot hold them)."""
     not_text = ParseError(1, "ce fichier n'est pas un document texte (Word, PDF ou binaire ?)")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Word's "Texte Unicode" export.
@@ -107,7 +109,7 @@ def decode(data: bytes) -> str:
             text = data.decode("cp1252", errors="replace")
     if "\x00" in text:
         raise not_text
-    return unicodedata.normalize("NFC", text)
+    return unicodedata.normalize("NFC", xml_safe(text))
 
 
 def _last_line(lines: list[str]) -> int:

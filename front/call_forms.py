@@ -5,10 +5,10 @@ from django.contrib.auth.models import User
 
 from core.models import Call, Decision, Public, Strand
 from core.regions import Region
-from front.fields import EurosField, IdsField
+from front.fields import EurosField, Form, IdsField, ModelForm
 
 
-class CallForm(forms.ModelForm):
+class CallForm(ModelForm):
     strands = forms.MultipleChoiceField(
         label="Volets proposés", choices=Strand.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -52,7 +52,7 @@ class CallForm(forms.ModelForm):
         return data
 
 
-class CommitteeForm(forms.Form):
+class CommitteeForm(Form):
     region = forms.ChoiceField(label="Région", choices=[("", "Choisissez la région"), *Region.choices])
     name = forms.CharField(
         label="Nom du comité", required=False, max_length=255, help_text="Par défaut, le nom de la région."
@@ -65,7 +65,7 @@ class CommitteeForm(forms.Form):
     )
 
 
-class MemberForm(forms.Form):
+class MemberForm(Form):
     username = forms.CharField(label="Identifiant de l'utilisateur", max_length=150)
     institution = forms.ChoiceField(label="Institution représentée")
 
@@ -84,7 +84,7 @@ class MemberForm(forms.Form):
         return next(org for org in self.committee.institutions if str(org.pk) == self.cleaned_data["institution"])
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     outcome = forms.ChoiceField(label="Décision", choices=Decision.Outcome.choices, widget=forms.RadioSelect)
     amount_granted = EurosField(label="Montant accordé (€)", required=False)
     conditions = forms.CharField(label="Conditions", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -96,7 +96,7 @@ class DecisionForm(forms.Form):
         return data
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(Form):
     amount = EurosField(label="Montant conventionné (€)")
     signed_on = forms.DateField(label="Signée le", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     starts_on = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}))
@@ -109,7 +109,7 @@ class AgreementForm(forms.Form):
         return data
 
 
-class TrancheForm(forms.Form):
+class TrancheForm(Form):
     amount = EurosField(label="Montant (€)")
     condition = forms.CharField(label="Condition de versement", max_length=255, required=False)
     due_on = forms.DateField(label="Échéance", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -118,11 +118,11 @@ class TrancheForm(forms.Form):
 TrancheFormSet = forms.formset_factory(TrancheForm, extra=3, min_num=1, validate_min=True)
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(Form):
     paid_on = forms.DateField(label="Versé le", widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     decision = forms.ChoiceField(choices=[("valider", "Valider"), ("renvoyer", "Renvoyer au porteur")])
     message = forms.CharField(
         label="Message au porteur (pour un renvoi)", required=False, widget=forms.Textarea(attrs={"rows": 2})

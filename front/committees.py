@@ -24,6 +24,7 @@ from core.services.joint_opinions import (
 from core.workflow import allows, guard
 from documents.joint_opinion_content import joint_opinion_context
 from front.confirmations import confirmation_page, publication
+from front.fields import Form
 
 PER_PAGE = 50
 
@@ -42,7 +43,7 @@ SORTS = {
 }
 
 
-class DossierFilters(forms.Form):
+class DossierFilters(Form):
     etat = forms.ChoiceField(label="État", choices=[("", "Tous"), *Dossier.State.choices], required=False)
     bailleur = forms.ModelChoiceField(
         label="Bailleur social", queryset=Organisation.objects.none(), required=False, empty_label="Tous"

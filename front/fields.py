@@ -2,9 +2,39 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.datastructures import MultiValueDict
+
+from core.text import xml_safe
 
 # Ids are 64-bit integers on both databases.
 MAX_ID = 2**63 - 1
+
+
+class XmlSafeInput:
+    """A form whose input loses, as it is bound, the characters XML 1.0 cannot hold (core.text.xml_safe): every
+    field then reads the text as it will be stored, and a stored \\x0b can no longer break the Word documents.
+    Every form of the pages is one, through Form and ModelForm below (tests/test_control_characters.py).
+    A password is kept as typed: a secret, compared as it is and never shown."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        secrets = {name for name, field in self.base_fields.items() if isinstance(field.widget, forms.PasswordInput)}
+
+        def safe(key, value):
+            return xml_safe(value) if isinstance(value, str) and key not in secrets else value
+
+        if isinstance(data, MultiValueDict):
+            data = MultiValueDict({key: [safe(key, value) for value in values] for key, values in data.lists()})
+        elif data is not None:
+            data = {key: safe(key, value) for key, value in data.items()}
+        super().__init__(data, *args, **kwargs)
+
+
+class Form(XmlSafeInput, forms.Form):
+    pass
+
+
+class ModelForm(XmlSafeInput, forms.ModelForm):
+    pass
 
 
 class EurosField(forms.DecimalField):

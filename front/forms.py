@@ -16,10 +16,10 @@ from core.models import (
 )
 from core.services.dossiers import partner_candidates
 from core.text import name_key
-from front.fields import EurosField, IdsField
+from front.fields import EurosField, Form, IdsField, ModelForm
 
 
-class OpinionForm(forms.Form):
+class OpinionForm(Form):
     verdict = forms.ChoiceField(
         label="Avis du comité",
         choices=Verdict.choices,
@@ -53,7 +53,7 @@ class OpinionForm(forms.Form):
         return data
 
 
-class DossierCreateForm(forms.Form):
+class DossierCreateForm(Form):
     committee = forms.ModelChoiceField(
         label="Appel à projets et comité régional",
         queryset=Committee.objects.none(),
@@ -75,7 +75,7 @@ class DossierCreateForm(forms.Form):
         self.fields["landlord"].queryset = landlords
 
 
-class DossierForm(forms.ModelForm):
+class DossierForm(ModelForm):
     new_partners = forms.CharField(
         label="Nouveaux partenaires",
         required=False,
@@ -127,6 +127,13 @@ class DossierForm(forms.ModelForm):
             raise forms.ValidationError(f"La durée maximale de cet appel est de {maximum} ans.")
         return duration
 
+    def clean_new_partners(self):
+        names = self.cleaned_data["new_partners"]
+        longest = Organisation._meta.get_field("name").max_length
+        if any(len(" ".join(line.split())) > longest for line in names.splitlines()):
+            raise forms.ValidationError(f"Un nom d'organisme fait au plus {longest} caractères : un par ligne.")
+        return names
+
     def new_partner_names(self) -> list[str]:
         """One name a line, each once whatever its case and accents."""
         names: dict[str, str] = {}
@@ -145,16 +152,40 @@ MAX_LINES = 60
 
 def _formset(model, fields, **options):
     return forms.inlineformset_factory(
-        Dossier, model, fields=fields, extra=2, can_delete=True, max_num=MAX_LINES, absolute_max=MAX_LINES, **options
+        Dossier,
+        model,
+        form=ModelForm,
+        fields=fields,
+        extra=2,
+        can_delete=True,
+        max_num=MAX_LINES,
+        absolute_max=MAX_LINES,
+        **options,
     )
 
 
-StrandFormSet = _formset(DossierStrand, ["strand", "year", "households"])
+class StrandLines(forms.BaseInlineFormSet):
+    def clean(self):
+        """Django checks the lines against each other, not against lines saved since the page was sent: the same
+        page posted twice would meet the database's constraint (one line per strand and year)."""
+        super().clean()
+        posted = [form.instance.pk for form in self.initial_forms]
+        saved_since = set(self.instance.strands.exclude(pk__in=posted).values_list("strand", "year"))
+        for form in self.extra_forms:
+            data = form.cleaned_data if form.is_valid() and form.has_changed() else {}
+            if (data.get("strand"), data.get("year")) in saved_since and not data.get("DELETE"):
+                raise forms.ValidationError(
+                    f"La ligne « {Strand(data['strand']).label}, année {data['year']} » est déjà enregistrée (la "
+                    "page a sans doute été envoyée deux fois) : rechargez la page avant de la modifier."
+                )
+
+
+StrandFormSet = _formset(DossierStrand, ["strand", "year", "households"], formset=StrandLines)
 TerritoryFormSet = _formset(Territory, ["department", "commune", "qpv", "qpv_name"])
 BudgetFormSet = _formset(BudgetLine, ["year", "funder", "label", "amount"], field_classes={"amount": EurosField})
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     message = forms.CharField(
         label="Ce qui manque au dossier",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -162,7 +193,7 @@ class ReturnForm(forms.Form):
     )
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(Form):
     file = forms.FileField(
         label="Ajouter une pièce jointe",
         help_text="PDF, DOCX, XLSX ou ODT, 20 Mo au plus.",
@@ -170,7 +201,7 @@ class AttachmentForm(forms.Form):
     )
 
 
-class MessageForm(forms.Form):
+class MessageForm(Form):
     body = forms.CharField(
         label="Votre message",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -181,7 +212,7 @@ class MessageForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     body = forms.CharField(
         label="Note réservée au comité",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -189,7 +220,7 @@ class NoteForm(forms.Form):
     )
 
 
-class ExpertRequestForm(forms.Form):
+class ExpertRequestForm(Form):
     expert = forms.ModelChoiceField(
         label="Expert invité",
         queryset=None,
@@ -208,7 +239,7 @@ class ExpertRequestForm(forms.Form):
         self.fields["expert"].label_from_instance = lambda user: user.get_full_name() or user.username
 
 
-class AdviceForm(forms.Form):
+class AdviceForm(Form):
     advice = forms.CharField(
         label="Votre avis consultatif",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -216,7 +247,7 @@ class AdviceForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(Form):
     """A yearly report: households per strand of the dossier and spend per funder are fields of their own."""
 
     entries_into_housing = forms.IntegerField(label="Entrées dans le logement", min_value=0)

@@ -20,6 +20,7 @@ from core.services.selection import selection, selection_page
 from core.workflow import CALL_STEPS, allows, available, guard, guard_who
 from front import confirmations
 from front.call_forms import CallForm, CommitteeForm, DecisionForm, MemberForm
+from front.fields import Form
 
 
 def _national(request: HttpRequest) -> Access:
@@ -55,9 +56,13 @@ def call_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     guard(access, "call.edit" if call else "call.create", call or Call())
     form = CallForm(request.POST or None, instance=call)
     if request.method == "POST" and form.is_valid():
-        call = call_save(call=call, values=form.cleaned_data, by=request.user)
-        messages.success(request, f"Appel « {call} » enregistré.")
-        return redirect("call_detail", pk=call.pk)
+        try:
+            saved = call_save(call=call, values=form.cleaned_data, by=request.user)
+        except SetupRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"Appel « {saved} » enregistré.")
+            return redirect("call_detail", pk=saved.pk)
     title = f"Modifier « {call} »" if call else "Nouvel appel à projets"
     return render(
         request,
@@ -176,7 +181,7 @@ def member_new(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("call_detail", pk=committee.call_id)
 
 
-class SelectionFilter(forms.Form):
+class SelectionFilter(Form):
     comite = forms.TypedChoiceField(label="Comité régional", coerce=int, required=False)
 
 
@@ -271,7 +276,7 @@ def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
 ALL_CALLS = "tous"
 
 
-class DashboardFilter(forms.Form):
+class DashboardFilter(Form):
     appel = forms.ChoiceField(label="Appel à projets", required=False)
 
 

@@ -10,11 +10,12 @@ from django.views.decorators.http import require_POST
 
 from core.models import Preference
 from core.services.notifications import delivery, notifications_mark_read, preference_set
+from front.fields import Form
 
 PER_PAGE = 50
 
 
-class PreferenceForm(forms.Form):
+class PreferenceForm(Form):
     delivery = forms.ChoiceField(
         label="Recevoir les notifications par e-mail",
         choices=Preference.Delivery.choices,
@@ -44,6 +45,7 @@ def notification_read(request: HttpRequest, pk: int | None = None) -> HttpRespon
         # Another user's notification is not known here.
         get_object_or_404(request.user.notifications, pk=pk)
     notifications_mark_read(by=request.user, pk=pk)
+    messages.success(request, "Notification lue." if pk is not None else "Toutes vos notifications sont lues.")
     return redirect("notification_list")
 
 

@@ -22,9 +22,10 @@ from core.services.accounts import (
     profile_save,
 )
 from core.workflow import available, guard, guard_who, permits, refusal
+from front.fields import Form
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(Form):
     email = forms.EmailField(label="Adresse électronique", error_messages={"invalid": "Saisissez une adresse valide."})
     first_name = forms.CharField(label="Prénom", max_length=150, required=False)
     last_name = forms.CharField(label="Nom", max_length=150, required=False)
@@ -47,7 +48,7 @@ class InvitationForm(forms.Form):
             del self.fields["committee"]
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(Form):
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
     password = forms.CharField(
@@ -64,7 +65,7 @@ class AcceptForm(forms.Form):
         return data
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(Form):
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
 

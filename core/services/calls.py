@@ -7,6 +7,7 @@ from core.audit import audit
 from core.models import Call, Committee, Membership, Organisation
 from core.policies import may_sit_on_committee
 from core.regions import Region
+from core.services.conflicts import refused_on_conflict
 from core.workflow import CALL_STEPS, check
 
 
@@ -45,15 +46,20 @@ def committee_create(
     check(by, "call.add_committee", call)
     if call.committees.filter(region=region).exists():
         raise SetupRefused(f"L'appel a déjà un comité pour la région {Region(region).label}.")
-    committee = Committee(
-        call=call,
-        region=region,
-        name=name.strip() or Region(region).label,
-        ar_hlm=_institution(ar_hlm_name, Organisation.Kind.AR_HLM),
-        state_service=_institution(state_service_name, Organisation.Kind.STATE_SERVICE),
-    )
-    committee.full_clean()
-    committee.save()
+    name = name.strip() or Region(region).label
+    if call.committees.filter(name=name).exists():
+        raise SetupRefused(f"L'appel a déjà un comité nommé « {name} ».")
+    with refused_on_conflict(SetupRefused(f"Un comité pour cette région ou nommé « {name} » vient d'être créé.")):
+        committee = Committee(
+            call=call,
+            region=region,
+            name=name,
+            ar_hlm=_institution(ar_hlm_name, Organisation.Kind.AR_HLM),
+            state_service=_institution(state_service_name, Organisation.Kind.STATE_SERVICE),
+        )
+        # The constraints are checked above, with their own message; one met here is met in the database.
+        committee.full_clean(validate_constraints=False)
+        committee.save()
     after = {"region": committee.region, "ar_hlm": str(committee.ar_hlm), "state_service": str(committee.state_service)}
     audit("call.add_committee", by=by, subject=committee, committee=committee, after=after)
     return committee
@@ -95,8 +101,10 @@ def call_save(*, call: Call | None, values: dict, by) -> Call:
     call = call or Call()
     for name in CALL_FIELDS:
         setattr(call, name, values[name])
-    call.full_clean()
-    call.save()
+    # The edition is unique: CallForm checks it; a call saved meanwhile with the same one is met in the database.
+    with refused_on_conflict(SetupRefused(f"Un autre appel vient d'être enregistré avec l'édition {call.edition}.")):
+        call.full_clean(validate_unique=False)
+        call.save()
     call.publics.set(values["publics"])
     after = {name: str(getattr(call, name)) for name in CALL_FIELDS}
     changed = {name for name in after if before.get(name) != after[name]}

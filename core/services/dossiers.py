@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.formats import euros
 from core.models import BudgetLine, Call, Committee, Dossier, Organisation, StateTransition
 from core.permissions import Access
+from core.services.conflicts import refused_on_conflict
 from core.services.notifications import notify_after_commit, notify_dossier_returned, notify_dossier_submitted
 from core.text import name_key
 from core.workflow import TRANSITIONS, ActionRefused, check
@@ -160,9 +161,9 @@ def dossier_withdraw(*, dossier: Dossier, by) -> Dossier:
 
 
 class DraftRefused(Exception):
-    """The message is for the landlord, about one field of the draft: `field` names it."""
+    """The message is for the landlord, about one field of the draft (`field` names it) or the whole (None)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str | None, message: str):
         super().__init__(message)
         self.field = field
 
@@ -199,6 +200,12 @@ def partner_create(name: str, committee: Committee) -> Organisation:
 
 # The draft's fields that are many-to-many relations, set after the dossier is saved.
 RELATIONS = ("publics", "co_landlords")
+# A line (a strand's year) or a new partner saved since the page was sent: by the same page posted twice, or by
+# another page. What is stored is kept; the landlord sees it on reloading.
+SAVED_MEANWHILE = (
+    "Ce brouillon a été enregistré entre-temps (la page a sans doute été envoyée deux fois) : rien n'a été "
+    "modifié. Rechargez la page pour voir ce qui est enregistré, puis recommencez vos changements."
+)
 
 
 @transaction.atomic
@@ -219,16 +226,17 @@ def dossier_save_draft(
             f"{', '.join(refused)} ne peut pas être partenaire : les institutions qui co-président le comité "
             "instruisent le dossier.",
         )
-    created = [partner_create(name, dossier.committee) for name in new_partners]
-    for name, value in values.items():
-        if name not in RELATIONS:
-            setattr(dossier, name, value)
-    dossier.full_clean()
-    dossier._history_user = by
-    dossier.save()
-    for name in RELATIONS:
-        getattr(dossier, name).set(values[name])
-    dossier.partners.set([*partners, *created])
-    for part in parts:
-        part.save()
+    with refused_on_conflict(DraftRefused(None, SAVED_MEANWHILE)):
+        created = [partner_create(name, dossier.committee) for name in new_partners]
+        for name, value in values.items():
+            if name not in RELATIONS:
+                setattr(dossier, name, value)
+        dossier.full_clean()
+        dossier._history_user = by
+        dossier.save()
+        for name in RELATIONS:
+            getattr(dossier, name).set(values[name])
+        dossier.partners.set([*partners, *created])
+        for part in parts:
+            part.save()
     return dossier

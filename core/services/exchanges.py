@@ -1,11 +1,12 @@
 """Messages, committee notes and experts' advice on a dossier."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.models import Dossier, ExpertRequest, Membership, Message, Note
 from core.permissions import Access
 from core.services.attachments import attachment_add
+from core.services.conflicts import refused_on_conflict
 from core.services.notifications import (
     notify_advice_given,
     notify_advice_requested,
@@ -53,13 +54,9 @@ def expert_request(*, dossier: Dossier, expert, question: str, by) -> ExpertRequ
     if not expert.memberships.filter(role=Membership.Role.EXPERT).exists():
         raise ExchangeRefused(f"{expert} n'est pas un expert invité.")
     question = _text(question, "La question")
-    try:
-        # A savepoint: two members asking at once meet the unique constraint, not a server error.
-        with transaction.atomic():
-            request = ExpertRequest.objects.create(dossier=dossier, expert=expert, question=question, requested_by=by)
-    except IntegrityError as error:
-        name = expert.get_full_name() or expert
-        raise ExchangeRefused(f"Un avis a déjà été demandé à {name} sur ce dossier.") from error
+    name = expert.get_full_name() or expert
+    with refused_on_conflict(ExchangeRefused(f"Un avis a déjà été demandé à {name} sur ce dossier.")):
+        request = ExpertRequest.objects.create(dossier=dossier, expert=expert, question=question, requested_by=by)
     notify_after_commit(notify_advice_requested, request.pk)
     return request
 
