@@ -274,7 +274,7 @@ DOSSIER.actions = [
         IN_INSTRUCTION,
         State.INCOMPLETE,
         moves=((IN_INSTRUCTION, State.INCOMPLETE),),
-        effects="With a message; e-mails the carrying landlords' staff.",
+        effects="With a message; e-mails the carrying landlords' staff. Clears the opinion's signatures.",
     ),
 ]
 

@@ -3,12 +3,14 @@
 The archive is a gzipped tar: `manifest.json` first, then the database (a SQLite file or a pg_dump
 in custom format) and the stored files under `media/`. The manifest names the format, the database
 vendor and the SHA-256 of every other member, so that a restore refuses an archive it cannot apply
-before it touches anything.
+before it touches anything: every member's name, type and checksum, and the database dump itself, are
+checked first. The restore then replaces the stored files and the database, all or nothing.
 """
 
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 import sqlite3
 import subprocess
@@ -49,6 +51,8 @@ class CheckedArchive:
     manifest: dict
     # Archive member name → its extracted copy.
     members: dict[str, Path]
+    # Where the members were extracted; the restore keeps its copy of the current files there.
+    staging: Path
 
     @property
     def stored_files(self) -> dict[str, Path]:
@@ -120,6 +124,18 @@ def stored_names(directory: str = "") -> Iterator[str]:
         yield from stored_names(prefix + subdirectory)
 
 
+def _files_copy(directory: Path) -> dict[str, Path]:
+    """Copy every stored file into `directory`; return each stored name with its copy."""
+    directory.mkdir()
+    copies = {}
+    for index, name in enumerate(stored_names()):
+        # Copied under an index: the stored name may hold directories.
+        copy = copies[name] = directory / f"file-{index}"
+        with default_storage.open(name, "rb") as source, copy.open("wb") as target:
+            shutil.copyfileobj(source, target)
+    return copies
+
+
 def _check_vendor() -> None:
     if connection.vendor not in VENDORS:
         raise BackupError(f"base de données « {connection.vendor} » non prise en charge (SQLite ou PostgreSQL).")
@@ -152,10 +168,7 @@ def backup_create(*, path: Path) -> dict:
         _database_dump(members[DATABASE])
         # Stored files are only ever added, never rewritten or deleted by the application: copied
         # after the database, every file that a row names is in the archive.
-        for index, name in enumerate(stored_names()):
-            staged = members[MEDIA + name] = staging / f"file-{index}"
-            with default_storage.open(name, "rb") as source, staged.open("wb") as target:
-                shutil.copyfileobj(source, target)
+        members |= {MEDIA + name: copy for name, copy in _files_copy(staging / "media").items()}
         manifest = {
             "format": FORMAT,
             "vendor": connection.vendor,
@@ -168,6 +181,30 @@ def backup_create(*, path: Path) -> dict:
         }
         _archive_write(path, manifest, members)
     return manifest
+
+
+def _name_check(name: str) -> None:
+    """Refuse a member that is not the database or a stored file under a plain relative name.
+
+    The name is the one the file is saved under: a `..`, an absolute path or a name the storage would
+    change must be refused before anything is touched, not met halfway through the restore.
+    """
+    if name == DATABASE:
+        return
+    if name.startswith("/"):
+        raise BackupError(f"archive refusée : « {name} » est un chemin absolu.")
+    if not name.startswith(MEDIA):
+        raise BackupError(f"archive refusée : « {name} » n'est ni la base de données ni un fichier stocké (media/…).")
+    relative = name.removeprefix(MEDIA)
+    if ".." in relative.split("/"):
+        raise BackupError(f"archive refusée : « {name} » sort du dossier des fichiers stockés (..).")
+    if (
+        posixpath.normpath(relative) != relative
+        or relative.startswith("/")
+        or any(character in relative for character in "\\\0")
+        or default_storage.generate_filename(relative) != relative
+    ):
+        raise BackupError(f"archive refusée : « {name} » n'est pas un nom de fichier stocké valide.")
 
 
 def _manifest(archive: tarfile.TarFile) -> dict:
@@ -198,6 +235,8 @@ def _manifest(archive: tarfile.TarFile) -> dict:
         for entry in files
     ):
         raise BackupError("archive endommagée : la liste des fichiers du manifeste est illisible.")
+    for entry in files:
+        _name_check(entry["name"])
     return manifest
 
 
@@ -215,8 +254,10 @@ def archive_check(*, path: Path, staging: Path) -> CheckedArchive:
     """Verify the archive at `path` and extract it into `staging`, touching nothing else.
 
     Refused: an archive of another format or of another database vendor, one written by a newer version of
-    aap (migrations this one does not know), and a damaged one (a member missing, unlisted or whose SHA-256
-    differs from the manifest's).
+    aap (migrations this one does not know), a member that is not the database or a stored file under a
+    plain relative name (`..`, absolute path, unexpected name), a link or special file, and a damaged
+    archive (a member missing, unlisted or whose SHA-256 differs from the manifest's, a database dump
+    that cannot be read).
     """
     _check_vendor()
     members = {}
@@ -225,7 +266,10 @@ def archive_check(*, path: Path, staging: Path) -> CheckedArchive:
             manifest = _manifest(archive)
             expected = {entry["name"]: entry["sha256"] for entry in manifest["files"]}
             while (member := archive.next()) is not None:
-                if member.name not in expected or member.name in members or not member.isfile():
+                _name_check(member.name)
+                if not member.isfile():
+                    raise BackupError(f"archive refusée : « {member.name} » est un lien ou un fichier spécial.")
+                if member.name not in expected or member.name in members:
                     raise BackupError(f"archive endommagée : « {member.name} » n'est pas dans son manifeste.")
                 # Extracted under an index, never under the member's name, which could point anywhere.
                 staged = members[member.name] = staging / f"member-{len(members)}"
@@ -238,20 +282,63 @@ def archive_check(*, path: Path, staging: Path) -> CheckedArchive:
     missing = sorted(expected.keys() - members.keys())
     if missing or DATABASE not in expected:
         raise BackupError(f"archive endommagée : il manque {', '.join(missing) or 'la base de données'}.")
-    return CheckedArchive(manifest=manifest, members=members)
+    _dump_check(members[DATABASE], manifest)
+    return CheckedArchive(manifest=manifest, members=members, staging=staging)
 
 
-def backup_restore(*, archive: CheckedArchive) -> None:
-    """Replace the database and the stored files with the archive's.
+def _dump_check(dump: Path, manifest: dict) -> None:
+    """Refuse a database dump that cannot be restored, whatever its checksum says."""
+    if connection.vendor == "sqlite":
+        try:
+            with closing(sqlite3.connect(f"{dump.as_uri()}?mode=ro", uri=True)) as copy:
+                (integrity,) = copy.execute("PRAGMA integrity_check(1)").fetchone()
+                applied = {f"{app}.{name}" for app, name in copy.execute("SELECT app, name FROM django_migrations")}
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"archive endommagée : la base de données est illisible ({error}).") from error
+        if integrity != "ok" or applied != set(manifest.get("migrations", [])):
+            raise BackupError("archive endommagée : la base de données n'est pas celle que décrit le manifeste.")
+    else:
+        # Reads the dump's table of contents; the data itself is checked by the restore's one transaction.
+        try:
+            _postgresql("pg_restore", "--list", str(dump))
+        except BackupError as error:
+            raise BackupError(f"archive endommagée : la base de données est illisible ({error}).") from error
 
-    The database goes first, in one transaction on PostgreSQL: if it fails, no file was touched.
-    Files stored since the backup are deleted, as the restored rows no longer name them.
-    """
-    _database_restore(archive.members[DATABASE])
+
+def _files_replace(files: dict[str, Path]) -> None:
+    """Make the stored files exactly `files` (stored name → local copy)."""
+    # Files stored since the backup are deleted, as the restored rows no longer name them.
     for name in list(stored_names()):
         default_storage.delete(name)
-    for name, staged in archive.stored_files.items():
+    for name, staged in files.items():
         with staged.open("rb") as content:
             saved = default_storage.save(name, File(content, name=name))
         if saved != name:
             raise BackupError(f"le stockage a enregistré « {name} » sous le nom « {saved} ».")
+
+
+def backup_restore(*, archive: CheckedArchive) -> None:
+    """Replace the stored files and the database with the archive's, all or nothing.
+
+    The storage may be any (disk, S3): it cannot swap directories, so the current files are copied
+    aside first and put back if anything fails. The database goes last, in one transaction (pg_restore
+    --single-transaction; SQLite's backup API writes the destination in one transaction, rolled back if
+    it does not finish): if it fails, it is as it was, and so are the files once put back.
+    """
+    previous = _files_copy(archive.staging / "previous")
+    try:
+        _files_replace(archive.stored_files)
+        _database_restore(archive.members[DATABASE])
+    except BaseException as error:
+        # Interrupted (Ctrl-C included) after the files were replaced: they are put back.
+        try:
+            _files_replace(previous)
+        except Exception as undo_error:
+            raise BackupError(
+                f"restauration interrompue ({error}), et les fichiers stockés n'ont pu être remis ({undo_error}) : "
+                "la base est restée telle qu'elle était, restaurez les fichiers depuis une autre sauvegarde."
+            ) from undo_error
+        raise BackupError(
+            f"restauration interrompue ({error}) : la base et les fichiers stockés sont tels qu'ils étaient. "
+            "Rien n'a été modifié."
+        ) from error

@@ -6,9 +6,12 @@ it with the connection's own online backup API, the very path they take on a fil
 suite exercises the production code rather than a test-only one.
 """
 
+import hashlib
 import io
 import json
+import sqlite3
 import tarfile
+from contextlib import closing
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +41,7 @@ from core.models import (
 from core.services.attachments import attachment_add
 from core.services.exchanges import message_post, note_add
 from core.services.opinions import opinion_save, opinion_sign
+from operations import backup as backup_module
 from operations.backup import stored_names
 from tests.factories import OrganisationFactory
 
@@ -271,13 +275,157 @@ REFUSED = {
 }
 
 
+def refused_changing_nothing(archive: Path, message: str) -> None:
+    """Restoring `archive` is refused with `message`, and every row and every stored file stay as they are."""
+    rows, files = database_rows(), stored_files()
+    with pytest.raises(CommandError, match=message) as refused:
+        restore(archive, "--no-input")
+    assert str(refused.value).endswith("Rien n'a été modifié.")
+    assert (database_rows(), stored_files()) == (rows, files)
+
+
 @pytest.mark.parametrize("case", REFUSED)
 def test_restore_refuses_before_touching_anything(case, varied, archive):
     damage, message = REFUSED[case]
     broken = damage(archive)
     change_everything(varied)
+    refused_changing_nothing(broken, message)
+
+
+def rebuilt(archive: Path, change) -> Path:
+    """A copy of the archive whose members are `change(members)`, with a manifest that lists them.
+
+    Checksums that match are what a careless or hostile backup tool would write: the restore must
+    refuse such an archive for what it holds, not for a checksum.
+    """
+    copy = archive.with_name("rebuilt.tar.gz")
+    with tarfile.open(archive) as source:
+        manifest = json.load(source.extractfile("manifest.json"))
+        members = [(info, source.extractfile(info).read()) for info in source.getmembers()[1:]]
+    members = change(members)
+    manifest["files"] = [
+        {"name": info.name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()} for info, data in members
+    ]
+    with tarfile.open(copy, "w:gz") as target:
+        listing_data = json.dumps(manifest).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(listing_data)
+        target.addfile(info, io.BytesIO(listing_data))
+        for info, data in members:
+            info.size = len(data) if info.isfile() else 0
+            target.addfile(info, io.BytesIO(data) if info.isfile() else None)
+    return copy
+
+
+def member(name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE, linkname: str = "") -> tuple:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, linkname
+    return info, data
+
+
+def plus(*extra):
+    return lambda members: [*members, *extra]
+
+
+def database_changed(change):
+    return lambda members: [(info, change(data) if info.name == "database" else data) for info, data in members]
+
+
+def damaged_past_the_header(data: bytes) -> bytes:
+    """A dump whose beginning reads: for pg_dump, its data past the table of contents that --list reads; for SQLite,
+    the header of its second page, the first table's (the last bytes may be free space, which nothing reads)."""
+    if connection.vendor == "sqlite":
+        size = int.from_bytes(data[16:18], "big")
+        return data[:size] + b"\xff" * 8 + data[size + 8 :]
+    return data[:-200] + bytes(200)
+
+
+# Each archive is consistent (every member listed, every checksum right): refused for what it holds.
+UNSAFE = {
+    "a member outside the stored files": (plus(member("media/../x", b"x")), "« media/../x » sort du dossier"),
+    "a member far outside": (plus(member("media/logos/../../../etc/x", b"x")), "sort du dossier des fichiers"),
+    "an absolute path": (plus(member("/tmp/aap-restore", b"x")), "« /tmp/aap-restore » est un chemin absolu"),
+    "an unexpected name": (plus(member("notes.txt", b"x")), "« notes.txt » n'est ni la base de données ni un fichier"),
+    "a name not normalised": (plus(member("media/logos//x.png", b"x")), "n'est pas un nom de fichier stocké valide"),
+    "a name the storage would change": (plus(member("media/logos/a b.png", b"x")), "n'est pas un nom de fichier"),
+    "a symbolic link": (
+        plus(member("media/logos/lien.png", kind=tarfile.SYMTYPE, linkname="/etc/passwd")),
+        "« media/logos/lien.png » est un lien ou un fichier spécial",
+    ),
+    "a hard link": (
+        plus(member("media/logos/lien.png", kind=tarfile.LNKTYPE, linkname="database")),
+        "est un lien ou un fichier spécial",
+    ),
+    "a device": (plus(member("media/logos/zero", kind=tarfile.CHRTYPE)), "est un lien ou un fichier spécial"),
+    "a directory": (plus(member("media/logos", kind=tarfile.DIRTYPE)), "est un lien ou un fichier spécial"),
+    "half a database dump": (
+        database_changed(lambda data: data[: len(data) // 2]),
+        "archive endommagée : la base de données est illisible",
+    ),
+    "a dump damaged after its table of contents": (
+        database_changed(damaged_past_the_header),
+        # SQLite finds the page malformed before anything is touched; pg_dump's table of contents is
+        # intact, so pg_restore fails halfway, inside its one transaction.
+        "archive endommagée : la base de données est illisible|restauration interrompue \\(pg_restore a échoué",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", UNSAFE)
+def test_an_unsafe_archive_changes_no_row_and_no_file(case, varied, archive):
+    change, message = UNSAFE[case]
+    unsafe = rebuilt(archive, change)
+    change_everything(varied)
+    refused_changing_nothing(unsafe, message)
+
+
+def test_the_rebuilt_archive_itself_is_restored(varied, archive):
+    """The refusals above come from what was added, not from the way the archives are rebuilt."""
     rows, files = database_rows(), stored_files()
-    with pytest.raises(CommandError, match=message) as refused:
-        restore(broken, "--no-input")
-    assert str(refused.value).endswith("Rien n'a été modifié.")
+    change_everything(varied)
+    restore(rebuilt(archive, lambda members: members), "--no-input")
     assert (database_rows(), stored_files()) == (rows, files)
+
+
+def failing_on_call(number: int, function):
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == number:
+            raise OSError(28, "No space left on device")
+        return function(*args, **kwargs)
+
+    return failing
+
+
+def test_a_failure_while_writing_the_files_puts_everything_back(varied, archive, monkeypatch):
+    change_everything(varied)
+    assert len(stored_files()) >= 2
+    # The second file of the archive fails to be written: the first is, and the current ones are deleted.
+    monkeypatch.setattr(default_storage, "save", failing_on_call(2, default_storage.save))
+    refused_changing_nothing(archive, r"restauration interrompue \(\[Errno 28\] No space left")
+
+
+def halfway_database_copy(dump: Path) -> None:
+    """The database copy, stopped after a few pages (SQLite) or before pg_restore commits (PostgreSQL)."""
+    if connection.vendor == "sqlite":
+        with closing(sqlite3.connect(dump)) as source:
+            source.backup(connection.connection, pages=2, progress=failing_on_call(3, lambda *progress: None))
+    raise OSError(5, "Input/output error")
+
+
+def test_a_failure_while_copying_the_database_puts_everything_back(varied, archive, monkeypatch):
+    change_everything(varied)
+    monkeypatch.setattr(backup_module, "_database_restore", halfway_database_copy)
+    refused_changing_nothing(archive, r"restauration interrompue \(")
+
+
+def test_a_failure_that_cannot_be_undone_says_so(varied, archive, monkeypatch):
+    change_everything(varied)
+    monkeypatch.setattr(backup_module, "_database_restore", halfway_database_copy)
+    # The files are written, the database fails, and putting the files back fails too.
+    monkeypatch.setattr(backup_module, "_files_replace", failing_on_call(2, backup_module._files_replace))
+    with pytest.raises(CommandError, match="les fichiers stockés n'ont pu être remis") as refused:
+        restore(archive, "--no-input")
+    assert "Rien n'a été modifié" not in str(refused.value)

@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from core.models import BudgetLine, Dossier, JointOpinion, Opinion, StateTransition
+from core.services.dossiers import dossier_return_incomplete
 from core.services.joint_opinions import (
     PublicationRefused,
     committee_snapshot,
@@ -76,6 +77,25 @@ def test_both_institutions_sign_then_a_change_clears_the_signatures(cast, signat
     opinion = save(dossier, member, dossier.opinion.revision, remarks="Corrigé")
     assert not opinion.signatures.exists()
     assert Dossier.objects.get(pk=dossier.pk).state == Dossier.State.IN_INSTRUCTION
+
+
+def test_a_dossier_returned_to_its_landlord_is_signed_again(cast):
+    """Found by tests/test_process_model.py: a member signed, the dossier was returned as incomplete and came back
+    naming the member's organisation as a partner; the signature stood, and with the other institution's the
+    opinion was signed by a member in conflict on the dossier it signed."""
+    dossier, conflicted = cast.other_dossier, cast.users["member_in_conflict"]
+    Dossier.objects.filter(pk=dossier.pk).update(state=Dossier.State.IN_INSTRUCTION)
+    # Landlord A's employee sits for the AR Hlm, and is not in conflict on landlord B's dossier.
+    opinion_sign(dossier=dossier, by=conflicted)
+    dossier_return_incomplete(dossier=dossier, by=cast.users["member"], message="Il manque le budget.")
+    assert not dossier.opinion.signatures.exists()
+
+    dossier.partners.add(cast.dossier.lead_landlord)
+    Dossier.objects.filter(pk=dossier.pk).update(state=Dossier.State.SUBMITTED)
+    opinion_sign(dossier=dossier, by=cast.users["member"])
+    with pytest.raises(ActionRefused, match="conflit"):
+        opinion_sign(dossier=dossier, by=conflicted)
+    assert Dossier.objects.get(pk=dossier.pk).state == Dossier.State.SUBMITTED
 
 
 def test_signing_rules(cast):

@@ -187,6 +187,21 @@ def test_a_version_published_before_the_rank_had_its_name_still_reads_its_rank(c
     assert [d["id"] for d in dossiers] == [cast.dossier.pk]
 
 
+def test_a_call_step_is_refused_for_who_asks_before_when(cast):
+    """Found by tests/test_process_model.py: a landlord asking the service to decide a call in preparation was told
+    the call's status, not that steps are the secretariat's; the page's guard said so, the service did not."""
+    call = cast.committee.call
+    with pytest.raises(ActionRefused, match="réservé au secrétariat national"):
+        call_advance(call=call, to_status=Call.Status.DECIDED, by=cast.users["landlord"])
+    with pytest.raises(ActionRefused, match="réservé au secrétariat national"):
+        call_advance(call=call, to_status=Call.Status.DRAFT, by=cast.users["landlord"])
+    with pytest.raises(ActionRefused, match="n'est pas possible : Appel à projets « En préparation »"):
+        call_advance(call=call, to_status=Call.Status.DECIDED, by=cast.users["secretariat"])
+    with pytest.raises(SetupRefused, match="ne peut pas passer à « En préparation »"):
+        call_advance(call=call, to_status=Call.Status.DRAFT, by=cast.users["secretariat"])
+    assert not AuditEvent.objects.exists()
+
+
 def test_the_secretariat_never_sits_on_a_committee(cast):
     secretariat = cast.users["secretariat"]
     with pytest.raises(SetupRefused, match="secrétariat national"):

@@ -5,10 +5,11 @@ from django.db import transaction
 
 from core.audit import audit
 from core.models import Call, Committee, Membership, Organisation
+from core.permissions import Access
 from core.policies import may_sit_on_committee
 from core.regions import Region
 from core.services.conflicts import refused_on_conflict
-from core.workflow import CALL_STEPS, check
+from core.workflow import CALL_STEPS, check, guard_who
 
 
 class SetupRefused(Exception):
@@ -19,8 +20,11 @@ class SetupRefused(Exception):
 def call_advance(*, call: Call, to_status: str, by) -> Call:
     """Move the call one step forward: preparation, open to submissions, closed, decided, archived."""
     call = Call.objects.select_for_update().get(pk=call.pk)
-    step = CALL_STEPS.get(call.status)
-    if step is None or step.target != to_status:
+    # The step that leads to the status asked: the workflow refuses it to whoever may not take it before saying
+    # from which status it goes. None leads back to preparation: whoever may take a step is told so.
+    step = next((action for action in CALL_STEPS.values() if action.target == to_status), None)
+    if step is None:
+        guard_who(Access(by), "call.open")
         raise SetupRefused(
             f"Un appel « {call.get_status_display()} » ne peut pas passer à « {Call.Status(to_status).label} »."
         )

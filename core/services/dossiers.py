@@ -7,7 +7,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from core.formats import euros
-from core.models import BudgetLine, Call, Committee, Dossier, Organisation, StateTransition
+from core.models import BudgetLine, Call, Committee, Dossier, OpinionSignature, Organisation, StateTransition
 from core.permissions import Access
 from core.services.conflicts import refused_on_conflict
 from core.services.notifications import notify_after_commit, notify_dossier_returned, notify_dossier_submitted
@@ -146,6 +146,9 @@ def dossier_return_incomplete(*, dossier: Dossier, by, message: str) -> Dossier:
     check(by, "dossier.return", dossier)
     if not message.strip():
         raise TransitionRefused("Expliquez au porteur ce qui manque à son dossier.")
+    # The landlord will change what was signed, its partners too: a member who signed may be in conflict on what
+    # comes back. The committee signs again the dossier it is sent.
+    OpinionSignature.objects.filter(opinion__dossier=dossier).delete()
     dossier = dossier_transition(dossier=dossier, to_state=State.INCOMPLETE, by=by, message=message.strip())
     notify_after_commit(notify_dossier_returned, dossier.pk)
     return dossier
