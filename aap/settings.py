@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "dsfr",
     # ninja serves its docs page's Swagger UI from its bundled static files only when it is installed.
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "documents",
     "front",
@@ -172,6 +174,10 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+
+# Work done away from the request (e-mails, exports, documents, reminders) is queued in the database and run by
+# `manage.py db_worker`: no other service to run, and workers on several machines share the queue through it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aap@localhost")

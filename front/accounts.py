@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path
 
-from core.services.notifications import notify_after_response
+from core.services.accounts import password_reset_send
 
 # When the user logged in (seconds since the epoch), for the absolute cap on the session's life.
 LOGIN_TIME_KEY = "aap_login_time"
@@ -65,27 +65,19 @@ def reset_request_counted(request: HttpRequest, email: str) -> dict | None:
     return None
 
 
-def password_reset_send(email: str, domain: str, use_https: bool) -> None:
-    """Sends the reset link to the accounts of `email`, if there are any. Takes plain values, so that a task
-    queue can run it."""
-    form = PasswordResetForm({"email": email})
-    if form.is_valid():
-        form.save(domain_override=domain, use_https=use_https)
-
-
 class PasswordResetView(auth_views.PasswordResetView):
     """The same work and the same answer whether the address has an account or not: the accounts are looked
-    up, and the e-mail sent, once the answer has left (notify_after_response), so that its timing tells
-    nothing either. Throttled per address and per client."""
+    up, and the e-mail sent, by a task (password_reset_send), so that the answer's timing tells nothing either.
+    Throttled per address and per client."""
 
     def form_valid(self, form):
         email = form.cleaned_data["email"]
         locked = reset_request_counted(self.request, email)
         if locked is not None:
             return lockout_response(self.request, credentials=locked)
-        response = HttpResponseRedirect(self.get_success_url())
-        notify_after_response(response, password_reset_send, email, self.request.get_host(), self.request.is_secure())
-        return response
+        # Queued at once: the request saves nothing for it to wait for.
+        password_reset_send.enqueue(email, self.request.get_host(), self.request.is_secure())
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

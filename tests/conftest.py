@@ -132,3 +132,36 @@ def signatories(cast) -> dict:
         UserFactory(username="member_ar_hlm"), cast.committee.ar_hlm, Membership.Role.COMMITTEE_MEMBER, cast.committee
     )
     return {cast.committee.state_service: cast.users["member"], cast.committee.ar_hlm: ar_hlm}
+
+
+@pytest.fixture
+def task_queue(settings):
+    """The production queue (tasks in the database) in place of the tests' immediate one; its `run()` does what
+    `manage.py db_worker --batch` does, with the worker's own code, in the test's transaction, and returns the
+    results of the tasks it ran."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    worker = Worker(
+        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False, max_tasks=None,
+        worker_id="tests", excluded_queue_names=[],
+    )  # fmt: skip
+
+    class Queue:
+        @staticmethod
+        def queued() -> list:
+            return list(DBTaskResult.objects.ready().order_by("enqueued_at"))
+
+        @staticmethod
+        def run() -> list:
+            # The worker's loop closes stale connections between tasks, which would end the test's transaction.
+            ran = []
+            while (row := DBTaskResult.objects.ready().order_by("-priority", "run_after", "enqueued_at").first()):
+                row.claim(worker.worker_id)
+                worker.run_task(row)
+                row.refresh_from_db()
+                ran.append(row)
+            return ran
+
+    return Queue()

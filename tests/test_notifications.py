@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks.base import Task
 
 from core import policies
 from core.models import (
@@ -110,16 +111,14 @@ EVENTS = {
 
 
 def test_every_e_mail_event_is_listed():
-    # When they are sent, not what: the password reset's e-mail, sent after the response, is no event of the process.
-    when = {"notify_after_commit", "notify_after_response"}
-    sent = {name for name in dir(notifications) if name.startswith("notify_") and name not in when}
-    assert sent == {notify.__name__ for notify, _, _ in EVENTS.values()}
+    sent = {name for name in dir(notifications) if isinstance(getattr(notifications, name), Task)}
+    assert sent == {notify.name for notify, _, _ in EVENTS.values()}
 
 
 @pytest.mark.parametrize("event", EVENTS)
 def test_recipients_are_the_policys_in_the_app_and_by_e_mail(world, event):
     notify, argument, told = EVENTS[event]
-    notify(argument(world))
+    notify.call(argument(world))
     expected = {role for role, user in world.users.items() if user is not None and told(Access(user), world)}
     in_app = {role for role, user in world.users.items() if Notification.objects.filter(user=user).exists()}
     by_e_mail = {role for role, user in world.users.items() if user and any(user.email in m.to for m in mail.outbox)}
@@ -136,8 +135,8 @@ def test_preferences_are_honoured_and_the_digest_sends_what_is_left(world):
     users = world.users
     Preference.objects.create(user=users["member"], delivery=Preference.Delivery.DIGEST)
     Preference.objects.create(user=users["member_in_conflict"], delivery=Preference.Delivery.NONE)
-    notifications.notify_dossier_submitted(world.dossier.pk)
-    notifications.notify_dossier_submitted(world.other_dossier.pk)
+    notifications.notify_dossier_submitted.call(world.dossier.pk)
+    notifications.notify_dossier_submitted.call(world.other_dossier.pk)
     # Everyone is told in the application; only who wants it at once gets an e-mail now.
     assert Notification.objects.filter(user=users["member"]).count() == 2
     assert Notification.objects.filter(user=users["member_in_conflict"]).count() == 2
@@ -152,7 +151,7 @@ def test_preferences_are_honoured_and_the_digest_sends_what_is_left(world):
 
 def test_a_user_who_wants_e_mails_at_once_is_not_sent_them_again_in_a_digest(world):
     member_ = world.users["member"]
-    notifications.notify_dossier_submitted(world.dossier.pk)
+    notifications.notify_dossier_submitted.call(world.dossier.pk)
     assert member_.email in {address for m in mail.outbox for address in m.to}
     Preference.objects.create(user=member_, delivery=Preference.Delivery.DIGEST)
     assert notifications.send_digests() == 0
@@ -162,8 +161,8 @@ def test_the_header_counts_the_unread_and_items_are_marked_read(world, login):
     landlord = world.users["landlord"]
     client = login(landlord)
     assert 'data-unread="0"' in text(client.get(reverse("notification_list")))
-    notifications.notify_dossier_returned(_returned(world))
-    notifications.notify_decisions(_decided(world))
+    notifications.notify_dossier_returned.call(_returned(world))
+    notifications.notify_decisions.call(_decided(world))
     page = text(client.get(reverse("notification_list")))
     assert 'data-unread="2"' in page
     assert "Dossier à compléter" in page and "Budget ?" in page
@@ -176,7 +175,7 @@ def test_the_header_counts_the_unread_and_items_are_marked_read(world, login):
 
 
 def test_another_users_notification_is_left_alone(world, login):
-    notifications.notify_dossier_submitted(world.dossier.pk)
+    notifications.notify_dossier_submitted.call(world.dossier.pk)
     theirs = Notification.objects.filter(user=world.users["member"]).get()
     response = login(world.users["landlord"]).post(reverse("notification_read", args=[theirs.pk]))
     assert response.status_code == 404

@@ -6,16 +6,18 @@ from datetime import timedelta
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from core.audit import audit
 from core.models import Committee, Invitation, Membership, Organisation
-from core.services.notifications import notify_after_commit
+from core.tasks import enqueue_on_commit
 from core.workflow import check
 
 INVITATION_DAYS = 7
@@ -72,20 +74,34 @@ def invitation_send(
     _coherent(invitation)
     if account_for(email) is not None:
         raise InvitationRefused(f"Un compte existe déjà pour l'adresse {email}.")
-    secret = secrets.token_urlsafe(32)
-    invitation.key_hash = invitation_digest(secret)
+    # Its link is made when the e-mail is sent (invitation_mail): the secret is then in the e-mail alone, never in the
+    # queue's table. Until then the invitation answers to no link.
+    invitation.key_hash = invitation_digest(secrets.token_urlsafe(32))
     invitation.expires_at = timezone.now() + timedelta(days=INVITATION_DAYS)
     invitation.full_clean()
     invitation.save()
     audit("invitation.send", by=by, subject=invitation, committee=invitation.committee,
           after={"email": email, "organisation": str(organisation), "role": role})  # fmt: skip
-    link = urljoin(site, reverse("invitation_accept", args=[secret]))
-    notify_after_commit(notify_invitation, invitation.pk, link)
+    enqueue_on_commit(invitation_mail, invitation.pk, site)
     return invitation
 
 
-def notify_invitation(invitation_id: int, link: str) -> int:
-    invitation = Invitation.objects.select_related("organisation", "invited_by", "committee").get(pk=invitation_id)
+@task()
+@transaction.atomic
+def invitation_mail(invitation_id: int, site: str) -> int:
+    """E-mails the invitation's link, made here with a new secret: a link sent earlier stops working. An invitation
+    accepted or expired in the meantime is not sent."""
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation", "invited_by", "committee")
+        .get(pk=invitation_id)
+    )
+    if invitation.accepted_at or invitation.expires_at <= timezone.now():
+        return 0
+    secret = secrets.token_urlsafe(32)
+    invitation.key_hash = invitation_digest(secret)
+    invitation.save(update_fields=["key_hash"])
+    link = urljoin(site, reverse("invitation_accept", args=[secret]))
     inviter = invitation.invited_by.get_full_name() or invitation.invited_by.username
     where = f" du comité {invitation.committee.name}" if invitation.committee else ""
     expires = timezone.localtime(invitation.expires_at)
@@ -149,3 +165,11 @@ def profile_save(*, user: User, first_name: str, last_name: str) -> User:
     user.full_clean()
     user.save(update_fields=["first_name", "last_name"])
     return user
+
+
+@task()
+def password_reset_send(email: str, domain: str, use_https: bool) -> None:
+    """Sends the reset link to the accounts of `email`, if there are any."""
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        form.save(domain_override=domain, use_https=use_https)

@@ -9,7 +9,8 @@ from django.utils import timezone
 from core.audit import audit, snapshot
 from core.models import Call, Decision, Dossier
 from core.services.dossiers import dossier_transition, locked
-from core.services.notifications import notify_after_commit, notify_decisions
+from core.services.notifications import notify_decisions
+from core.tasks import enqueue_on_commit
 from core.workflow import OUTCOME_STATES, ActionRefused, check
 
 State = Dossier.State
@@ -69,7 +70,7 @@ def decisions_notify(*, call: Call, by) -> Notified:
         except (ActionRefused, DecisionRefused) as refusal:
             result.failed.append((decision.dossier, str(refusal)))
     if result.done:
-        notify_after_commit(notify_decisions, [d.pk for d in result.done])
+        enqueue_on_commit(notify_decisions, [d.pk for d in result.done])
     return result
 
 

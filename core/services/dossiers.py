@@ -10,7 +10,8 @@ from core.formats import euros
 from core.models import BudgetLine, Call, Committee, Dossier, OpinionSignature, Organisation, StateTransition
 from core.permissions import Access
 from core.services.conflicts import refused_on_conflict
-from core.services.notifications import notify_after_commit, notify_dossier_returned, notify_dossier_submitted
+from core.services.notifications import notify_dossier_returned, notify_dossier_submitted
+from core.tasks import enqueue_on_commit
 from core.text import name_key
 from core.workflow import TRANSITIONS, ActionRefused, check
 
@@ -136,7 +137,7 @@ def dossier_submit(*, dossier: Dossier, by) -> Dossier:
         raise SubmissionRefused(problems)
     message = "Dossier complété et déposé à nouveau." if dossier.state == State.INCOMPLETE else "Dossier déposé."
     dossier = dossier_transition(dossier=dossier, to_state=State.SUBMITTED, by=by, message=message)
-    notify_after_commit(notify_dossier_submitted, dossier.pk)
+    enqueue_on_commit(notify_dossier_submitted, dossier.pk)
     return dossier
 
 
@@ -150,7 +151,7 @@ def dossier_return_incomplete(*, dossier: Dossier, by, message: str) -> Dossier:
     # comes back. The committee signs again the dossier it is sent.
     OpinionSignature.objects.filter(opinion__dossier=dossier).delete()
     dossier = dossier_transition(dossier=dossier, to_state=State.INCOMPLETE, by=by, message=message.strip())
-    notify_after_commit(notify_dossier_returned, dossier.pk)
+    enqueue_on_commit(notify_dossier_returned, dossier.pk)
     return dossier
 
 

@@ -10,9 +10,9 @@ from core.services.conflicts import refused_on_conflict
 from core.services.notifications import (
     notify_advice_given,
     notify_advice_requested,
-    notify_after_commit,
     notify_message,
 )
+from core.tasks import enqueue_on_commit
 from core.workflow import check
 
 
@@ -39,7 +39,7 @@ def message_post(*, dossier: Dossier, by, body: str, upload=None) -> Message:
         attachment = attachment_add(dossier=dossier, upload=upload, by=by)
         attachment.message = message
         attachment.save(update_fields=["message"])
-    notify_after_commit(notify_message, message.pk)
+    enqueue_on_commit(notify_message, message.pk)
     return message
 
 
@@ -57,7 +57,7 @@ def expert_request(*, dossier: Dossier, expert, question: str, by) -> ExpertRequ
     name = expert.get_full_name() or expert
     with refused_on_conflict(ExchangeRefused(f"Un avis a déjà été demandé à {name} sur ce dossier.")):
         request = ExpertRequest.objects.create(dossier=dossier, expert=expert, question=question, requested_by=by)
-    notify_after_commit(notify_advice_requested, request.pk)
+    enqueue_on_commit(notify_advice_requested, request.pk)
     return request
 
 
@@ -68,5 +68,5 @@ def expert_advise(*, request: ExpertRequest, by, advice: str) -> ExpertRequest:
     request.advice = _text(advice, "L'avis")
     request.answered_at = timezone.now()
     request.save(update_fields=["advice", "answered_at"])
-    notify_after_commit(notify_advice_given, request.pk)
+    enqueue_on_commit(notify_advice_given, request.pk)
     return request

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from core.formats import euros
 from core.models import BudgetLine, Committee, Dossier, JointOpinion, Membership, Opinion, Verdict
-from core.services.notifications import notify_after_commit, notify_joint_opinion_published
+from core.services.notifications import notify_joint_opinion_published
+from core.tasks import enqueue_on_commit
 from core.workflow import RECEIVED, check
 
 
@@ -203,5 +204,5 @@ def joint_opinion_publish(*, committee: Committee, by) -> JointOpinion:
         sha256=digest,
         published_by=by,
     )
-    notify_after_commit(notify_joint_opinion_published, joint_opinion.pk)
+    enqueue_on_commit(notify_joint_opinion_published, joint_opinion.pk)
     return joint_opinion

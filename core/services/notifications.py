@@ -1,47 +1,17 @@
 """What users are told when something happens to a dossier: a notification in the application for each recipient, and
-an e-mail to those who want one at once (the others get theirs in the daily digest, or none). Called on commit, with
-primary keys."""
-
-import logging
+an e-mail to those who want one at once (the others get theirs in the daily digest, or none). Each notification is a
+task, queued once the change is saved (core.tasks.enqueue_on_commit), with primary keys."""
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from core.formats import euros
 from core.models import Decision, Dossier, ExpertRequest, JointOpinion, Membership, Message, Notification, Preference
 from core.policies import committee_members_of, committee_side_of, landlord_staff_of
-
-logger = logging.getLogger(__name__)
-
-
-def _sender(notify, args: tuple):
-    def send() -> None:
-        try:
-            notify(*args)
-        except Exception:  # any failure of the mail backend
-            logger.exception("Notification %s%r failed", notify.__name__, args)
-
-    return send
-
-
-def notify_after_commit(notify, *args) -> None:
-    """Send once the change is saved. A mail server that fails loses the e-mail (logged), never the change,
-    and never turns a saved change into an error page."""
-    transaction.on_commit(_sender(notify, args))
-
-
-def notify_after_response(response: HttpResponse, notify, *args) -> None:
-    """Send once `response` has been delivered (when the server closes it), so that neither the work of
-    sending nor a failing mail server shows in the answer or its timing. The place for a task queue."""
-    # A response's resource closers run when the server closes it, after its last byte went out and before
-    # request_finished releases the database connection (Django's own use: a FileResponse's file).
-    response._resource_closers.append(_sender(notify, args))
-
 
 SIGNATURE = "\n\nVous pouvez le consulter dans aap.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
 
@@ -116,6 +86,7 @@ def told_of_publication(committee, dossiers) -> Q:
     return committee_members_of(committee.pk) | landlord_staff_of(dossiers)
 
 
+@task()
 def notify_dossier_submitted(dossier_id: int) -> int:
     dossier = Dossier.objects.select_related("committee", "lead_landlord").get(pk=dossier_id)
     return _send(
@@ -127,6 +98,7 @@ def notify_dossier_submitted(dossier_id: int) -> int:
     )
 
 
+@task()
 def notify_dossier_returned(dossier_id: int) -> int:
     dossier = Dossier.objects.select_related("committee").get(pk=dossier_id)
     message = dossier.transitions.order_by("-at", "-id").first().message
@@ -139,6 +111,7 @@ def notify_dossier_returned(dossier_id: int) -> int:
     )
 
 
+@task()
 def notify_joint_opinion_published(joint_opinion_id: int) -> int:
     joint_opinion = JointOpinion.objects.select_related("committee__call").get(pk=joint_opinion_id)
     committee = joint_opinion.committee
@@ -153,6 +126,7 @@ def notify_joint_opinion_published(joint_opinion_id: int) -> int:
     )
 
 
+@task()
 def notify_message(message_id: int) -> int:
     message = Message.objects.select_related("dossier", "author").get(pk=message_id)
     dossier = message.dossier
@@ -167,6 +141,7 @@ def notify_message(message_id: int) -> int:
     )
 
 
+@task()
 def notify_advice_requested(request_id: int) -> int:
     request = ExpertRequest.objects.select_related("dossier").get(pk=request_id)
     return _send(
@@ -177,6 +152,7 @@ def notify_advice_requested(request_id: int) -> int:
     )
 
 
+@task()
 def notify_advice_given(request_id: int) -> int:
     request = ExpertRequest.objects.select_related("dossier", "expert").get(pk=request_id)
     return _send(
@@ -188,6 +164,7 @@ def notify_advice_given(request_id: int) -> int:
     )
 
 
+@task()
 def notify_decisions(decision_ids: list[int]) -> int:
     sent = 0
     for decision in Decision.objects.filter(pk__in=decision_ids).select_related("dossier__call"):
