@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.db.models import Q
 
-from core.models import Committee, Dossier, ExpertRequest, Invitation, Membership, Organisation, Report
+from core.models import Committee, Dossier, ExpertRequest, Export, Invitation, Membership, Organisation, Report
 from core.permissions import NOTHING, Access, carried_by
 
 
@@ -92,6 +92,25 @@ def asked_expert(access: Access, request: ExpertRequest) -> bool:
 def committee_members(access: Access, committee: Committee) -> bool:
     """The committee's own members: its acts are not the secretariat's."""
     return committee.pk in access.member_committee_ids
+
+
+@who("réservé aux lecteurs du comité : ses membres, ses observateurs et le secrétariat national")
+def committee_reader(access: Access, committee: Committee) -> bool:
+    """Whoever reads the committee's pages: its members, its observers, the national readers."""
+    return access.can_read_committee(committee)
+
+
+@who("réservé au secrétariat national et aux observateurs de tous les comités")
+def national_reader(access: Access, obj) -> bool:
+    """Whoever reads the whole programme: the secretariat, and the observers of every committee."""
+    return access.is_national
+
+
+@who("réservé à la personne qui a demandé l'export")
+@as_filter(lambda access, prefix: Q(**{f"{prefix}requested_by_id": access.user.pk}))
+def requester(access: Access, export: Export) -> bool:
+    """The user who asked for the export: it holds what that user reads, and no one else's reading."""
+    return export.requested_by_id == access.user.pk
 
 
 # The roles an invitation may give: who comes to the committees, reads them, or carries dossiers. The secretariat and

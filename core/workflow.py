@@ -13,6 +13,7 @@ calls guard() again under its lock, with the user it is given as `by`. docs/arch
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import reduce
 
 from django.contrib.auth.models import User
@@ -27,11 +28,13 @@ from core.models import (
     Decision,
     Dossier,
     ExpertRequest,
+    Export,
     Invitation,
     OpinionSignature,
     PaymentTranche,
     Report,
 )
+from core.models.exports import KEPT_DAYS
 from core.permissions import NOTHING, Access
 from core.policies import as_filter
 
@@ -490,6 +493,8 @@ CALL.actions = [
            frozenset(Call.Status.values), conditions=(decisions_to_notify,),
            effects="decision.notify on each dossier whose decision is recorded; reports those that fail."),
     Action("add_committee", "Ajouter un comité régional", policies.secretariat, frozenset(Call.Status.values)),
+    Action("export", "Exporter les dossiers de l'appel", policies.national_reader, frozenset(Call.Status.values),
+           effects="Queues the export of the call's dossiers, as the user reads them (export lifecycle)."),
 ]  # fmt: skip
 
 COMMITTEE = Lifecycle(
@@ -518,6 +523,13 @@ COMMITTEE.actions = [
         policies.secretariat,
         frozenset({""}),
         effects="For one of its co-chairing institutions; never a user of the secretariat.",
+    ),
+    Action(
+        "export",
+        "Exporter les dossiers",
+        policies.committee_reader,
+        frozenset({""}),
+        effects="Queues the export of the committee's dossiers, as the user reads them (export lifecycle).",
     ),
 ]
 
@@ -594,8 +606,35 @@ ACCOUNT.actions = [
            effects="Matches the agent to the account with their e-mail; never gives a role."),
 ]  # fmt: skip
 
+EXPORT = Lifecycle(
+    "export",
+    "Export",
+    Export,
+    {
+        Export.State.QUEUED: ("En attente", "ecriture"),
+        Export.State.RUNNING: ("En cours", "ecriture"),
+        Export.State.READY: ("Prêt", "fin"),
+        Export.State.FAILED: ("Échec", "fin"),
+    },
+    ("ecriture", "fin"),
+    lambda export: export.state,
+)
+
+
+def kept(access: Access, export: Export) -> str | None:
+    if export.requested_at < timezone.now() - timedelta(days=KEPT_DAYS):
+        return f"Cet export n'est plus disponible : un export est gardé {KEPT_DAYS} jours. Demandez-en un nouveau."
+    return None
+
+
+EXPORT.actions = [
+    Action("download", "Télécharger l'export", policies.requester, frozenset({Export.State.READY}),
+           conditions=(kept,), effects="Served from the storage; deleted with its file after KEPT_DAYS (7)."),
+]  # fmt: skip
+
 LIFECYCLES = [
     DOSSIER, OPINION, DECISION, AGREEMENT, TRANCHE, REPORT, CALL, COMMITTEE, EXCHANGES, ADVICE, INVITATION, ACCOUNT,
+    EXPORT,
 ]  # fmt: skip
 ACTIONS: dict[str, Action] = {}
 for _lifecycle in LIFECYCLES:

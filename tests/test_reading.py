@@ -26,7 +26,7 @@ import docx
 import pytest
 from django.core import mail
 from django.http import Http404
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from core import policies
@@ -198,8 +198,16 @@ class Reader:
 
     def get(self, url: str) -> Page:
         if url not in self.pages:
-            self.pages[url] = Page(self.client.get(url))
+            self.pages[url] = Page(self.exported(url) if url.endswith(EXPORTED) else self.client.get(url))
         return self.pages[url]
+
+    def exported(self, url: str):
+        """The CSV file the reader downloads once its export, asked for at `url`, has run; the refusal else."""
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(url.removesuffix(EXPORTED), {"format": "csv"})
+        if response.status_code != 302:
+            return response
+        return self.client.get(response["Location"] + "fichier/")
 
 
 def digits(value) -> str:
@@ -285,7 +293,9 @@ dossier_pk = lambda fact: fact.dossier.pk  # noqa: E731
 committee_pk = lambda fact: fact.committee.pk  # noqa: E731
 call_pk = lambda fact: fact.committee.call_id  # noqa: E731
 version_uuid = lambda fact: fact.obj.uuid  # noqa: E731
-as_csv = lambda fact: "csv"  # noqa: E731
+# An export's URL, marked to be asked for as CSV, then downloaded.
+EXPORTED = "#export"
+as_export = lambda fact: EXPORTED  # noqa: E731
 as_docx = lambda fact: "docx"  # noqa: E731
 
 everywhere = lambda access, fact: True  # noqa: E731
@@ -359,9 +369,9 @@ SURFACES: dict[str, Surface] = {
     "api_joint_opinions": Surface(api("/committees/{fact.committee.pk}/joint-opinions"), everywhere, {
         "publication": lambda page, fact: fact.obj.pk in api_ids(page), "section": published_section}),
     # Exports (CSV: the XLSX has the same rows) and the search.
-    "committee_export": Surface(url("committee_export", lambda fact: fact.committee.uuid, as_csv), committee_readers,
-                                {"dossier": in_export, "opinion": export_cells}),
-    "call_export": Surface(url("call_export", lambda fact: fact.committee.call.uuid, as_csv), national,
+    "committee_export": Surface(url("committee_export", lambda fact: fact.committee.uuid, query=as_export),
+                                committee_readers, {"dossier": in_export, "opinion": export_cells}),
+    "call_export": Surface(url("call_export", lambda fact: fact.committee.call.uuid, query=as_export), national,
                            {"dossier": in_export, "opinion": export_cells}),
     "search": Surface(url("search", query=lambda fact: f"?q={fact.word}"), lambda access, fact: fact.word is not None,
                       {"dossier": linked, "opinion": linked}),

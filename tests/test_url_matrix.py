@@ -42,6 +42,7 @@ from core.models import (
     Decision,
     Dossier,
     ExpertRequest,
+    Export,
     Invitation,
     JointOpinion,
     Membership,
@@ -116,7 +117,6 @@ COMMITTEE_DRAFT     login  404     404     200|404 200|404  404|200 200  403  40
 JOINT_OPINION       login  200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404
 # The national pages: the secretariat, and observers of the whole programme.
 NATIONAL            login  403     403     403     403      403     200  200  403     403
-NATIONAL_FILE       login  404     404     404     404      404     200  200  404     404
 SECRETARIAT         login  403     403     403     403      403     200  403  403     403
 SECRETARIAT_ACT     login  403     403     403     403      403     ok   403  403     403
 # The secretariat's acts on a dossier of the committee (A: landlord A's, B: landlord B's), never asked of the expert:
@@ -141,6 +141,9 @@ ACCOUNTS_POST       login  ok      ok      403     ok       403     ok   403  40
 # Deactivating (A: a colleague of landlord A, B: of landlord B): the secretariat only; a landlord does not even see
 # another landlord's staff.
 ACCOUNT_ACT         login  403|404 404|403 403     403|404  403     ok   403  403     403
+# Exports of a committee's dossiers, of a call's: whoever reads them.
+COMMITTEE_EXPORT    login  404     404     ok|404  ok|404   404|ok  ok   ok   404|ok  404
+CALL_EXPORT         login  403     403     403     403      403     ok   ok   403     403
 """)
 LOGGED_IN = everyone("login", "200")
 LOGGED_IN_POST = everyone("login", "ok")
@@ -187,12 +190,12 @@ def on(kind: str, attribute: str = "pk", *more):
     return lambda world, role, side: [getattr(world(kind, side), attribute), *more]
 
 
-def owned(kind: str):
+def owned(kind: str, attribute: str = "pk"):
     """A user's own object (A) and another user's (B)."""
 
     def args(world, role, side):
         owner = role if side == "A" and role != "anonymous" else "outsider"
-        return [world(kind, owner).pk]
+        return [getattr(world(kind, owner), attribute)]
 
     return args
 
@@ -241,8 +244,12 @@ MATRIX = {
     # DOCX rather than PDF: the same view and check, without WeasyPrint's seconds per cell.
     "joint_opinion_download": Url(on("joint_opinion", "uuid", "docx"), RULES["JOINT_OPINION"]),
     "committee_draft_download": Url(on("committee", "uuid", "docx"), RULES["COMMITTEE_DRAFT"]),
-    "committee_export": Url(on("committee", "uuid", "csv"), RULES["COMMITTEE"]),
-    "call_export": Url(on("call", "uuid", "csv"), RULES["NATIONAL_FILE"]),
+    # Exports are asked for (POST), then followed and downloaded by whoever asked (A), and no one else (B).
+    "committee_export": Url(on("committee", "uuid"), POST_ONLY, RULES["COMMITTEE_EXPORT"], {"format": "csv"}, "done"),
+    "call_export": Url(on("call", "uuid"), POST_ONLY, RULES["CALL_EXPORT"], {"format": "csv"}, "done"),
+    "export_list": Url(None, LOGGED_IN),
+    "export_detail": Url(owned("export", "uuid"), everyone("login", "200|404")),
+    "export_download": Url(owned("export", "uuid"), everyone("login", "200|404")),
     "dashboard_committee": Url(on("committee"), RULES["COMMITTEE"]),
     # The national secretariat
     "call_list": Url(None, RULES["NATIONAL"]),
@@ -392,6 +399,10 @@ def world(cast) -> World:
         if user is not None:
             world.objects["token", role] = token_create(user=user, name="matrice")[0]
             world.objects["notification", role] = Notification.objects.create(user=user, subject="Dossier déposé")
+            export = Export(requested_by=user, committee=cast.committee, format="csv", state=Export.State.READY,
+                            filename="dossiers.csv")  # fmt: skip
+            export.file.save("dossiers.csv", ContentFile(b"N\xc2\xb0;Projet\r\n"))
+            world.objects["export", role] = export
     return world
 
 

@@ -3,6 +3,7 @@ from core.models.audit import AuditEvent
 from core.models.calls import Call, Committee, Public, Strand
 from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand, StateTransition, Territory
 from core.models.exchanges import ExpertRequest, Message, Note
+from core.models.exports import Export
 from core.models.followup import Agreement, Decision, PaymentTranche, Report, ReportHouseholds, ReportSpend
 from core.models.notifications import Notification, Preference
 from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
@@ -20,6 +21,7 @@ __all__ = [
     "Dossier",
     "DossierStrand",
     "ExpertRequest",
+    "Export",
     "Invitation",
     "JointOpinion",
     "Membership",
