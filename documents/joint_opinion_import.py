@@ -13,8 +13,10 @@ from django.db.models import Max
 from core.models import Call, Committee, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation, StateTransition
 from core.regions import find_region
 from core.services.joint_opinions import snapshot_digest
+from core.tasks import enqueue_on_commit
 from core.text import fold
 from core.workflow import OPINION_CONDITIONS
+from documents.joint_opinion_files import joint_opinion_render
 from documents.joint_opinion_parser import ParsedDocument, ParsedProject
 
 STATE_SERVICE = re.compile(r"direction regionale|\b(?:dreal|deal|drihl|driea|prefet|prefecture|ministere)\b")
@@ -186,7 +188,7 @@ def _joint_opinion(document: ParsedDocument, source: str, committee: Committee, 
     if committee.joint_opinions.filter(sha256=digest).exists():
         return
     last = committee.joint_opinions.aggregate(last=Max("version"))["last"] or 0
-    JointOpinion.objects.create(
+    joint_opinion = JointOpinion.objects.create(
         committee=committee,
         version=last + 1,
         source=JointOpinion.Source.IMPORTED,
@@ -194,6 +196,7 @@ def _joint_opinion(document: ParsedDocument, source: str, committee: Committee, 
         sha256=digest,
         source_text=source,
     )
+    enqueue_on_commit(joint_opinion_render, joint_opinion.pk)
     result.created.append(f"joint opinion v{last + 1}")
 
 

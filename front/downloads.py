@@ -4,19 +4,13 @@ from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.permissions import Access
 from core.services.joint_opinions import committee_snapshot
 from documents.joint_opinion_content import joint_opinion_context, joint_opinion_filename
-from documents.joint_opinion_docx import joint_opinion_docx
-from documents.joint_opinion_pdf import joint_opinion_pdf
-
-WRITERS = {
-    "pdf": (joint_opinion_pdf, "application/pdf"),
-    "docx": (joint_opinion_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-}
+from documents.joint_opinion_files import WRITERS, published_context, stored
 
 
 def _check_format(extension: str) -> None:
@@ -34,24 +28,19 @@ def _document(extension: str, context: dict, filename: str) -> HttpResponse:
 @login_required
 def joint_opinion_print(request: HttpRequest, uuid: UUID) -> HttpResponse:
     joint_opinion, projects = Access(request.user).joint_opinion_or_404(uuid)
-    context = {
-        **joint_opinion_context(joint_opinion.content, committee=joint_opinion.committee, projects=projects),
-        "joint_opinion": joint_opinion,
-    }
-    return render(request, "documents/joint_opinion_print.html", context)
+    return render(request, "documents/joint_opinion_print.html", published_context(joint_opinion, projects))
 
 
 @login_required
 def joint_opinion_download(request: HttpRequest, uuid: UUID, extension: str) -> HttpResponse:
+    """The files rendered at publication to whoever reads every section; rendered for the others, with theirs."""
     _check_format(extension)
     joint_opinion, projects = Access(request.user).joint_opinion_or_404(uuid)
-    context = {
-        **joint_opinion_context(joint_opinion.content, committee=joint_opinion.committee, projects=projects),
-        "joint_opinion": joint_opinion,
-    }
-    return _document(
-        extension, context, joint_opinion_filename(joint_opinion.committee, joint_opinion.version, extension)
-    )
+    filename = joint_opinion_filename(joint_opinion.committee, joint_opinion.version, extension)
+    file = stored(joint_opinion, extension, projects)
+    if file is not None:
+        return FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=WRITERS[extension][1])
+    return _document(extension, published_context(joint_opinion, projects), filename)
 
 
 @login_required

@@ -103,6 +103,12 @@ class JointOpinion(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name="publié par"
     )
+    # The whole document, rendered once by a task after publication (documents/joint_opinion_files.py), each file
+    # with its SHA-256; empty until then.
+    pdf = models.FileField("PDF", upload_to="avis-conjoints/", blank=True)
+    pdf_sha256 = models.CharField("empreinte SHA-256 du PDF", max_length=64, blank=True)
+    docx = models.FileField("DOCX", upload_to="avis-conjoints/", blank=True)
+    docx_sha256 = models.CharField("empreinte SHA-256 du DOCX", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "avis conjoint publié"

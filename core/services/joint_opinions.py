@@ -204,5 +204,9 @@ def joint_opinion_publish(*, committee: Committee, by) -> JointOpinion:
         sha256=digest,
         published_by=by,
     )
+    # documents renders what core holds, and reads it through core.reading, which reads this module.
+    from documents.joint_opinion_files import joint_opinion_render
+
+    enqueue_on_commit(joint_opinion_render, joint_opinion.pk)
     enqueue_on_commit(notify_joint_opinion_published, joint_opinion.pk)
     return joint_opinion
