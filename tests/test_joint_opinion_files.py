@@ -76,5 +76,6 @@ def test_a_landlord_gets_its_own_sections_rendered_not_the_stored_file(rendered,
 def test_before_the_task_has_run_the_document_is_rendered(published, login):
     joint_opinion = published.committee.joint_opinions.get()
     assert not joint_opinion.docx
-    response = login(published.users["member"]).get(reverse("joint_opinion_download", args=[joint_opinion.uuid, "docx"]))
+    url = reverse("joint_opinion_download", args=[joint_opinion.uuid, "docx"])
+    response = login(published.users["member"]).get(url)
     assert response.status_code == 200 and B_TITLE in docx_text(body(response))

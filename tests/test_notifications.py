@@ -1,6 +1,7 @@
 """In-app notifications: every event that e-mails leaves a notification to the same users, those the policy layer names;
 each user chooses e-mails at once, a daily digest or none; the header counts what is unread."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -141,12 +142,16 @@ def test_preferences_are_honoured_and_the_digest_sends_what_is_left(world):
     assert Notification.objects.filter(user=users["member"]).count() == 2
     assert Notification.objects.filter(user=users["member_in_conflict"]).count() == 2
     assert mail.outbox == []
-    call_command("send_digests", stdout=StringIO())
+    call_command("schedule", "--now", stdout=StringIO())
     assert [m.to for m in mail.outbox] == [[users["member"].email]]
     assert mail.outbox[0].body.startswith("2 événements depuis votre dernier récapitulatif")
-    # Sent once: the next run has nothing to send.
-    assert notifications.send_digests() == 0
+    # Once a day: a run later the same day sends nothing, even for what happened since; the next day's sends it.
+    today = timezone.localdate()
+    notifications.notify_dossier_submitted.call(world.dossier.pk)
+    assert notifications.send_digests(today) == 0
     assert len(mail.outbox) == 1
+    assert notifications.send_digests(today + timedelta(days=1)) == 1
+    assert mail.outbox[1].body.startswith("1 événement depuis")
 
 
 def test_a_user_who_wants_e_mails_at_once_is_not_sent_them_again_in_a_digest(world):
@@ -154,7 +159,7 @@ def test_a_user_who_wants_e_mails_at_once_is_not_sent_them_again_in_a_digest(wor
     notifications.notify_dossier_submitted.call(world.dossier.pk)
     assert member_.email in {address for m in mail.outbox for address in m.to}
     Preference.objects.create(user=member_, delivery=Preference.Delivery.DIGEST)
-    assert notifications.send_digests() == 0
+    assert notifications.send_digests(timezone.localdate()) == 0
 
 
 def test_the_header_counts_the_unread_and_items_are_marked_read(world, login):

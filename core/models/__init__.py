@@ -5,7 +5,7 @@ from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand,
 from core.models.exchanges import ExpertRequest, Message, Note
 from core.models.exports import Export
 from core.models.followup import Agreement, Decision, PaymentTranche, Report, ReportHouseholds, ReportSpend
-from core.models.notifications import Notification, Preference
+from core.models.notifications import Dispatch, Notification, Preference
 from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
 from core.models.organisations import Membership, Organisation
 
@@ -18,6 +18,7 @@ __all__ = [
     "Call",
     "Committee",
     "Decision",
+    "Dispatch",
     "Dossier",
     "DossierStrand",
     "ExpertRequest",

@@ -48,3 +48,18 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"Préférences de {self.user}"
+
+
+class Dispatch(models.Model):
+    """A message the schedule sends once: its key names what and for when (a report's reminder at one of its dates, a
+    user's digest of one day). Written in the transaction that sends it, so that a second run finds it."""
+
+    key = models.CharField("clé", max_length=200, unique=True)
+    sent_at = models.DateTimeField("envoyé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "envoi programmé"
+        verbose_name_plural = "envois programmés"
+
+    def __str__(self) -> str:
+        return self.key

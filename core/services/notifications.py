@@ -2,15 +2,29 @@
 an e-mail to those who want one at once (the others get theirs in the daily digest, or none). Each notification is a
 task, queued once the change is saved (core.tasks.enqueue_on_commit), with primary keys."""
 
+from datetime import date
+from functools import partial
+
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
 from core.formats import euros
-from core.models import Decision, Dossier, ExpertRequest, JointOpinion, Membership, Message, Notification, Preference
+from core.models import (
+    Decision,
+    Dispatch,
+    Dossier,
+    ExpertRequest,
+    JointOpinion,
+    Membership,
+    Message,
+    Notification,
+    Preference,
+)
 from core.policies import committee_members_of, committee_side_of, landlord_staff_of
 
 SIGNATURE = "\n\nVous pouvez le consulter dans aap.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
@@ -49,9 +63,23 @@ def _send(recipients: Q, subject: str, body: str, link: str) -> int:
     return sent
 
 
-def send_digests() -> int:
-    """One e-mail per user who chose the daily digest, with what it was told since the last one; returns the e-mails
-    sent. Each user's notifications are marked sent once its e-mail is: a failure leaves them for the next run."""
+def once(key: str, send) -> bool:
+    """Runs `send` unless a message of this key was sent already; returns whether it ran. The key is written in the
+    sending's transaction: a run at the same time waits for it and sends nothing, a failed sending leaves no key and
+    is tried again by the next run."""
+    try:
+        with transaction.atomic():
+            Dispatch.objects.create(key=key)
+            send()
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_digests(today: date) -> int:
+    """One e-mail per user who chose the daily digest, with what it was told since the last one, at most once a day;
+    returns the e-mails sent. A user's notifications are marked sent with its e-mail: a failure leaves them for the
+    next run."""
     pending = (
         Notification.objects.filter(
             mailed_at=None, user__preference__delivery=Preference.Delivery.DIGEST, user__is_active=True
@@ -63,13 +91,18 @@ def send_digests() -> int:
     by_user: dict = {}
     for notification in pending:
         by_user.setdefault(notification.user, []).append(notification)
-    for user, notifications in by_user.items():
-        lines = "\n".join(f"- {n.subject}" for n in notifications)
-        count = len(notifications)
-        body = f"{count} événement{'s' if count > 1 else ''} depuis votre dernier récapitulatif :\n\n{lines}"
-        send_mass_mail([("Votre récapitulatif aap", body + SIGNATURE, settings.DEFAULT_FROM_EMAIL, [user.email])])
-        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(mailed_at=timezone.now())
-    return len(by_user)
+    return sum(
+        once(f"digest:{user.pk}:{today.isoformat()}", partial(_digest, user, notifications))
+        for user, notifications in by_user.items()
+    )
+
+
+def _digest(user, notifications: list) -> None:
+    lines = "\n".join(f"- {n.subject}" for n in notifications)
+    count = len(notifications)
+    body = f"{count} événement{'s' if count > 1 else ''} depuis votre dernier récapitulatif :\n\n{lines}"
+    send_mass_mail([("Votre récapitulatif aap", body + SIGNATURE, settings.DEFAULT_FROM_EMAIL, [user.email])])
+    Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(mailed_at=timezone.now())
 
 
 def _dossier_link(dossier: Dossier) -> str:
@@ -192,3 +225,16 @@ def notifications_mark_read(*, by, pk: int | None = None) -> int:
 def preference_set(*, by, delivery: str) -> Preference:
     preference, _ = Preference.objects.update_or_create(user=by, defaults={"delivery": delivery})
     return preference
+
+
+def remind_report_due(dossier: Dossier, label: str, due: date, today: date) -> int:
+    """Reminds the dossier's landlords of a report not yet sent: `label` names it ("le bilan de l'année 2")."""
+    late = due < today
+    when = f"était attendu le {due:%d/%m/%Y}" if late else f"est attendu le {due:%d/%m/%Y}"
+    return _send(
+        landlord_staff_of([dossier]),
+        f"{'Bilan en retard' if late else 'Bilan à transmettre'} — N°{dossier.number} « {dossier.title} »",
+        f"{label[0].upper()}{label[1:]} du dossier N°{dossier.number} « {dossier.title} » {when}. "
+        "Remplissez-le et transmettez-le au secrétariat national depuis la page du dossier.",
+        _dossier_link(dossier),
+    )
