@@ -13,7 +13,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import xlsxwriter
-from django.db.models import DecimalField, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -32,31 +41,34 @@ HEADER = [
 CHUNK = 500
 # A cell starting with one of these is a formula to Excel and LibreOffice, even when the file calls it text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-COLUMNS = (
+# What a row reads of its dossier, as a tuple.
+ROW = (
     "number", "title", "state", "submitted_at", "duration_years", "committee_id", "call__title", "call__year",
     "committee__name", "committee__region", "lead_landlord__name", "opinion__verdict", "opinion__rank",
-    "opinion__retained", "requested",
+    "opinion__retained", "requested", "households", "cost", "reads_draft",
 )  # fmt: skip
 
 
 def _total(model, field: str, **filters):
-    rows = model.objects.filter(dossier=OuterRef("pk"), **filters).values("dossier")
+    # Without the models' default ordering, which would join the dossier, its committee and its call in each subquery.
+    rows = model.objects.filter(dossier=OuterRef("pk"), **filters).order_by().values("dossier")
     output = IntegerField() if field == "households" else DecimalField(max_digits=14, decimal_places=2)
     return Coalesce(
         Subquery(rows.annotate(total=Sum(field)).values("total"), output_field=output), 0, output_field=output
     )
 
 
-def export_queryset(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
-    """One query for everything a row needs; sums as subqueries, so that they do not multiply each other."""
+def export_queryset(dossiers: QuerySet[Dossier], access: Access) -> QuerySet:
+    """One query for everything the rows need, as tuples; sums as subqueries, so that they do not multiply each
+    other; whether the reader reads the working copy, as a condition of the row."""
     return (
-        dossiers.select_related("call", "committee", "lead_landlord", "opinion")
-        .only(*COLUMNS)
-        .annotate(
+        dossiers.annotate(
             households=_total(DossierStrand, "households"),
             cost=_total(BudgetLine, "amount"),
+            reads_draft=ExpressionWrapper(access.opinion_drafts(), output_field=BooleanField()),
         )
         .order_by("call__year", "committee__name", "number")
+        .values_list(*ROW, named=True)
     )
 
 
@@ -65,10 +77,10 @@ def _published_reader() -> Callable:
     current committee's versions are held."""
     held: dict = {"committee": None, "projects": {}}
 
-    def published_for(dossier: Dossier) -> ShownOpinion | None:
-        if held["committee"] != dossier.committee_id:
-            held.update(committee=dossier.committee_id, projects=published_projects([dossier.committee_id]))
-        project = held["projects"].get((dossier.committee_id, dossier.number))
+    def published_for(committee_id: int, number: int) -> ShownOpinion | None:
+        if held["committee"] != committee_id:
+            held.update(committee=committee_id, projects=published_projects([committee_id]))
+        project = held["projects"].get((committee_id, number))
         return ShownOpinion.from_project(project) if project else None
 
     return published_for
@@ -77,19 +89,26 @@ def _published_reader() -> Callable:
 def dossier_rows(dossiers: QuerySet[Dossier], access: Access) -> Iterator[list]:
     """The header, then one typed row per dossier, with the opinion as this reader may read it: the committee's
     working copy, or else the last published version. Retained as the opinion carries it, as core.reading shows it:
-    a committee may retain a dossier without ranking it."""
-    reads_draft = Exists(Dossier.objects.filter(access.opinion_drafts(), pk=OuterRef("pk")))
+    a committee may retain a dossier without ranking it. Read as tuples: a row is never a model instance."""
     published_for = _published_reader()
+    here = timezone.get_current_timezone()
     yield HEADER
-    for dossier in export_queryset(dossiers.annotate(reads_draft=reads_draft)).iterator(chunk_size=CHUNK):
-        opinion = getattr(dossier, "opinion", None) if dossier.reads_draft else published_for(dossier)
-        submitted = timezone.localtime(dossier.submitted_at).date() if dossier.submitted_at else None
+    for row in export_queryset(dossiers, access).iterator(chunk_size=CHUNK):
+        if row.reads_draft:
+            # No opinion yet: the outer join gives None, even for `retained`, which an opinion always holds.
+            opinion = None if row.opinion__retained is None else (
+                row.opinion__verdict, row.opinion__retained, row.opinion__rank
+            )  # fmt: skip
+        else:
+            shown = published_for(row.committee_id, row.number)
+            opinion = (shown.verdict, shown.retained, shown.rank) if shown else None
+        verdict, retained, rank = opinion or ("", False, "")
         yield [
-            dossier.call.title, dossier.call.year, label(Region, dossier.committee.region), dossier.committee.name,
-            dossier.number, dossier.title, dossier.lead_landlord.name, label(Dossier.State, dossier.state), submitted,
-            dossier.duration_years, dossier.households, dossier.requested, dossier.cost,
-            Verdict(opinion.verdict).label if opinion and opinion.verdict else "",
-            ("oui" if opinion.retained else "non") if opinion else "", (opinion.rank or "") if opinion else "",
+            row.call__title, row.call__year, label(Region, row.committee__region), row.committee__name, row.number,
+            row.title, row.lead_landlord__name, label(Dossier.State, row.state),
+            row.submitted_at.astimezone(here).date() if row.submitted_at else None, row.duration_years,
+            row.households, row.requested, row.cost, label(Verdict, verdict) if verdict else "",
+            ("oui" if retained else "non") if opinion else "", rank or "",
         ]  # fmt: skip
 
 

@@ -166,9 +166,13 @@ class Page:
         self.response = response
 
     @cached_property
+    def body(self) -> bytes:
+        return b"".join(self.response.streaming_content) if self.response.streaming else self.response.content
+
+    @cached_property
     def text(self) -> str:
         if self.response.streaming:
-            return b"".join(self.response.streaming_content).decode("utf-8-sig")
+            return self.body.decode("utf-8-sig")
         return text(self.response) if self.status == 200 else ""
 
     @cached_property
@@ -180,7 +184,7 @@ class Page:
         """A Word document's text: its paragraphs and its tables' cells."""
         if self.status != 200:
             return ""
-        document = docx.Document(io.BytesIO(self.response.content))
+        document = docx.Document(io.BytesIO(self.body))
         cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
         return "\n".join([paragraph.text for paragraph in document.paragraphs] + cells)
 
