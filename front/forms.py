@@ -16,7 +16,7 @@ from core.models import (
 )
 from core.services.dossiers import partner_candidates
 from core.text import name_key
-from front.fields import EurosField, Form, IdsField, ModelForm
+from front.fields import EurosField, Form, IdsField, ModelForm, WholeNumberField
 
 
 class OpinionForm(Form):
@@ -104,7 +104,12 @@ class DossierForm(ModelForm):
             "co_landlords": forms.SelectMultiple(attrs={"size": 5, "class": "fr-select"}),
             "partners": forms.SelectMultiple(attrs={"size": 6, "class": "fr-select"}),
         }
-        field_classes = {"publics": IdsField, "co_landlords": IdsField, "partners": IdsField}
+        field_classes = {
+            "publics": IdsField,
+            "co_landlords": IdsField,
+            "partners": IdsField,
+            "households_total": WholeNumberField,
+        }
 
     def __init__(self, *args, renewable, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,7 +185,9 @@ class StrandLines(forms.BaseInlineFormSet):
                 )
 
 
-StrandFormSet = _formset(DossierStrand, ["strand", "year", "households"], formset=StrandLines)
+StrandFormSet = _formset(
+    DossierStrand, ["strand", "year", "households"], formset=StrandLines, field_classes={"households": WholeNumberField}
+)
 TerritoryFormSet = _formset(Territory, ["department", "commune", "qpv", "qpv_name"])
 BudgetFormSet = _formset(BudgetLine, ["year", "funder", "label", "amount"], field_classes={"amount": EurosField})
 
@@ -250,15 +257,15 @@ class AdviceForm(Form):
 class ReportForm(Form):
     """A yearly report: households per strand of the dossier and spend per funder are fields of their own."""
 
-    entries_into_housing = forms.IntegerField(label="Entrées dans le logement", min_value=0)
-    evictions_avoided = forms.IntegerField(label="Expulsions évitées", min_value=0)
-    transfers = forms.IntegerField(label="Mutations réalisées", min_value=0)
+    entries_into_housing = WholeNumberField(label="Entrées dans le logement", min_value=0)
+    evictions_avoided = WholeNumberField(label="Expulsions évitées", min_value=0)
+    transfers = WholeNumberField(label="Mutations réalisées", min_value=0)
     comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, strands: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         for strand in strands:
-            self.fields[f"households_{strand}"] = forms.IntegerField(
+            self.fields[f"households_{strand}"] = WholeNumberField(
                 label=f"Ménages accompagnés — {Strand(strand).label}", min_value=0
             )
         for funder, label in BudgetLine.Funder.choices:

@@ -346,7 +346,7 @@ def test_the_dossier_history_shows_the_trail_to_its_readers(signed, login):
     history = text(login(cast.users["secretariat"]).get(url))
     assert "Enregistrer la décision" in history
     # In French, each value before and after; what did not change is not said.
-    assert "décision : — → Retenu" in history and "montant accordé (€) : — → 64000" in history
+    assert "décision : — → Retenu" in history and "montant accordé (€) : — → 64\u202f000 €" in history
     assert "conditions" not in history
     # Before notification, the decision is the secretariat's alone.
     for role in ("landlord", "member", "observer"):

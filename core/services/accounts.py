@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit
+from core.formats import french_datetime
 from core.models import Committee, Invitation, Membership, Organisation
 from core.services.notifications import notify_after_commit
 from core.workflow import check
@@ -88,12 +89,11 @@ def notify_invitation(invitation_id: int, link: str) -> int:
     invitation = Invitation.objects.select_related("organisation", "invited_by", "committee").get(pk=invitation_id)
     inviter = invitation.invited_by.get_full_name() or invitation.invited_by.username
     where = f" du comité {invitation.committee.name}" if invitation.committee else ""
-    expires = timezone.localtime(invitation.expires_at)
     body = (
         f"Bonjour,\n\n{inviter} vous invite à rejoindre aap, l'outil de l'appel à projets « 10 000 logements HLM "
         f"accompagnés », pour {invitation.organisation}, comme {invitation.get_role_display().lower()}{where}.\n\n"
         f"Pour créer votre compte et choisir votre mot de passe, ouvrez ce lien :\n{link}\n\n"
-        f"Il ne sert qu'une fois et expire le {expires:%d/%m/%Y à %H:%M}. Si vous n'attendiez pas cette "
+        f"Il ne sert qu'une fois et expire le {french_datetime(invitation.expires_at)}. Si vous n'attendiez pas cette "
         "invitation, ignorez ce message.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
     )
     return send_mail("Invitation à rejoindre aap", body, settings.DEFAULT_FROM_EMAIL, [invitation.email])

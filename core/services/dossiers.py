@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from core.formats import euros
+from core.formats import euros, french_datetime
 from core.models import BudgetLine, Call, Committee, Dossier, OpinionSignature, Organisation, StateTransition
 from core.permissions import Access
 from core.services.conflicts import refused_on_conflict
@@ -63,8 +63,7 @@ def dossier_problems(dossier: Dossier) -> list[str]:
     if call.status != Call.Status.OPEN:
         problems.append(f"L'appel « {call} » n'est pas ouvert aux dépôts.")
     elif call.submission_deadline and timezone.now() > call.submission_deadline:
-        deadline = timezone.localtime(call.submission_deadline)
-        problems.append(f"Les dépôts sont clos depuis le {deadline:%d/%m/%Y à %H:%M}.")
+        problems.append(f"Les dépôts sont clos depuis le {french_datetime(call.submission_deadline)}.")
     if not dossier.summary.strip():
         problems.append("Le résumé du projet est vide.")
     # all(), not exists(): a list of dossiers prefetches them.
