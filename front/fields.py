@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.datastructures import MultiValueDict
 
+from core import departments
 from core.formats import AmbiguousNumber, NotANumber, number, parse_number
 from core.text import xml_safe
 
@@ -110,6 +111,26 @@ class DateField(forms.DateField):
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     input_formats = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"]
     default_error_messages = {"invalid": "Indiquez une date, par exemple 01/12/2026."}
+
+
+class DepartmentField(forms.CharField):
+    """A department chosen by its name or its number, or found from a commune written with its code
+    (core.departments); its code is stored. The list is offered as suggestions (`suggestions`, a datalist)."""
+
+    suggestions = [name for _, name in departments.CHOICES]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 300)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return departments.find_department(super().to_python(value)) or ""
+        except departments.NotADepartment as error:
+            raise ValidationError(str(error), code="invalid") from error
+
+    def prepare_value(self, value):
+        return departments.label(value) if value in departments.DEPARTMENTS else value
 
 
 class IdsField(forms.ModelMultipleChoiceField):

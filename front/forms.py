@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.models import User
 
+from core import departments
 from core.models import (
     BudgetLine,
     Committee,
@@ -16,7 +17,7 @@ from core.models import (
 )
 from core.services.dossiers import partner_candidates
 from core.text import name_key
-from front.fields import EurosField, Form, IdsField, ModelForm, WholeNumberField
+from front.fields import DepartmentField, EurosField, Form, IdsField, ModelForm, WholeNumberField
 
 
 class OpinionForm(Form):
@@ -155,11 +156,11 @@ class DossierForm(ModelForm):
 MAX_LINES = 60
 
 
-def _formset(model, fields, **options):
+def _formset(model, fields, form=ModelForm, **options):
     return forms.inlineformset_factory(
         Dossier,
         model,
-        form=ModelForm,
+        form=form,
         fields=fields,
         extra=2,
         can_delete=True,
@@ -188,7 +189,40 @@ class StrandLines(forms.BaseInlineFormSet):
 StrandFormSet = _formset(
     DossierStrand, ["strand", "year", "households"], formset=StrandLines, field_classes={"households": WholeNumberField}
 )
-TerritoryFormSet = _formset(Territory, ["department", "commune", "qpv", "qpv_name"])
+
+
+class TerritoryForm(ModelForm):
+    """A territory's department, typed by name or number, or found from its commune's postal or INSEE code."""
+
+    department = DepartmentField(label="Département (nom ou numéro)", required=False)
+    commune = forms.CharField(label="Commune (et code postal)", required=False, max_length=255)
+
+    class Meta:
+        model = Territory
+        fields = ["department", "commune", "qpv", "qpv_name"]
+
+    def clean(self):
+        data = super().clean()
+        commune, department = data.get("commune", ""), data.get("department")
+        try:
+            found = departments.commune_department(commune)
+        except departments.NotADepartment as error:
+            self.add_error("commune", str(error))
+            return data
+        if found and department and found != department:
+            self.add_error(
+                "commune",
+                f"« {commune} » est dans le département {departments.label(found)}, pas {departments.label(department)}"
+                " : corrigez la commune ou le département.",
+            )
+        elif found:
+            data["department"] = found
+        elif not department and "department" not in self.errors:
+            self.add_error("department", f"Le département manque : {departments.EXPECTED}.")
+        return data
+
+
+TerritoryFormSet = _formset(Territory, TerritoryForm.Meta.fields, form=TerritoryForm)
 BudgetFormSet = _formset(BudgetLine, ["year", "funder", "label", "amount"], field_classes={"amount": EurosField})
 
 
