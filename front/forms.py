@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.models import User
 
 from core import departments
+from core.identifiers import read_identifier
 from core.models import (
     BudgetLine,
     Committee,
@@ -16,6 +17,7 @@ from core.models import (
     Verdict,
 )
 from core.services.dossiers import partner_candidates
+from core.services.organisations import NewOrganisation
 from core.text import name_key
 from front.fields import DepartmentField, EurosField, Form, IdsField, ModelForm, WholeNumberField
 
@@ -81,7 +83,8 @@ class DossierForm(ModelForm):
         label="Nouveaux partenaires",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Seulement ceux qui ne sont pas dans la liste : un organisme par ligne ; il sera créé.",
+        help_text="Seulement ceux qui ne sont pas dans la liste : un organisme par ligne, il sera créé ; son SIREN, "
+        "SIRET ou numéro RNA après un point-virgule si vous le connaissez : « Habitat Alpes ; 123 456 782 ».",
     )
 
     class Meta:
@@ -133,19 +136,26 @@ class DossierForm(ModelForm):
             raise forms.ValidationError(f"La durée maximale de cet appel est de {maximum} ans.")
         return duration
 
-    def clean_new_partners(self):
-        names = self.cleaned_data["new_partners"]
+    def clean_new_partners(self) -> list[NewOrganisation]:
+        """One organisation a line, "name ; number" (the number optional), each once whatever its case, accents,
+        spaces and punctuation."""
         longest = Organisation._meta.get_field("name").max_length
-        if any(len(" ".join(line.split())) > longest for line in names.splitlines()):
-            raise forms.ValidationError(f"Un nom d'organisme fait au plus {longest} caractères : un par ligne.")
-        return names
-
-    def new_partner_names(self) -> list[str]:
-        """One name a line, each once whatever its case and accents."""
-        names: dict[str, str] = {}
+        partners: dict[str, NewOrganisation] = {}
         for line in self.cleaned_data["new_partners"].splitlines():
-            names.setdefault(name_key(line), line.strip())
-        return [name for key, name in names.items() if key]
+            name, _, number = line.partition(";")
+            name = " ".join(name.split())
+            if len(name) > longest:
+                raise forms.ValidationError(f"Un nom d'organisme fait au plus {longest} caractères : un par ligne.")
+            if not name_key(name):
+                if number.strip():
+                    raise forms.ValidationError(f"Donnez le nom de l'organisme avant son numéro {number.strip()}.")
+                continue
+            try:
+                identifier = read_identifier(number)
+            except forms.ValidationError as error:
+                raise forms.ValidationError(f"{name} : {error.messages[0]}") from error
+            partners.setdefault(name_key(name), NewOrganisation(name, identifier))
+        return list(partners.values())
 
     def values(self) -> dict:
         """The draft's fields, for core.services.dossiers.dossier_save_draft."""

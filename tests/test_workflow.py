@@ -30,6 +30,7 @@ from core.services.dossiers import DraftRefused, dossier_save_draft, dossier_wit
 from core.services.followup import report_review, tranche_pay
 from core.services.joint_opinions import committee_snapshot, joint_opinion_publish, publication_checks, snapshot_digest
 from core.services.opinions import opinion_save
+from core.services.organisations import NewOrganisation
 from core.workflow import (
     ACTIONS,
     DECIDABLE,
@@ -230,7 +231,7 @@ def save_partners(cast, draft, partners=(), new=()):
         by=cast.users["landlord"],
         values={"publics": [], "co_landlords": []},
         partners=list(partners),
-        new_partners=list(new),
+        new_partners=[NewOrganisation(name) if isinstance(name, str) else name for name in new],
     )
 
 
