@@ -97,6 +97,8 @@ TEMPLATES = [
                 "front.navigation.navigation",
                 "front.legal.accessibility_status",
             ],
+            # The French formats of amounts, numbers and dates (core.formats), in every template.
+            "builtins": ["front.templatetags.formats"],
         },
     },
 ]

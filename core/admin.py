@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core import models
 from core.audit import audit
 from core.filetypes import FileRefused, file_kind, named_as
+from core.identifiers import compact
 
 admin.site.site_header = "aap — administration"
 admin.site.site_title = "aap"
@@ -82,7 +83,17 @@ class ReportSpendInline(admin.TabularInline):
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = models.Organisation
-        fields = ["name", "short_name", "kind", "legal_form", "logo", "letterhead"]
+        fields = ["name", "short_name", "kind", "legal_form", "siret", "rna", "logo", "letterhead"]
+
+    # Numbers are typed as they are printed ("123 456 782 00012"), and stored without their spaces.
+    siret = forms.CharField(label="SIREN ou SIRET", max_length=40, required=False)
+    rna = forms.CharField(label="numéro RNA", max_length=40, required=False)
+
+    def clean_siret(self):
+        return compact(self.cleaned_data["siret"])
+
+    def clean_rna(self):
+        return compact(self.cleaned_data["rna"])
 
     def clean_logo(self):
         logo = self.cleaned_data["logo"]
@@ -100,9 +111,9 @@ class OrganisationForm(forms.ModelForm):
 @admin.register(models.Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     form = OrganisationForm
-    list_display = ["name", "short_name", "kind", "legal_form"]
+    list_display = ["name", "short_name", "kind", "legal_form", "siret", "rna"]
     list_filter = ["kind", "legal_form"]
-    search_fields = ["name", "short_name"]
+    search_fields = ["name", "short_name", "siret", "rna"]
 
 
 @admin.register(models.Membership)

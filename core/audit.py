@@ -4,7 +4,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
+from django.db import models
 
+from core.formats import euros, french_date, french_datetime
 from core.models import (
     Agreement,
     AuditEvent,
@@ -72,6 +74,17 @@ def _shown(name: str, value) -> str:
     field = FIELDS.get(name)
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    # Amounts and dates are recorded as text (_plain): they are read back as the pages show them, and a value
+    # recorded otherwise as it was recorded.
+    try:
+        if isinstance(field, models.DecimalField):
+            return euros(Decimal(str(value)))
+        if isinstance(field, models.DateTimeField):
+            return french_datetime(datetime.fromisoformat(str(value)))
+        if isinstance(field, models.DateField):
+            return french_date(date.fromisoformat(str(value)))
+    except (ValueError, ArithmeticError):
+        pass
     return str(value)
 
 

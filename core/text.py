@@ -22,10 +22,16 @@ def fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKD", char)[0].lower() for char in text)
 
 
+LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
+
+
 def name_key(name: str) -> str:
-    """An organisation's name as it is compared: folded, its words separated by single spaces, so that
-    "LOGEO MÉDITERRANÉE" and "Logeo  Méditerranée" are one name."""
-    return " ".join(fold(name).replace("’", "'").split())
+    """An organisation's name as it is compared, and stored in `Organisation.folded_name`: folded, its letters and
+    digits only, so that "LOGEO MÉDITERRANÉE", "Logeo  Méditerranée" and "Logeo-Mediterranee" are one name, and
+    "S.A. d'H.L.M. Œuvre" is "sadhlmoeuvre". A name with no letter nor digit (an imported "—") is compared as
+    written, lower case, its spaces single."""
+    key = "".join(char for char in fold(name).translate(LIGATURES) if char.isalnum())
+    return key or " ".join(name.lower().split())
 
 
 def xml_safe(text: str) -> str:

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import policies
+from core.formats import french_datetime
 from core.models import (
     Call,
     Committee,
@@ -569,10 +570,9 @@ INVITATION = Lifecycle(
 
 def not_expired(access: Access, invitation: Invitation) -> str | None:
     if invitation.expires_at <= timezone.now():
-        when = timezone.localtime(invitation.expires_at)
         return (
-            f"Cette invitation a expiré le {when:%d/%m/%Y à %H:%M} : demandez à la personne qui vous a invité "
-            "de vous en envoyer une nouvelle."
+            f"Cette invitation a expiré le {french_datetime(invitation.expires_at)} : demandez à la personne qui "
+            "vous a invité de vous en envoyer une nouvelle."
         )
     return None
 

@@ -22,6 +22,7 @@ from core.models import (
     Territory,
 )
 from core.services.budgets import requested_refresh
+from core.services.organisations import organisation_get_or_create
 from demo.auth import DEMO_GROUP
 from documents.joint_opinion_import import joint_opinion_import
 from documents.joint_opinion_parser import decode, parse
@@ -46,8 +47,7 @@ def _spread(total: int, years: int) -> list[int]:
 
 
 def _organisation(name: str, kind: str) -> Organisation:
-    org = Organisation.objects.filter(name__iexact=name).first()
-    return org or Organisation.objects.create(name=name, kind=kind)
+    return organisation_get_or_create(name=name, kind=kind)[0]
 
 
 def _load_project(dossier: Dossier, details: dict) -> None:
@@ -140,12 +140,8 @@ def _account(username: str, first_name: str, last_name: str, group: Group) -> Us
 
 def _accounts(committee: Committee, open_committee: Committee) -> list[DemoLogin]:
     group, _ = Group.objects.get_or_create(name=DEMO_GROUP)
-    national, _ = Organisation.objects.get_or_create(
-        name="Secrétariat national de l'appel à projets", defaults={"kind": Organisation.Kind.NATIONAL}
-    )
-    foundation, _ = Organisation.objects.get_or_create(
-        name="Fondation partenaire (démonstration)", defaults={"kind": Organisation.Kind.OTHER}
-    )
+    national = _organisation("Secrétariat national de l'appel à projets", Organisation.Kind.NATIONAL)
+    foundation = _organisation("Fondation partenaire (démonstration)", Organisation.Kind.OTHER)
     people = [
         ("secretariat", "Claire", "Martin", national, Membership.Role.SECRETARIAT, [None]),
         ("expert.fondation", "Hélène", "Roux", foundation, Membership.Role.EXPERT, [None]),

@@ -132,7 +132,10 @@ def write_xlsx(rows: Iterable[list], title: str):
     output = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115
     workbook = xlsxwriter.Workbook(output.name, {"constant_memory": True, "default_date_format": "dd/mm/yyyy"})
     sheet = workbook.add_worksheet(title[:31])
-    header, money = workbook.add_format({"bold": True}), workbook.add_format({"num_format": "#,##0.00"})
+    # Amounts are numbers, shown as core.formats.euros shows them: grouped, to the cent, without ",00" when whole
+    # (the spreadsheet puts its own locale's separators; the column's title says "(€)").
+    header = workbook.add_format({"bold": True})
+    money, whole_money = (workbook.add_format({"num_format": pattern}) for pattern in ("#,##0.00", "#,##0"))
     quoted = workbook.add_format({"quote_prefix": True})
     sheet.freeze_panes(1, 0)
     last = 0
@@ -143,7 +146,7 @@ def write_xlsx(rows: Iterable[list], title: str):
             elif isinstance(value, str):
                 sheet.write_string(last, column, value, quoted if formula_like(value) else None)
             elif isinstance(value, Decimal):
-                sheet.write_number(last, column, value, money)
+                sheet.write_number(last, column, value, whole_money if value == int(value) else money)
             elif isinstance(value, int):
                 sheet.write_number(last, column, value)
             elif isinstance(value, date):

@@ -8,13 +8,13 @@ import io
 import re
 
 from bs4 import BeautifulSoup, NavigableString
-from django.utils.formats import date_format
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.shared import Mm, Pt, RGBColor
 
+from core.formats import french_date
 from core.reading import ShownOpinion
 
 FONT = "Arial"
@@ -169,7 +169,7 @@ def joint_opinion_docx(context: dict) -> bytes:
     for label, value in (
         ("Nom de la Région : ", content["region"]),
         ("Nombre total de dossiers reçus : ", str(content["dossiers_received"])),
-        ("Date de l'instruction : ", date_format(context["instructed_on"], "j F Y")),
+        ("Date de l'instruction : ", french_date(context["instructed_on"])),
     ):
         paragraph = document.add_paragraph(label)
         paragraph.add_run(value).bold = True

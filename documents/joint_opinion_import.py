@@ -13,6 +13,7 @@ from django.db.models import Max
 from core.models import Call, Committee, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation, StateTransition
 from core.regions import find_region
 from core.services.joint_opinions import snapshot_digest
+from core.services.organisations import organisation_get_or_create
 from core.tasks import enqueue_on_commit
 from core.text import fold
 from core.workflow import OPINION_CONDITIONS
@@ -65,19 +66,17 @@ def _institutions(document: ParsedDocument, kinds: set[str], result: ImportResul
         if kind not in kinds or kind in found:
             continue
         name = " ".join(letterhead.split())
-        org = Organisation.objects.filter(name__iexact=name).first()
-        if org is None:
-            org = Organisation.objects.create(name=name, kind=kind, letterhead=letterhead)
+        org, created = organisation_get_or_create(name=name, kind=kind, letterhead=letterhead)
+        if created:
             result.created.append(f"organisation {name}")
         found[kind] = org
     return found
 
 
 def _landlord(name: str, result: ImportResult) -> Organisation:
-    org = Organisation.objects.filter(name__iexact=name).first()
-    if org is None:
-        legal_form = Organisation.LegalForm.OPH if fold(name).startswith(("oph ", "office public")) else ""
-        org = Organisation.objects.create(name=name, kind=Organisation.Kind.LANDLORD, legal_form=legal_form)
+    legal_form = Organisation.LegalForm.OPH if fold(name).startswith(("oph ", "office public")) else ""
+    org, created = organisation_get_or_create(name=name, kind=Organisation.Kind.LANDLORD, legal_form=legal_form)
+    if created:
         result.created.append(f"organisation {name}")
     return org
 

@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 
 from core.models import Call, Decision, Public, Strand
 from core.regions import Region
-from front.fields import EurosField, Form, IdsField, ModelForm
+from front.fields import DateField, EurosField, Form, IdsField, ModelForm
 
 
 class CallForm(ModelForm):
@@ -29,12 +29,16 @@ class CallForm(ModelForm):
             "strands",
         ]
         widgets = {
-            "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "instruction_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "submission_deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "publics": forms.CheckboxSelectMultiple,
         }
-        field_classes = {"publics": IdsField}
+        field_classes = {
+            "publics": IdsField,
+            "opens_on": DateField,
+            "instruction_deadline": DateField,
+            "national_envelope": EurosField,
+            "cap_per_project": EurosField,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,9 +102,9 @@ class DecisionForm(Form):
 
 class AgreementForm(Form):
     amount = EurosField(label="Montant conventionné (€)")
-    signed_on = forms.DateField(label="Signée le", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    starts_on = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="Fin", widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = DateField(label="Signée le", required=False)
+    starts_on = DateField(label="Début")
+    ends_on = DateField(label="Fin")
 
     def clean(self):
         data = super().clean()
@@ -112,14 +116,14 @@ class AgreementForm(Form):
 class TrancheForm(Form):
     amount = EurosField(label="Montant (€)")
     condition = forms.CharField(label="Condition de versement", max_length=255, required=False)
-    due_on = forms.DateField(label="Échéance", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = DateField(label="Échéance", required=False)
 
 
 TrancheFormSet = forms.formset_factory(TrancheForm, extra=3, min_num=1, validate_min=True)
 
 
 class PaymentForm(Form):
-    paid_on = forms.DateField(label="Versé le", widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = DateField(label="Versé le")
 
 
 class ReviewForm(Form):

@@ -68,7 +68,7 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 values=form.values(),
                 partners=list(form.cleaned_data["partners"]),
-                new_partners=form.new_partner_names(),
+                new_partners=form.cleaned_data["new_partners"],
                 parts=formsets.values(),
             )
         except DraftRefused as refusal:

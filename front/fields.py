@@ -1,9 +1,12 @@
 import re
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.datastructures import MultiValueDict
 
+from core import departments
+from core.formats import AmbiguousNumber, NotANumber, number, parse_number
 from core.text import xml_safe
 
 # Ids are 64-bit integers on both databases.
@@ -38,7 +41,17 @@ class ModelForm(XmlSafeInput, forms.ModelForm):
 
 
 class EurosField(forms.DecimalField):
-    """An amount as French users write it: "40 000,50", "40000.50 €"."""
+    """The one money field: an amount as French users write it ("150 000,50", "150000,50", "150 000,50 €",
+    "5 000 000"), shown back as core.formats shows it, without the euro sign the label carries."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    default_error_messages = {
+        "invalid": "Écrivez un montant en euros, par exemple 150 000,50.",
+        "max_digits": "Ce montant est trop grand : %(max)s chiffres au plus, centimes compris.",
+        "max_decimal_places": "Un montant a au plus deux chiffres après la virgule : les centimes.",
+        "max_whole_digits": "Ce montant est trop grand : %(max)s chiffres au plus avant la virgule.",
+        "min_value": "Un montant ne peut pas être négatif.",
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 12)
@@ -47,9 +60,77 @@ class EurosField(forms.DecimalField):
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        if isinstance(value, str):
-            value = re.sub(r"[\s€]", "", value).replace(",", ".")
+        if isinstance(value, str) and value.strip():
+            try:
+                value = parse_number(value)
+            except AmbiguousNumber as error:
+                raise ValidationError(str(error), code="invalid") from error
+            except NotANumber as error:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from error
         return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        # Not the "step" and "min" of a number input: the field is text, to take spaces and a comma.
+        return {}
+
+    def prepare_value(self, value):
+        return number(value) if isinstance(value, Decimal | int) else value
+
+
+class WholeNumberField(forms.IntegerField):
+    """A count (households, entries into housing) as French users write it: "1 200" as well as "1200"."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+    default_error_messages = {
+        "invalid": "Écrivez un nombre entier, par exemple 1 200.",
+        "min_value": "Ce nombre ne peut pas être inférieur à %(limit_value)s.",
+        "max_value": "Ce nombre ne peut pas dépasser %(limit_value)s.",
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                parsed = parse_number(value)
+            except NotANumber as error:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+            if parsed != parsed.to_integral_value():
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            value = str(int(parsed))
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        return {}
+
+    def prepare_value(self, value):
+        return number(value) if isinstance(value, int) else value
+
+
+class DateField(forms.DateField):
+    """A date picked in the browser's calendar (ISO as the input type date sends it), or typed day first."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    input_formats = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"]
+    default_error_messages = {"invalid": "Indiquez une date, par exemple 01/12/2026."}
+
+
+class DepartmentField(forms.CharField):
+    """A department chosen by its name or its number, or found from a commune written with its code
+    (core.departments); its code is stored. The list is offered as suggestions (`suggestions`, a datalist)."""
+
+    suggestions = [name for _, name in departments.CHOICES]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 300)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return departments.find_department(super().to_python(value)) or ""
+        except departments.NotADepartment as error:
+            raise ValidationError(str(error), code="invalid") from error
+
+    def prepare_value(self, value):
+        return departments.label(value) if value in departments.DEPARTMENTS else value
 
 
 class IdsField(forms.ModelMultipleChoiceField):

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.models import User
 
+from core import departments
+from core.identifiers import read_identifier
 from core.models import (
     BudgetLine,
     Committee,
@@ -15,8 +17,9 @@ from core.models import (
     Verdict,
 )
 from core.services.dossiers import partner_candidates
+from core.services.organisations import NewOrganisation
 from core.text import name_key
-from front.fields import EurosField, Form, IdsField, ModelForm
+from front.fields import DepartmentField, EurosField, Form, IdsField, ModelForm, WholeNumberField
 
 
 class OpinionForm(Form):
@@ -80,7 +83,8 @@ class DossierForm(ModelForm):
         label="Nouveaux partenaires",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Seulement ceux qui ne sont pas dans la liste : un organisme par ligne ; il sera créé.",
+        help_text="Seulement ceux qui ne sont pas dans la liste : un organisme par ligne, il sera créé ; son SIREN, "
+        "SIRET ou numéro RNA après un point-virgule si vous le connaissez : « Habitat Alpes ; 123 456 782 ».",
     )
 
     class Meta:
@@ -104,7 +108,12 @@ class DossierForm(ModelForm):
             "co_landlords": forms.SelectMultiple(attrs={"size": 5, "class": "fr-select"}),
             "partners": forms.SelectMultiple(attrs={"size": 6, "class": "fr-select"}),
         }
-        field_classes = {"publics": IdsField, "co_landlords": IdsField, "partners": IdsField}
+        field_classes = {
+            "publics": IdsField,
+            "co_landlords": IdsField,
+            "partners": IdsField,
+            "households_total": WholeNumberField,
+        }
 
     def __init__(self, *args, renewable, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,19 +136,26 @@ class DossierForm(ModelForm):
             raise forms.ValidationError(f"La durée maximale de cet appel est de {maximum} ans.")
         return duration
 
-    def clean_new_partners(self):
-        names = self.cleaned_data["new_partners"]
+    def clean_new_partners(self) -> list[NewOrganisation]:
+        """One organisation a line, "name ; number" (the number optional), each once whatever its case, accents,
+        spaces and punctuation."""
         longest = Organisation._meta.get_field("name").max_length
-        if any(len(" ".join(line.split())) > longest for line in names.splitlines()):
-            raise forms.ValidationError(f"Un nom d'organisme fait au plus {longest} caractères : un par ligne.")
-        return names
-
-    def new_partner_names(self) -> list[str]:
-        """One name a line, each once whatever its case and accents."""
-        names: dict[str, str] = {}
+        partners: dict[str, NewOrganisation] = {}
         for line in self.cleaned_data["new_partners"].splitlines():
-            names.setdefault(name_key(line), line.strip())
-        return [name for key, name in names.items() if key]
+            name, _, number = line.partition(";")
+            name = " ".join(name.split())
+            if len(name) > longest:
+                raise forms.ValidationError(f"Un nom d'organisme fait au plus {longest} caractères : un par ligne.")
+            if not name_key(name):
+                if number.strip():
+                    raise forms.ValidationError(f"Donnez le nom de l'organisme avant son numéro {number.strip()}.")
+                continue
+            try:
+                identifier = read_identifier(number)
+            except forms.ValidationError as error:
+                raise forms.ValidationError(f"{name} : {error.messages[0]}") from error
+            partners.setdefault(name_key(name), NewOrganisation(name, identifier))
+        return list(partners.values())
 
     def values(self) -> dict:
         """The draft's fields, for core.services.dossiers.dossier_save_draft."""
@@ -150,11 +166,11 @@ class DossierForm(ModelForm):
 MAX_LINES = 60
 
 
-def _formset(model, fields, **options):
+def _formset(model, fields, form=ModelForm, **options):
     return forms.inlineformset_factory(
         Dossier,
         model,
-        form=ModelForm,
+        form=form,
         fields=fields,
         extra=2,
         can_delete=True,
@@ -180,8 +196,43 @@ class StrandLines(forms.BaseInlineFormSet):
                 )
 
 
-StrandFormSet = _formset(DossierStrand, ["strand", "year", "households"], formset=StrandLines)
-TerritoryFormSet = _formset(Territory, ["department", "commune", "qpv", "qpv_name"])
+StrandFormSet = _formset(
+    DossierStrand, ["strand", "year", "households"], formset=StrandLines, field_classes={"households": WholeNumberField}
+)
+
+
+class TerritoryForm(ModelForm):
+    """A territory's department, typed by name or number, or found from its commune's postal or INSEE code."""
+
+    department = DepartmentField(label="Département (nom ou numéro)", required=False)
+    commune = forms.CharField(label="Commune (et code postal)", required=False, max_length=255)
+
+    class Meta:
+        model = Territory
+        fields = ["department", "commune", "qpv", "qpv_name"]
+
+    def clean(self):
+        data = super().clean()
+        commune, department = data.get("commune", ""), data.get("department")
+        try:
+            found = departments.commune_department(commune)
+        except departments.NotADepartment as error:
+            self.add_error("commune", str(error))
+            return data
+        if found and department and found != department:
+            self.add_error(
+                "commune",
+                f"« {commune} » est dans le département {departments.label(found)}, pas {departments.label(department)}"
+                " : corrigez la commune ou le département.",
+            )
+        elif found:
+            data["department"] = found
+        elif not department and "department" not in self.errors:
+            self.add_error("department", f"Le département manque : {departments.EXPECTED}.")
+        return data
+
+
+TerritoryFormSet = _formset(Territory, TerritoryForm.Meta.fields, form=TerritoryForm)
 BudgetFormSet = _formset(BudgetLine, ["year", "funder", "label", "amount"], field_classes={"amount": EurosField})
 
 
@@ -250,15 +301,15 @@ class AdviceForm(Form):
 class ReportForm(Form):
     """A yearly report: households per strand of the dossier and spend per funder are fields of their own."""
 
-    entries_into_housing = forms.IntegerField(label="Entrées dans le logement", min_value=0)
-    evictions_avoided = forms.IntegerField(label="Expulsions évitées", min_value=0)
-    transfers = forms.IntegerField(label="Mutations réalisées", min_value=0)
+    entries_into_housing = WholeNumberField(label="Entrées dans le logement", min_value=0)
+    evictions_avoided = WholeNumberField(label="Expulsions évitées", min_value=0)
+    transfers = WholeNumberField(label="Mutations réalisées", min_value=0)
     comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, strands: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         for strand in strands:
-            self.fields[f"households_{strand}"] = forms.IntegerField(
+            self.fields[f"households_{strand}"] = WholeNumberField(
                 label=f"Ménages accompagnés — {Strand(strand).label}", min_value=0
             )
         for funder, label in BudgetLine.Funder.choices:

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from core.models import Call, Committee, Membership, Organisation, Public, Strand
 from core.regions import SHORT_NAMES
+from core.text import name_key
 from synthetic.batch import Batch, Ids, batch_write
 from synthetic.places import PLACES, Institution, Place, ar_hlm, state_service
 from synthetic.texts import THEMES
@@ -79,7 +80,7 @@ class Landlord:
 @dataclass
 class Cast:
     publics: dict[str, int]
-    # The id of every organisation, existing or created, by case-folded name.
+    # The id of every organisation, existing or created, by its name as compared (core.text.name_key).
     organisations: dict[str, int]
     landlords: dict[str, list[Landlord]] = field(default_factory=dict)
     # Per region, the users who act for its AR Hlm and for its State service.
@@ -88,9 +89,9 @@ class Cast:
 
     def organisation(self, batch: Batch, name: str, kind: str, **values) -> int:
         """The id of the organisation of that name, added to the batch when new (`values` apply only then)."""
-        key = name.casefold()
+        key = name_key(name)
         if key not in self.organisations:
-            self.organisations[key] = batch.add(Organisation, name=name, kind=kind, **values)["id"]
+            self.organisations[key] = batch.add(Organisation, name=name, folded_name=key, kind=kind, **values)["id"]
         return self.organisations[key]
 
 
@@ -161,11 +162,11 @@ def _landlord_name(rng: Random, place: Place, legal_form: str, taken: dict) -> s
         name = rng.choice(_FORMS[legal_form]).format(
             department=department.name, town=rng.choice(department.towns), region=place.abbreviation
         )
-        if name.casefold() not in taken:
+        if name_key(name) not in taken:
             return name
     # A region whose names are all taken (by an earlier run): number them, as "Logis Ain 2".
     suffix = 2
-    while f"{name} {suffix}".casefold() in taken:
+    while name_key(f"{name} {suffix}") in taken:
         suffix += 1
     return f"{name} {suffix}"
 
@@ -190,7 +191,7 @@ def cast_setup(rng: Random, ids: Ids) -> Cast:
     created = Public.objects.bulk_create(Public(name=name) for name in dict.fromkeys(names) if name not in existing)
     cast = Cast(
         publics=existing | {public.name: public.pk for public in created},
-        organisations={name.casefold(): pk for name, pk in Organisation.objects.values_list("name", "pk")},
+        organisations=dict(Organisation.objects.values_list("folded_name", "pk")),
     )
     batch = Batch(ids)
     national = cast.organisation(batch, "Secrétariat national de l'appel à projets", Organisation.Kind.NATIONAL)

@@ -606,7 +606,8 @@ def test_xlsx_export(exported):
         for name, total in (("Demandé au programme (€)", requested), ("Coût total (€)", cost)):
             assert isinstance(value[name], int | float | Decimal)
             assert Decimal(str(value[name])) == total
-            assert row[column[name]].number_format == "#,##0.00"
+            # Shown as the pages show amounts: to the cent, without ",00" when whole.
+            assert row[column[name]].number_format == ("#,##0" if total == int(total) else "#,##0.00")
         assert (value["Avis"], value["Retenu"], value["Rang"]) == ("Favorable", "oui", RANKS[value["N°"] - 1])
     first = {name: rows[0][index] for name, index in column.items()}
     assert first["Projet"].value == TRICKY_TITLE

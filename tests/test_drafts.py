@@ -116,7 +116,7 @@ def test_a_bad_line_saves_nothing_and_says_why(cast, draft, login):
         reverse("dossier_edit", args=[draft.pk]), _edit_data(**{"territories-0-department": "99", "summary": "Neuf"})
     )
     assert response.status_code == 400
-    assert "Indiquez un numéro de département" in text(response)
+    assert "« 99 » n'est pas un département : indiquez le nom ou le numéro d'un département" in text(response)
     draft.refresh_from_db()
     assert draft.summary == "" and not draft.strands.exists()
 

@@ -249,7 +249,7 @@ def test_decision_form_errors_are_french(signed, login):
         reverse("decision_edit", args=[signed.dossier.pk]), {"outcome": "retenu", "amount_granted": "-3"}
     )
     assert response.status_code == 400
-    assert "supérieure ou égale à 0" in text(response)
+    assert "Un montant ne peut pas être négatif." in text(response)
     assert not Decision.objects.exists()
 
 

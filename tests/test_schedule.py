@@ -64,7 +64,7 @@ def test_the_landlords_are_reminded_once_per_date(cast, followed):
     assert [m.to for m in mail.outbox] == [["co@bailleur.fr"]]
     message = mail.outbox[0]
     assert message.subject == f"Bilan à transmettre — N°{followed.number} « {followed.title} »"
-    assert "Le bilan de l'année 1" in message.body and "est attendu le 28/02/2025" in message.body
+    assert "Le bilan de l'année 1" in message.body and "est attendu le 28 février 2025" in message.body
     # Again the same day, or the next days before the due date: nothing more.
     assert reminders_send(date(2025, 1, 29)) == 0
     assert reminders_send(date(2025, 2, 10)) == 0
@@ -72,7 +72,7 @@ def test_the_landlords_are_reminded_once_per_date(cast, followed):
     assert reminders_send(date(2025, 2, 28)) == 1
     assert reminders_send(date(2025, 3, 15)) == 1
     assert len(mail.outbox) == 3
-    assert "Bilan en retard" in mail.outbox[-1].subject and "était attendu le 28/02/2025" in mail.outbox[-1].body
+    assert "Bilan en retard" in mail.outbox[-1].subject and "était attendu le 28 février 2025" in mail.outbox[-1].body
     # Once sent, the report is no longer recalled.
     Report.objects.create(dossier=followed, year=1, state=Report.State.SUBMITTED)
     assert reminders_send(date(2025, 3, 30)) == 0

@@ -36,6 +36,8 @@ def test_the_folds_keep_every_offset(text):
     assert len(fold(text)) == len(fold_keeping_ligatures(text)) == len(text)
 
 
-def test_name_key_ignores_case_accents_spaces_and_the_apostrophes_kind():
-    assert name_key("LOGEO  MÉDITERRANÉE") == name_key("Logeo Méditerranée") == "logeo mediterranee"
-    assert name_key("Habitat d’Azur") == name_key("Habitat d'Azur")
+def test_name_key_ignores_case_accents_spaces_and_punctuation():
+    assert name_key("LOGEO  MÉDITERRANÉE") == name_key("Logeo-Méditerranée") == "logeomediterranee"
+    assert name_key("Habitat d’Azur") == name_key("Habitat d'Azur") == name_key("HABITAT D AZUR")
+    assert name_key("S.A. d'H.L.M. Œuvre") == name_key("SA dHLM oeuvre") == "sadhlmoeuvre"
+    assert name_key("Habitat 13") != name_key("Habitat 31")

@@ -30,6 +30,7 @@ from core.services.dossiers import DraftRefused, dossier_save_draft, dossier_wit
 from core.services.followup import report_review, tranche_pay
 from core.services.joint_opinions import committee_snapshot, joint_opinion_publish, publication_checks, snapshot_digest
 from core.services.opinions import opinion_save
+from core.services.organisations import NewOrganisation
 from core.workflow import (
     ACTIONS,
     DECIDABLE,
@@ -230,7 +231,7 @@ def save_partners(cast, draft, partners=(), new=()):
         by=cast.users["landlord"],
         values={"publics": [], "co_landlords": []},
         partners=list(partners),
-        new_partners=list(new),
+        new_partners=[NewOrganisation(name) if isinstance(name, str) else name for name in new],
     )
 
 
@@ -346,7 +347,7 @@ def test_the_dossier_history_shows_the_trail_to_its_readers(signed, login):
     history = text(login(cast.users["secretariat"]).get(url))
     assert "Enregistrer la décision" in history
     # In French, each value before and after; what did not change is not said.
-    assert "décision : — → Retenu" in history and "montant accordé (€) : — → 64000" in history
+    assert "décision : — → Retenu" in history and "montant accordé (€) : — → 64\u202f000 €" in history
     assert "conditions" not in history
     # Before notification, the decision is the secretariat's alone.
     for role in ("landlord", "member", "observer"):

@@ -2,11 +2,12 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core import departments
 from core.filetypes import TYPES
 from core.formats import euros
 from core.models.calls import Strand
@@ -137,16 +138,8 @@ class DossierStrand(models.Model):
 
 class Territory(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="territories", verbose_name="dossier")
-    department = models.CharField(
-        "département",
-        max_length=3,
-        validators=[
-            RegexValidator(
-                r"^(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$",
-                "Indiquez un numéro de département : 13, 2A, 974…",
-            )
-        ],
-    )
+    # Its INSEE code ("13", "2A", "974"), from the list shipped with the application (core.departments).
+    department = models.CharField("département", max_length=3, choices=departments.CHOICES)
     commune = models.CharField("commune", max_length=255, blank=True)
     qpv = models.BooleanField("quartier prioritaire (QPV)", default=False)
     qpv_name = models.CharField("nom du QPV", max_length=255, blank=True)
@@ -158,7 +151,8 @@ class Territory(models.Model):
         ordering = ["dossier", "department", "commune"]
 
     def __str__(self) -> str:
-        place = f"{self.commune} ({self.department})" if self.commune else self.department
+        place = departments.label(self.department)
+        place = f"{self.commune}, {place}" if self.commune else place
         return f"{place}, QPV" if self.qpv else place
 
 

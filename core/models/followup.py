@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.formats import euros
 from core.models.calls import Strand
 from core.models.dossiers import BudgetLine
 
@@ -88,7 +89,7 @@ class PaymentTranche(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Tranche {self.order} — {self.amount} €"
+        return f"Tranche {self.order} — {euros(self.amount)}"
 
 
 class Report(models.Model):
@@ -153,4 +154,4 @@ class ReportSpend(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_funder_display()} : {self.amount} €"
+        return f"{self.get_funder_display()} : {euros(self.amount)}"

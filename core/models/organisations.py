@@ -1,7 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
+
+from core.identifiers import validate_rna, validate_siren_or_siret
+from core.text import name_key
 
 
 class Organisation(models.Model):
@@ -16,14 +20,47 @@ class Organisation(models.Model):
 
     class LegalForm(models.TextChoices):
         OPH = "oph", "Office public de l'habitat (OPH)"
-        ESH = "esh", "Entreprise sociale pour l'habitat (ESH)"
+        ESH = "esh", "SA d'HLM – entreprise sociale pour l'habitat (ESH)"
+        COOP = "coop", "Société coopérative d'HLM (SCIC, SCP)"
         SEM = "sem", "Société d'économie mixte (SEM)"
-        COOP = "coop", "Coopérative Hlm"
+        ASSOCIATION = "association", "Association"
+        FOUNDATION = "fondation", "Fondation"
+        LOCAL_AUTHORITY = "collectivite", "Collectivité territoriale ou groupement"
+        STATE = "etat", "État"
+        OTHER = "autre", "Autre"
+
+    # The forms only an Hlm body has.
+    HLM_FORMS = (LegalForm.OPH, LegalForm.ESH, LegalForm.COOP)
 
     name = models.CharField("nom", max_length=255, unique=True)
+    # The name as it is compared (core.text.name_key), set on each save: "LOGEO MÉDITERRANÉE" and "Logeo
+    # Mediterranee" are one organisation, which the database holds to.
+    folded_name = models.CharField(
+        "nom comparé",
+        max_length=255,
+        unique=True,
+        editable=False,
+        error_messages={
+            "unique": "Un organisme porte déjà ce nom, comparé sans majuscules, accents, espaces ni ponctuation."
+        },
+    )
+    siret = models.CharField(
+        "SIREN ou SIRET",
+        max_length=14,
+        blank=True,
+        validators=[validate_siren_or_siret],
+        help_text="9 chiffres (SIREN) ou 14 (SIRET), sans espaces ; leur clé de contrôle est vérifiée.",
+    )
+    rna = models.CharField(
+        "numéro RNA",
+        max_length=10,
+        blank=True,
+        validators=[validate_rna],
+        help_text="Pour une association : W suivi de 9 chiffres.",
+    )
     short_name = models.CharField("nom court", max_length=80, blank=True)
     kind = models.CharField("type", max_length=20, choices=Kind.choices)
-    legal_form = models.CharField("forme juridique", max_length=10, choices=LegalForm.choices, blank=True)
+    legal_form = models.CharField("forme juridique", max_length=20, choices=LegalForm.choices, blank=True)
     logo = models.FileField(
         "logo",
         upload_to="logos/",
@@ -40,13 +77,32 @@ class Organisation(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(legal_form="") | Q(kind="bailleur"),
-                name="legal_form_only_for_landlords",
-            )
+                condition=~Q(legal_form__in=["oph", "esh", "coop"]) | Q(kind="bailleur"),
+                name="hlm_legal_forms_only_for_landlords",
+            ),
+            models.CheckConstraint(
+                condition=Q(rna="") | Q(legal_form__in=["", "association"]), name="rna_only_for_associations"
+            ),
+            models.UniqueConstraint(fields=["siret"], condition=~Q(siret=""), name="unique_siret"),
+            models.UniqueConstraint(fields=["rna"], condition=~Q(rna=""), name="unique_rna"),
         ]
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+    def save(self, *args, **kwargs):
+        self.folded_name = name_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "folded_name"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        # Before validate_unique(), which then holds the name as compared unique.
+        self.folded_name = name_key(self.name)
+        if self.rna and self.legal_form not in ("", self.LegalForm.ASSOCIATION):
+            raise ValidationError({"rna": "Seule une association a un numéro RNA."})
+        if self.legal_form in self.HLM_FORMS and self.kind != self.Kind.LANDLORD:
+            raise ValidationError({"legal_form": "Cette forme juridique est celle d'un bailleur social."})
 
 
 class Membership(models.Model):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from core.audit import audit
+from core.formats import french_datetime
 from core.models import Committee, Invitation, Membership, Organisation
 from core.tasks import enqueue_on_commit
 from core.workflow import check
@@ -104,12 +105,11 @@ def invitation_mail(invitation_id: int, site: str) -> int:
     link = urljoin(site, reverse("invitation_accept", args=[secret]))
     inviter = invitation.invited_by.get_full_name() or invitation.invited_by.username
     where = f" du comité {invitation.committee.name}" if invitation.committee else ""
-    expires = timezone.localtime(invitation.expires_at)
     body = (
         f"Bonjour,\n\n{inviter} vous invite à rejoindre aap, l'outil de l'appel à projets « 10 000 logements HLM "
         f"accompagnés », pour {invitation.organisation}, comme {invitation.get_role_display().lower()}{where}.\n\n"
         f"Pour créer votre compte et choisir votre mot de passe, ouvrez ce lien :\n{link}\n\n"
-        f"Il ne sert qu'une fois et expire le {expires:%d/%m/%Y à %H:%M}. Si vous n'attendiez pas cette "
+        f"Il ne sert qu'une fois et expire le {french_datetime(invitation.expires_at)}. Si vous n'attendiez pas cette "
         "invitation, ignorez ce message.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
     )
     return send_mail("Invitation à rejoindre aap", body, settings.DEFAULT_FROM_EMAIL, [invitation.email])

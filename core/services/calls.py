@@ -9,6 +9,7 @@ from core.permissions import Access
 from core.policies import may_sit_on_committee
 from core.regions import Region
 from core.services.conflicts import refused_on_conflict
+from core.services.organisations import organisation_get_or_create
 from core.workflow import CALL_STEPS, check, guard_who
 
 
@@ -37,10 +38,10 @@ def call_advance(*, call: Call, to_status: str, by) -> Call:
 
 
 def _institution(name: str, kind: str) -> Organisation:
-    org = Organisation.objects.filter(name__iexact=name.strip()).first()
-    if org is not None and org.kind != kind:
+    org, _ = organisation_get_or_create(name=name, kind=kind)
+    if org.kind != kind:
         raise SetupRefused(f"« {org} » est déjà enregistré comme {org.get_kind_display().lower()}.")
-    return org or Organisation.objects.create(name=name.strip(), kind=kind)
+    return org
 
 
 @transaction.atomic

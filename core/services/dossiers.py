@@ -6,13 +6,18 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from core.formats import euros
+from core.formats import euros, french_datetime
 from core.models import BudgetLine, Call, Committee, Dossier, OpinionSignature, Organisation, StateTransition
 from core.permissions import Access
 from core.services.conflicts import refused_on_conflict
 from core.services.notifications import notify_dossier_returned, notify_dossier_submitted
+from core.services.organisations import (
+    NewOrganisation,
+    organisation_create,
+    organisation_identified,
+    organisation_named,
+)
 from core.tasks import enqueue_on_commit
-from core.text import name_key
 from core.workflow import TRANSITIONS, ActionRefused, check
 
 State = Dossier.State
@@ -64,8 +69,7 @@ def dossier_problems(dossier: Dossier) -> list[str]:
     if call.status != Call.Status.OPEN:
         problems.append(f"L'appel « {call} » n'est pas ouvert aux dépôts.")
     elif call.submission_deadline and timezone.now() > call.submission_deadline:
-        deadline = timezone.localtime(call.submission_deadline)
-        problems.append(f"Les dépôts sont clos depuis le {deadline:%d/%m/%Y à %H:%M}.")
+        problems.append(f"Les dépôts sont clos depuis le {french_datetime(call.submission_deadline)}.")
     if not dossier.summary.strip():
         problems.append("Le résumé du projet est vide.")
     # all(), not exists(): a list of dossiers prefetches them.
@@ -180,26 +184,27 @@ def partner_candidates(committee: Committee) -> QuerySet[Organisation]:
     )
 
 
-def partner_create(name: str, committee: Committee) -> Organisation:
-    """A partner the landlord names for the first time. When an organisation of the same name, whatever its case
-    and accents, already exists, it is picked from the list: never matched by its name."""
-    name = " ".join(name.split())
-    key = name_key(name)
-    existing = next((other for other in Organisation.objects.only("name") if name_key(other.name) == key), None)
-    if existing is not None and existing in committee.institutions:
-        raise DraftRefused(
-            "new_partners",
-            f"« {existing.name} » co-préside le comité régional qui instruit le dossier : il ne peut pas en être "
-            "partenaire.",
-        )
-    if existing is not None:
-        raise DraftRefused(
-            "new_partners", f"« {existing.name} » existe déjà : choisissez-le dans la liste des partenaires."
-        )
-    partner = Organisation(name=name, kind=Organisation.Kind.ASSOCIATION)
-    partner.full_clean()
-    partner.save()
-    return partner
+def partner_create(new: NewOrganisation, committee: Committee) -> Organisation:
+    """A partner the landlord names for the first time, with its SIREN, SIRET or RNA number if known. An
+    organisation that already exists, by its name as compared or by its number, is picked from the list: never
+    matched, so that a partner puts in conflict the members of the organisation it really is, and only them."""
+    number = new.identifier.siret or new.identifier.rna
+    for existing, why in (
+        (organisation_named(new.name), ""),
+        (organisation_identified(new.identifier), f" sous le numéro {number}"),
+    ):
+        if existing is not None and existing in committee.institutions:
+            raise DraftRefused(
+                "new_partners",
+                f"« {existing.name} »{why} co-préside le comité régional qui instruit le dossier : il ne peut pas en "
+                "être partenaire.",
+            )
+        if existing is not None:
+            raise DraftRefused(
+                "new_partners",
+                f"« {existing.name} » existe déjà{why} : choisissez-le dans la liste des partenaires.",
+            )
+    return organisation_create(name=new.name, kind=Organisation.Kind.ASSOCIATION, identifier=new.identifier)
 
 
 # The draft's fields that are many-to-many relations, set after the dossier is saved.
@@ -214,7 +219,7 @@ SAVED_MEANWHILE = (
 
 @transaction.atomic
 def dossier_save_draft(
-    *, dossier: Dossier, by, values: dict, partners: list[Organisation], new_partners: list[str], parts=()
+    *, dossier: Dossier, by, values: dict, partners: list[Organisation], new_partners: list[NewOrganisation], parts=()
 ) -> Dossier:
     """Save the landlord's draft: its fields (`values`), its partners picked from partner_candidates() and those it
     names for the first time, and its parts (the formsets of households, territories and budget lines)."""
@@ -231,7 +236,7 @@ def dossier_save_draft(
             "instruisent le dossier.",
         )
     with refused_on_conflict(DraftRefused(None, SAVED_MEANWHILE)):
-        created = [partner_create(name, dossier.committee) for name in new_partners]
+        created = [partner_create(new, dossier.committee) for new in new_partners]
         for name, value in values.items():
             if name not in RELATIONS:
                 setattr(dossier, name, value)

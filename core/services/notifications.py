@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from core.formats import euros
+from core.formats import euros, french_date
 from core.models import (
     Decision,
     Dispatch,
@@ -230,7 +230,7 @@ def preference_set(*, by, delivery: str) -> Preference:
 def remind_report_due(dossier: Dossier, label: str, due: date, today: date) -> int:
     """Reminds the dossier's landlords of a report not yet sent: `label` names it ("le bilan de l'année 2")."""
     late = due < today
-    when = f"était attendu le {due:%d/%m/%Y}" if late else f"est attendu le {due:%d/%m/%Y}"
+    when = f"{'était' if late else 'est'} attendu le {french_date(due)}"
     return _send(
         landlord_staff_of([dossier]),
         f"{'Bilan en retard' if late else 'Bilan à transmettre'} — N°{dossier.number} « {dossier.title} »",
