@@ -236,6 +236,12 @@ ACTION_URLS: dict[str, Post | Via | Outside] = {
     "account.deactivate": Post("account_deactivate"),
     "account.reactivate": Post("account_reactivate"),
     "account.proconnect": Outside("ProConnect's callback, reached from the provider: tests/test_proconnect.py"),
+    # An export is asked for by a POST; the file is a GET of its link once it is ready.
+    "call.export": Post("call_export", lambda call: [call.uuid], form(format="xlsx"), reaches_target=False),
+    "committee.export": Post(
+        "committee_export", lambda committee: [committee.uuid], form(format="xlsx"), reaches_target=False
+    ),
+    "export.download": Outside("the file's link, a GET for its requester alone: tests/test_exports.py"),
 }
 POSTED = sorted(name for name, entry in ACTION_URLS.items() if isinstance(entry, Post))
 
@@ -617,6 +623,9 @@ ELSEWHERE = {
     "account.deactivate": "the accounts page, as the list of each reader's accounts: tests/test_invitations.py",
     "account.reactivate": "the accounts page, as the list of each reader's accounts: tests/test_invitations.py",
     "account.proconnect": "the login page's « Se connecter avec ProConnect »: tests/test_proconnect.py",
+    "call.export": "the committee's dossier list, « Tous les dossiers de l'appel »: tests/test_exports.py",
+    "committee.export": "the committee's page, « Exporter les dossiers et leurs avis »: tests/test_exports.py",
+    "export.download": "the export's page once it is ready, for its requester: tests/test_exports.py",
     "committee.create_dossier": "the home page's « Nouveau dossier », before a committee is chosen: the role alone "
     "decides whether it shows (guard_who), the committee is checked when the form is posted",
 }

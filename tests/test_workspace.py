@@ -29,8 +29,9 @@ FILTERED = sorted(
 
 
 def test_where_covers_every_action_on_dossiers_and_their_parts():
-    # Calls, committees, threads, invitations and accounts are few, or not dossiers: a page asks allows() of each.
-    outside = {"call", "committee", "exchanges", "invitation", "account"}
+    # Calls, committees, threads, invitations, accounts and exports are few, or not dossiers: a page asks allows() of
+    # each (an export's list is its requester's own).
+    outside = {"call", "committee", "exchanges", "invitation", "account", "export"}
     on_rows = sorted(name for name, a in ACTIONS.items() if a.lifecycle not in outside)
     assert on_rows == FILTERED
 
