@@ -8,9 +8,11 @@ from django.db import connection
 from django.db.models import Value
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
+from django_tasks import task
 
 from core.models import Dossier, JointOpinion, Opinion
 from core.services.joint_opinions import published_projects
+from core.tasks import enqueue_on_commit
 from search.models import SearchEntry
 from search.text import fold_keeping_ligatures
 
@@ -86,10 +88,17 @@ def _opinion_saved(sender, instance, raw=False, **kwargs):
         reindex([instance.dossier_id])
 
 
+@task()
+def reindex_committee(committee_id: int) -> int:
+    """Every dossier of a committee, whose published avis conjoint changed: a task, for the hundreds of dossiers."""
+    return reindex(Dossier.objects.filter(committee_id=committee_id).values_list("pk", flat=True))
+
+
 @receiver(post_save, sender=JointOpinion)
-def _joint_opinion_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        reindex(Dossier.objects.filter(committee_id=instance.committee_id).values_list("pk", flat=True))
+def _joint_opinion_saved(sender, instance, created, raw=False, **kwargs):
+    # A version's content is frozen when it is written: saving its rendered files changes nothing the search reads.
+    if created and not raw:
+        enqueue_on_commit(reindex_committee, instance.committee_id)
 
 
 @receiver(m2m_changed, sender=Dossier.partners.through)

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.test import TestCase
 
 # Playwright's sync API keeps an event loop running in the test thread, where the ORM calls of the
 # browser tests and of their database teardown are still synchronous.
@@ -110,14 +111,16 @@ def published(cast):
     from core.services.joint_opinions import committee_snapshot, snapshot_digest
 
     content = committee_snapshot(cast.committee)
-    JointOpinion.objects.create(
-        committee=cast.committee,
-        version=1,
-        source=JointOpinion.Source.PUBLISHED,
-        content=content,
-        sha256=snapshot_digest(content),
-        published_by=cast.users["member"],
-    )
+    # What is queued once it is saved (the search's re-index) runs, as the worker would run it.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        JointOpinion.objects.create(
+            committee=cast.committee,
+            version=1,
+            source=JointOpinion.Source.PUBLISHED,
+            content=content,
+            sha256=snapshot_digest(content),
+            published_by=cast.users["member"],
+        )
     return cast
 
 

@@ -32,9 +32,9 @@ def rendered(cast, signatories, task_queue, django_capture_on_commit_callbacks) 
             opinion_sign(dossier=dossier, by=signer)
     with django_capture_on_commit_callbacks(execute=True):
         joint_opinion = joint_opinion_publish(committee=cast.committee, by=cast.users["member"])
-    queued = [row.task_path.rsplit(".", 1)[1] for row in task_queue.queued()]
-    assert queued == ["joint_opinion_render", "notify_joint_opinion_published"]
-    assert [row.status for row in task_queue.run()] == ["SUCCESSFUL", "SUCCESSFUL"]
+    queued = {row.task_path.rsplit(".", 1)[1] for row in task_queue.queued()}
+    assert queued == {"joint_opinion_render", "notify_joint_opinion_published", "reindex_committee"}
+    assert {row.status for row in task_queue.run()} == {"SUCCESSFUL"}
     joint_opinion.refresh_from_db()
     return joint_opinion
 
