@@ -21,6 +21,7 @@ from core.models import (
     Notification,
     Organisation,
     Preference,
+    Report,
     StateTransition,
 )
 from core.permissions import Access
@@ -68,6 +69,11 @@ def _decided(cast) -> list[int]:
                                     notified_at=timezone.now()).pk]  # fmt: skip
 
 
+def _report_returned(cast) -> int:
+    return Report.objects.create(dossier=cast.dossier, year=1, state=Report.State.RETURNED,
+                                 returned_message="Il manque les dépenses.").pk  # fmt: skip
+
+
 def _author_excluded(role):
     return lambda access, cast: access.user != cast.users[role]
 
@@ -103,6 +109,10 @@ EVENTS = {
     "advice given": (
         notifications.notify_advice_given, lambda cast: _request(cast).pk,
         lambda access, cast: policies.committee_member(access, cast.dossier),
+    ),
+    "report returned": (
+        notifications.notify_report_returned, _report_returned,
+        lambda access, cast: policies.carrier_staff(access, cast.dossier),
     ),
     "decision notified": (
         notifications.notify_decisions, _decided,

@@ -112,6 +112,8 @@ class Report(models.Model):
     transfers = models.PositiveIntegerField("mutations réalisées", default=0)
     comment = models.TextField("commentaire", blank=True)
     submitted_at = models.DateTimeField("transmis le", null=True, blank=True)
+    # Shown to the landlord until the report is sent again; the trail keeps every return's.
+    returned_message = models.TextField("motif du renvoi", blank=True)
 
     class Meta:
         verbose_name = "bilan annuel"

@@ -11,6 +11,8 @@ from core.audit import audit, snapshot
 from core.formats import euros
 from core.models import Agreement, Dossier, PaymentTranche, Report, ReportHouseholds, ReportSpend
 from core.services.dossiers import dossier_transition, locked
+from core.services.notifications import notify_report_returned
+from core.tasks import enqueue_on_commit
 from core.workflow import check
 
 State = Dossier.State
@@ -76,7 +78,7 @@ def tranche_pay(*, tranche: PaymentTranche, paid_on: date, by) -> PaymentTranche
 
 
 AGREEMENT = ("amount", "signed_on", "starts_on", "ends_on")
-REVIEWED = ("state", "comment")
+REVIEWED = ("state", "returned_message")
 
 
 @transaction.atomic
@@ -106,6 +108,7 @@ def report_save(
     report.state = Report.State.SUBMITTED if submit else Report.State.DRAFT
     if submit:
         report.submitted_at = timezone.now()
+        report.returned_message = ""
     report.full_clean()
     report.save()
     report.households.all().delete()
@@ -131,12 +134,13 @@ def report_review(*, report: Report, validate: bool, message: str, by) -> Report
     if not validate and not message.strip():
         raise FollowupRefused("Expliquez au porteur ce qui manque au bilan.")
     report.state = Report.State.VALIDATED if validate else Report.State.RETURNED
-    if not validate:
-        report.comment = f"{report.comment}\n\nRenvoyé par le secrétariat : {message.strip()}".strip()
-    report.save(update_fields=["state", "comment"])
+    report.returned_message = "" if validate else message.strip()
+    report.save(update_fields=["state", "returned_message"])
     action = "report.validate" if validate else "report.return"
     audit(action, by=by, subject=report, dossier=report.dossier, before=before, after=snapshot(report, REVIEWED),
           message=message.strip())  # fmt: skip
+    if not validate:
+        enqueue_on_commit(notify_report_returned, report.pk)
     if validate and report.is_final and report.dossier.state == State.REPORTING:
         dossier_transition(
             dossier=report.dossier, to_state=State.CLOSED, by=by, message="Évaluation finale validée : dossier clos."

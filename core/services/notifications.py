@@ -24,6 +24,7 @@ from core.models import (
     Message,
     Notification,
     Preference,
+    Report,
 )
 from core.policies import committee_members_of, committee_side_of, landlord_staff_of
 
@@ -140,6 +141,20 @@ def notify_dossier_returned(dossier_id: int) -> int:
         f"Dossier à compléter — N°{dossier.number} « {dossier.title} »",
         f"Le comité {dossier.committee.name} vous renvoie le dossier N°{dossier.number} « {dossier.title} » "
         f"pour qu'il soit complété :\n\n{message}",
+        _dossier_link(dossier),
+    )
+
+
+@task()
+def notify_report_returned(report_id: int) -> int:
+    report = Report.objects.select_related("dossier").get(pk=report_id)
+    dossier = report.dossier
+    kind = "L'évaluation finale" if report.is_final else f"Le bilan de l'année {report.year}"
+    return _send(
+        landlord_staff_of([dossier]),
+        f"Bilan à compléter — N°{dossier.number} « {dossier.title} »",
+        f"{kind} du dossier N°{dossier.number} « {dossier.title} » vous est renvoyé par le secrétariat "
+        f"pour qu'il soit complété :\n\n{report.returned_message}",
         _dossier_link(dossier),
     )
 
