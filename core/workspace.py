@@ -2,30 +2,53 @@
 is due by; and the progress of the committees it reads. Each list costs one query whatever the number of dossiers,
 and none for a user who may not take its action (its policy's filter selects nothing)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import (
     BooleanField,
+    Case,
+    CharField,
     Count,
     DateTimeField,
+    Exists,
+    Expression,
     F,
     OuterRef,
     Q,
     Subquery,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce
 
 from core import policies
-from core.models import Call, Committee, Dossier, ExpertRequest, Message, StateTransition
+from core.models import Call, ClearedSignature, Committee, Dossier, ExpertRequest, Message, StateTransition
 from core.permissions import Access
 from core.services.dossiers import dossier_problems
 from core.workflow import ACTIONS, LIFECYCLE, RECEIVED, SELECTED, allows, permits, where
 
 # Items shown of each list; the total is counted in the same query.
 SHOWN = 10
+
+
+def _returned_reason(access: Access) -> Case:
+    """Why the committee returned the dossier as incomplete, while it is: the message of its last return."""
+    last = StateTransition.objects.filter(dossier=OuterRef("pk"), to_state=Dossier.State.INCOMPLETE)
+    return Case(When(state=Dossier.State.INCOMPLETE, then=Subquery(last.order_by("-at", "-id").values("message")[:1])))
+
+
+def _signature_cleared(access: Access) -> Case:
+    """Whether an edit cleared the signature of the member's institution: the opinion to sign is not the one signed."""
+    cleared = ClearedSignature.objects.filter(
+        opinion__dossier=OuterRef("pk"), institution_id__in=access.organisation_ids
+    )
+    return Case(
+        When(Exists(cleared), then=Value("l'avis a été modifié après la signature de votre institution ; relisez-le.")),
+        output_field=CharField(),
+    )
 
 
 @dataclass(frozen=True)
@@ -36,12 +59,28 @@ class Todo:
     due: str | None = None
     # Whether each item lists what is still missing (dossier_problems).
     checklist: bool = False
+    # Why the item is back, shown with it (given the user, an expression on the action's rows), and its title.
+    reason: Callable[[Access], Expression] | None = None
+    reason_title: str = ""
 
 
 TODOS = [
-    Todo("dossier.submit", "Dossiers à déposer ou à compléter", "call__submission_deadline", checklist=True),
+    Todo(
+        "dossier.submit",
+        "Dossiers à déposer ou à compléter",
+        "call__submission_deadline",
+        checklist=True,
+        reason=_returned_reason,
+        reason_title="Renvoyé par le comité",
+    ),
     Todo("opinion.write", "Avis à rédiger ou à revoir", "call__instruction_deadline"),
-    Todo("opinion.sign", "Avis à signer pour votre institution", "call__instruction_deadline"),
+    Todo(
+        "opinion.sign",
+        "Avis à signer pour votre institution",
+        "call__instruction_deadline",
+        reason=_signature_cleared,
+        reason_title="Signature effacée",
+    ),
     Todo("advice.give", "Avis d'expert attendus"),
     Todo("report.submit", "Bilans à transmettre"),
     Todo("decision.record", "Décisions à enregistrer"),
@@ -66,12 +105,6 @@ def _dossier_of(row, to_dossier: str) -> Dossier:
     return row
 
 
-def _returned_reason() -> Subquery:
-    """Why the committee returned the dossier as incomplete, while it is: the message of its last return."""
-    last = StateTransition.objects.filter(dossier=OuterRef("pk"), to_state=Dossier.State.INCOMPLETE)
-    return Subquery(last.order_by("-at", "-id").values("message")[:1])
-
-
 def todo_sections(access: Access) -> list[Section]:
     """For each action of TODOS this user may take somewhere: the first rows it may take it on, and how many."""
     sections = []
@@ -88,8 +121,8 @@ def todo_sections(access: Access) -> list[Section]:
             )
             .order_by(F("due").asc(nulls_last=True), f"{path}committee_id", f"{path}number", "pk")
         )
-        if lifecycle.kind is Dossier:
-            rows = rows.annotate(returned_reason=_returned_reason())
+        if todo.reason:
+            rows = rows.annotate(reason=todo.reason(access))
         if todo.checklist:
             rows = rows.prefetch_related("publics", "territories", "strands", "budget_lines")
         items = list(rows[:SHOWN])

@@ -151,13 +151,19 @@ def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, 
     # is being reworked (a change clears them) or signed again.
     signatures = [getattr(dossier, f"{name}_signature", None) for name in INSTITUTIONS] if reads_draft else []
     signed = {s.institution_id: s for s in signatures if s is not None}
+    # Until the institution signs again, why its signature is gone: the opinion changed after it signed.
+    cleared = (
+        {c.institution_id: c for c in opinion.cleared_signatures.select_related("cleared_by")}
+        if reads_draft and opinion
+        else {}
+    )
     return {
         "opinion": shown,
         "hidden_reason": hidden_reason,
         "form": form if can_act else None,
         "conflict": conflict,
-        "signatures": [(org, signed.get(org.pk)) for org in dossier.committee.institutions]
-        if signed or can_act
+        "signatures": [(org, signed.get(org.pk), cleared.get(org.pk)) for org in dossier.committee.institutions]
+        if signed or cleared or can_act
         else [],
         "can_sign": "opinion.sign" in actions,
         # A member who would write the opinion is told why it cannot now (a decision recorded freezes it).

@@ -74,6 +74,11 @@ def _report_returned(cast) -> int:
                                  returned_message="Il manque les dépenses.").pk  # fmt: skip
 
 
+def _signatures_cleared(cast) -> tuple:
+    opinion = cast.dossier.opinion
+    return opinion.pk, [cast.committee.ar_hlm_id, cast.committee.state_service_id]
+
+
 def _author_excluded(role):
     return lambda access, cast: access.user != cast.users[role]
 
@@ -114,6 +119,10 @@ EVENTS = {
         notifications.notify_report_returned, _report_returned,
         lambda access, cast: policies.carrier_staff(access, cast.dossier),
     ),
+    "signatures cleared": (
+        notifications.notify_signatures_cleared, _signatures_cleared,
+        lambda access, cast: policies.committee_member(access, cast.dossier),
+    ),
     "decision notified": (
         notifications.notify_decisions, _decided,
         lambda access, cast: policies.carrier_staff(access, cast.dossier),
@@ -129,7 +138,8 @@ def test_every_e_mail_event_is_listed():
 @pytest.mark.parametrize("event", EVENTS)
 def test_recipients_are_the_policys_in_the_app_and_by_e_mail(world, event):
     notify, argument, told = EVENTS[event]
-    notify.call(argument(world))
+    arguments = argument(world)
+    notify.call(*(arguments if isinstance(arguments, tuple) else (arguments,)))
     expected = {role for role, user in world.users.items() if user is not None and told(Access(user), world)}
     in_app = {role for role, user in world.users.items() if Notification.objects.filter(user=user).exists()}
     by_e_mail = {role for role, user in world.users.items() if user and any(user.email in m.to for m in mail.outbox)}

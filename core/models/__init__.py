@@ -6,7 +6,7 @@ from core.models.exchanges import ExpertRequest, Message, Note
 from core.models.exports import Export
 from core.models.followup import Agreement, Decision, PaymentTranche, Report, ReportHouseholds, ReportSpend
 from core.models.notifications import Dispatch, Notification, Preference
-from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
+from core.models.opinions import SMILEYS, ClearedSignature, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
 from core.models.organisations import Membership, Organisation
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "BudgetLine",
     "Call",
+    "ClearedSignature",
     "Committee",
     "Decision",
     "Dispatch",

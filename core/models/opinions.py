@@ -80,6 +80,35 @@ class OpinionSignature(models.Model):
         return f"{self.institution} — {self.opinion}"
 
 
+class ClearedSignature(models.Model):
+    """A signature that an edit of the opinion cleared: what was signed is no longer what is written. Shown to the
+    committee, and told to the institution's members, until the institution signs again."""
+
+    opinion = models.ForeignKey(
+        Opinion, on_delete=models.CASCADE, related_name="cleared_signatures", verbose_name="avis"
+    )
+    institution = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, verbose_name="institution")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="signataire",
+    )  # fmt: skip
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="modifié par",
+    )  # fmt: skip
+    cleared_at = models.DateTimeField("effacée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "signature effacée"
+        verbose_name_plural = "signatures effacées"
+        constraints = [
+            models.UniqueConstraint(fields=["opinion", "institution"], name="one_cleared_signature_per_institution"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} — {self.opinion} (effacée)"
+
+
 class JointOpinion(models.Model):
     """A published version of a committee's avis conjoint: frozen content and its SHA-256."""
 

@@ -23,6 +23,7 @@ from core.models import (
     Membership,
     Message,
     Notification,
+    Opinion,
     Preference,
     Report,
 )
@@ -155,6 +156,25 @@ def notify_report_returned(report_id: int) -> int:
         f"Bilan à compléter — N°{dossier.number} « {dossier.title} »",
         f"{kind} du dossier N°{dossier.number} « {dossier.title} » vous est renvoyé par le secrétariat "
         f"pour qu'il soit complété :\n\n{report.returned_message}",
+        _dossier_link(dossier),
+    )
+
+
+def told_of_cleared_signatures(dossier: Dossier, institutions: list[int]) -> Q:
+    """Who is told that an edit cleared their institution's signature: its members who act on the dossier."""
+    return committee_side_of(dossier) & Q(organisation_id__in=institutions)
+
+
+@task()
+def notify_signatures_cleared(opinion_id: int, institutions: list[int]) -> int:
+    opinion = Opinion.objects.select_related("dossier__committee").get(pk=opinion_id)
+    dossier = opinion.dossier
+    return _send(
+        told_of_cleared_signatures(dossier, institutions),
+        f"Signature effacée — N°{dossier.number} « {dossier.title} »",
+        f"L'avis du comité {dossier.committee.name} sur le dossier N°{dossier.number} « {dossier.title} » a été "
+        "modifié après que votre institution l'a signé : sa signature est effacée. Relisez l'avis et signez-le à "
+        "nouveau s'il vous convient.",
         _dossier_link(dossier),
     )
 

@@ -2,9 +2,11 @@
 
 from django.db import transaction
 
-from core.models import Dossier, Opinion, OpinionSignature
+from core.models import ClearedSignature, Dossier, Opinion, OpinionSignature
 from core.permissions import Access
 from core.services.dossiers import dossier_transition, locked
+from core.services.notifications import notify_signatures_cleared
+from core.tasks import enqueue_on_commit
 from core.workflow import check
 
 FIELDS = ("verdict", "questions", "remarks", "retained", "rank")
@@ -45,8 +47,9 @@ def opinion_save(*, dossier: Dossier, by, expected_revision: int, **values) -> O
     opinion._history_user = by
     opinion.save()
 
-    if opinion.signatures.exists():
-        opinion.signatures.all().delete()
+    cleared = list(opinion.signatures.all())
+    if cleared:
+        _clear(opinion, cleared, by)
     if dossier.state == Dossier.State.OPINION_SIGNED:
         dossier_transition(
             dossier=dossier, to_state=Dossier.State.IN_INSTRUCTION, by=by, message="Avis modifié : signatures effacées."
@@ -54,6 +57,22 @@ def opinion_save(*, dossier: Dossier, by, expected_revision: int, **values) -> O
     elif dossier.state == Dossier.State.SUBMITTED:
         dossier_transition(dossier=dossier, to_state=Dossier.State.IN_INSTRUCTION, by=by)
     return opinion
+
+
+def _clear(opinion: Opinion, signatures: list[OpinionSignature], by) -> None:
+    """Clear the signatures, keeping which ones were cleared and by whom; the other institutions' members are told
+    (the editor knows what it changed)."""
+    for signature in signatures:
+        ClearedSignature.objects.update_or_create(
+            opinion=opinion,
+            institution=signature.institution,
+            defaults={"signed_by": signature.signed_by, "cleared_by": by},
+        )
+    opinion.signatures.all().delete()
+    own = Access(by).institution_in(opinion.dossier.committee)
+    told = [s.institution_id for s in signatures if own is None or s.institution_id != own.pk]
+    if told:
+        enqueue_on_commit(notify_signatures_cleared, opinion.pk, told)
 
 
 @transaction.atomic
@@ -65,6 +84,7 @@ def opinion_sign(*, dossier: Dossier, by) -> Opinion:
     institution = Access(by).institution_in(committee)
     opinion = dossier.opinion
     OpinionSignature.objects.create(opinion=opinion, institution=institution, signed_by=by)
+    opinion.cleared_signatures.filter(institution=institution).delete()
     signed = set(opinion.signatures.values_list("institution_id", flat=True))
     if signed >= {org.pk for org in committee.institutions} and dossier.state != Dossier.State.OPINION_SIGNED:
         dossier_transition(dossier=dossier, to_state=Dossier.State.OPINION_SIGNED, by=by)
