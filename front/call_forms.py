@@ -3,8 +3,9 @@
 from django import forms
 from django.contrib.auth.models import User
 
-from core.models import Call, Decision, Public, Strand
+from core.models import Call, Decision, Dossier, Public, Strand
 from core.regions import Region
+from core.services.decisions import amount_warnings
 from front.fields import DateField, EurosField, Form, IdsField, ModelForm
 
 
@@ -92,11 +93,21 @@ class DecisionForm(Form):
     outcome = forms.ChoiceField(label="Décision", choices=Decision.Outcome.choices, widget=forms.RadioSelect)
     amount_granted = EurosField(label="Montant accordé (€)", required=False)
     conditions = forms.CharField(label="Conditions", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    confirmed = forms.BooleanField(label="Je confirme ce montant", required=False)
+
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dossier = dossier
+        self.warnings: list[str] = []
 
     def clean(self):
         data = super().clean()
         if data.get("outcome") == Decision.Outcome.RETAINED and data.get("amount_granted") is None:
             self.add_error("amount_granted", "Indiquez le montant accordé au dossier retenu.")
+        if data.get("outcome") == Decision.Outcome.RETAINED:
+            self.warnings = amount_warnings(self.dossier, data.get("amount_granted"))
+        if self.warnings and not data.get("confirmed"):
+            self.add_error("confirmed", "Vérifiez le montant : cochez la case pour le confirmer malgré l'alerte.")
         return data
 
 

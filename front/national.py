@@ -12,10 +12,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.audit import action_label
 from core.models import Call, Dossier
 from core.permissions import Access
-from core.reading import shown_on
+from core.reading import shown_on, shown_opinion
 from core.services.calls import SetupRefused, call_advance, call_save, committee_create, committee_member_add
 from core.services.dashboards import dashboard
-from core.services.decisions import DecisionRefused, decision_clear, decision_record, decisions_notify
+from core.services.decisions import (
+    DecisionRefused,
+    amount_warnings,
+    decision_clear,
+    decision_record,
+    decisions_notify,
+)
+from core.services.joint_opinions import published_projects
 from core.services.selection import selection, selection_page
 from core.workflow import CALL_STEPS, allows, available, guard, guard_who
 from front import confirmations
@@ -226,10 +233,11 @@ def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if decision
         else {}
     )
-    form = DecisionForm(request.POST or None, initial=initial)
+    form = DecisionForm(request.POST or None, initial=initial, dossier=dossier)
     if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in ("outcome", "amount_granted", "conditions")}
         try:
-            decision_record(dossier=dossier, by=request.user, **form.cleaned_data)
+            decision_record(dossier=dossier, by=request.user, **values)
         except DecisionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -238,7 +246,14 @@ def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "front/decision_form.html",
-        {"title": f"Décision — {dossier.title}", "dossier": dossier, "form": form},
+        {
+            "title": f"Décision — {dossier.title}",
+            "dossier": dossier,
+            "form": form,
+            # What the decision is made on: the opinion as this reader reads it, the amount asked, the call's cap.
+            "opinion": shown_opinion(access, dossier, published_projects({dossier.committee_id}))[0],
+            "warnings": form.warnings if form.is_bound else amount_warnings(dossier, initial.get("amount_granted")),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.models import BudgetLine, Call, Committee, Decision, Dossier, Membership
+from core.models import SMILEYS, BudgetLine, Call, Committee, Decision, Dossier, Membership
 from core.permissions import Access
 from core.services import calls
 from core.services.decisions import DecisionRefused, decision_record, decisions_notify
@@ -348,3 +348,42 @@ def test_amounts_granted_over_the_cap_are_named(signed):
         f"{signed.committee.name}, projet N°{signed.other_dossier.number} « {signed.other_dossier.title} » : "
         "montant accordé au-delà du plafond (100\u202f000 €)."
     ]
+
+
+def _words(response) -> str:
+    """The page's text as read: tags dropped, spaces of every kind as one."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
+
+
+def test_the_decision_is_made_seeing_the_request_the_cap_and_the_opinion(signed, login):
+    url = reverse("decision_edit", args=[signed.dossier.pk])
+    page = _words(login(signed.users["secretariat"]).get(url))
+    assert "Montant demandé : 90 000,50 € · plafond par projet de l'appel : 100 000 €" in page
+    # As the secretariat reads it (Access.can_read_opinion_draft): here, the committee's working copy.
+    opinion = signed.dossier.opinion
+    assert f"Avis du comité régional : {SMILEYS[opinion.verdict]} {opinion.get_verdict_display().lower()}" in page
+    assert opinion.remarks in page
+
+
+@pytest.mark.parametrize(
+    "amount, warned",
+    [
+        ("90 000,50", []),
+        ("95 000", ["dépasse le montant demandé (90 000,50 €)"]),
+        ("120 000", ["dépasse le plafond par projet de l'appel (100 000 €)", "dépasse le montant demandé"]),
+    ],
+)
+def test_an_amount_over_the_cap_or_the_request_is_confirmed_first(signed, login, amount, warned):
+    url = reverse("decision_edit", args=[signed.dossier.pk])
+    secretariat = login(signed.users["secretariat"])
+    response = secretariat.post(url, {"outcome": "retenu", "amount_granted": amount})
+    if not warned:
+        assert response.status_code == 302 and Decision.objects.filter(dossier=signed.dossier).exists()
+        return
+    assert response.status_code == 400 and not Decision.objects.exists()
+    page = _words(response)
+    assert "Montant à vérifier" in page and all(warning in page for warning in warned)
+    response = secretariat.post(url, {"outcome": "retenu", "amount_granted": amount, "confirmed": "1"})
+    assert response.status_code == 302 and Decision.objects.get(dossier=signed.dossier).amount_granted > 0
+    # Shown again with the recorded decision, until it is changed.
+    assert "Montant à vérifier" in _words(secretariat.get(url))

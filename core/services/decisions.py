@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit, snapshot
+from core.formats import euros
 from core.models import Call, Decision, Dossier
 from core.services.dossiers import dossier_transition, locked
 from core.services.notifications import notify_decisions
@@ -19,6 +20,24 @@ RECORDED = ("outcome", "amount_granted", "conditions", "notified_at")
 
 class DecisionRefused(Exception):
     """The message is for the secretariat."""
+
+
+def amount_warnings(dossier: Dossier, amount: Decimal | None) -> list[str]:
+    """What the secretariat is asked to confirm before granting this amount: more than the call's cap per project, or
+    more than the landlord asked. Neither is forbidden: a committee may have its reasons."""
+    warnings = []
+    if amount is None:
+        return warnings
+    cap = dossier.call.cap_per_project
+    if cap is not None and amount > cap:
+        warnings.append(
+            f"Le montant accordé ({euros(amount)}) dépasse le plafond par projet de l'appel ({euros(cap)})."
+        )
+    if amount > dossier.requested:
+        warnings.append(
+            f"Le montant accordé ({euros(amount)}) dépasse le montant demandé ({euros(dossier.requested)})."
+        )
+    return warnings
 
 
 @transaction.atomic
