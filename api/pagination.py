@@ -14,7 +14,9 @@ SALT = "api.cursor"
 
 
 class PageQuery(Schema):
-    cursor: str | None = Field(None, max_length=200, description="Curseur « next » de la page précédente.")
+    cursor: str | None = Field(
+        None, min_length=1, max_length=200, description="Curseur « next » de la page précédente."
+    )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Nombre d'éléments par page.")
 
 

@@ -353,6 +353,8 @@ def test_the_rank_filter_reads_only_published_ranks_for_a_landlord(cast, api):
         ({"limit": "0"}, "« limit » : valeur au moins égale à 1"),
         ({"limit": "201"}, "« limit » : valeur au plus égale à 200"),
         ({"cursor": "pas-un-curseur"}, "Curseur invalide"),
+        # No cursor is no parameter: an empty one is a client's mistake, not the first page.
+        ({"cursor": ""}, "« cursor »"),
         # Repeated, the last value alone would be read: here an empty cursor, the first page.
         ({"cursor": ["pas-un-curseur", ""]}, "« cursor » : une seule valeur attendue"),
     ],
