@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from core.models import PaymentTranche, Report
 from core.permissions import Access
@@ -13,6 +13,7 @@ from core.services.followup import (
     FollowupRefused,
     agreement_create,
     remaining,
+    report_against_promise,
     report_review,
     report_save,
     tranche_pay,
@@ -125,27 +126,44 @@ def report_edit(request: HttpRequest, pk: int, year: int, final: bool = False) -
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def report_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report in full against the dossier's promise, and the secretariat's review: validate, or return it with a
+    message."""
     access = Access(request.user)
-    report = Report.objects.filter(pk=pk).first()
+    report = Report.objects.filter(pk=pk).prefetch_related("households", "spend").first()
     if report is None:
         raise Http404("Bilan introuvable.")
     report.dossier = access.dossier_or_404(report.dossier_id)
-    form = ReviewForm(request.POST)
-    if not form.is_valid():
-        raise Http404("Décision inconnue.")
-    guard(access, "report.validate" if form.cleaned_data["decision"] == "valider" else "report.return", report)
-    try:
-        report_review(
-            report=report,
-            validate=form.cleaned_data["decision"] == "valider",
-            message=form.cleaned_data["message"],
-            by=request.user,
-        )
-    except FollowupRefused as refusal:
-        messages.error(request, str(refusal))
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            raise Http404("Décision inconnue.")
+        validate = form.cleaned_data["decision"] == "valider"
+        guard(access, "report.validate" if validate else "report.return", report)
+        try:
+            report_review(report=report, validate=validate, message=form.cleaned_data["message"], by=request.user)
+        except FollowupRefused as refusal:
+            form.add_error("message", str(refusal))
+        else:
+            messages.success(request, "Bilan validé." if validate else "Bilan renvoyé au porteur.")
+            return _back(report.dossier_id, "bilans")
     else:
-        messages.success(request, "Bilan examiné.")
-    return _back(report.dossier_id, "bilans")
+        guard(access, "report.validate", report)
+    households, spend = report_against_promise(report)
+    kind = "Évaluation finale" if report.is_final else f"Bilan de l'année {report.year}"
+    return render(
+        request,
+        "front/report_review.html",
+        {
+            "title": f"{kind} — {report.dossier.title}",
+            "kind": kind,
+            "report": report,
+            "dossier": report.dossier,
+            "households": households,
+            "spend": spend,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )

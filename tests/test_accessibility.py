@@ -24,7 +24,7 @@ from core.services.accounts import invitation_digest
 from core.services.decisions import decision_record, decisions_notify
 from core.services.dossiers import dossier_create
 from core.services.exchanges import expert_request, message_post
-from core.services.followup import agreement_create
+from core.services.followup import agreement_create, report_save
 from tests.browser import log_in
 
 AXE_SOURCE = (Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
@@ -82,6 +82,17 @@ def scene(demo) -> Scene:
             {"amount": Decimal(50000), "condition": "Sur bilan de la première année"},
         ],
         by=secretariat,
+    )
+    # The final evaluation, sent: the secretariat reviews it (the first year's report is still to write).
+    report_save(
+        dossier=funded,
+        year=funded.duration_years or 1,
+        is_final=True,
+        submit=True,
+        by=author,
+        values={"entries_into_housing": 7, "evictions_avoided": 2, "transfers": 1, "comment": "Bonne année."},
+        households={"acces": 4, "maintien": 9},
+        spend={"fnavdl": Decimal(45000), "fonds_propres": Decimal(9000)},
     )
     expert = Membership.objects.get(role=Membership.Role.EXPERT).user
     expert_request(dossier=asked, expert=expert, question="Le partenariat avec le CMP est-il solide ?", by=member)
@@ -177,6 +188,7 @@ PAGES = {
     "dossier-suivi-secretariat": Visit("secretariat", "dossier_followup", lambda s: [s.funded.pk]),
     "convention": Visit("secretariat", "agreement_edit", lambda s: [s.retained.pk]),
     "bilan": Visit("landlord", "report_edit", lambda s: [s.funded.pk, 1]),
+    "bilan-examen": Visit("secretariat", "report_review", lambda s: [s.funded.reports.get(is_final=True).pk]),
     "jetons-api": Visit("landlord", "api_tokens"),
     "profil": Visit("landlord", "profile"),
     "comptes-secretariat": Visit("secretariat", "account_list"),

@@ -1,12 +1,14 @@
 """After the decision: the agreement, its payments, the reports, and who may do each."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from core.models import Decision, Dossier, DossierStrand, PaymentTranche, Report
+from core.formats import euros
+from core.models import BudgetLine, Decision, Dossier, DossierStrand, PaymentTranche, Report
 from core.services.followup import (
     FollowupRefused,
     agreement_create,
@@ -197,3 +199,32 @@ def test_a_renewal_shows_the_earlier_dossiers_opinion_decision_and_reports(retai
     assert "année 1 (transmis, 4 entrées dans le logement)" in landlord_page
     # The earlier opinion is not published: the landlord may not read it.
     assert "Avis du comité : non consultable" in landlord_page
+
+
+def test_a_report_is_reviewed_against_the_promise_and_returned_with_a_message(retained, login):
+    agree(retained)
+    dossier = retained.dossier
+    DossierStrand.objects.create(dossier=dossier, strand="maintien", year=1, households=4)
+    BudgetLine.objects.create(dossier=dossier, year=1, funder="fnavdl", amount=Decimal("40000"))
+    BudgetLine.objects.create(dossier=dossier, year=2, funder="fnavdl", amount=Decimal("99999"))  # another year's
+    first = report(retained)  # 6 households in access, 30 000 € spent of the FNAVDL
+    url = reverse("report_review", args=[first.pk])
+    page = login(retained.users["secretariat"]).get(url)
+    assert page.status_code == 200
+    rows = {
+        " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        for row in re.findall(r"<tr data-difference.*?</tr>", page.content.decode(), re.S)
+    }
+    fnavdl = f"FNAVDL {euros(Decimal(40000))} {euros(Decimal(30000))} en deçà {euros(Decimal(-10000))} (75 % du prévu)"
+    assert rows == {"Maintien 4 0 en deçà -4 (0 % du prévu)", " ".join(fnavdl.split())}
+    # Access (6 promised, 6 reported) shows no difference.
+    assert "Accès" in page.content.decode()
+    # A return without a message is the form's error; with one, it is sent back.
+    secretariat = login(retained.users["secretariat"])
+    response = secretariat.post(url, {"decision": "renvoyer", "message": " "})
+    assert response.status_code == 400 and "Expliquez au porteur ce qui manque au bilan." in text(response)
+    assert Report.objects.get(pk=first.pk).state == Report.State.SUBMITTED
+    response = secretariat.post(url, {"decision": "renvoyer", "message": "Le maintien ?"})
+    assert response.status_code == 302 and Report.objects.get(pk=first.pk).state == Report.State.RETURNED
+    # Nothing left to review: the page says why.
+    assert secretariat.get(url).status_code == 403

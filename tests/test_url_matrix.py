@@ -271,7 +271,9 @@ MATRIX = {
     "tranche_paid": Url(on("tranche"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
     "report_edit": Url(on("followed", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
     "final_report_edit": Url(on("followed", "pk", 1), RULES["REPORT_PAGE"], RULES["REPORT_POST"]),
-    "report_review": Url(on("report"), POST_ONLY, RULES["ON_DOSSIER_ACT"], {"decision": "valider"}, through="done"),
+    "report_review": Url(
+        on("report"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"], {"decision": "valider"}, through="done"
+    ),
     # API tokens
     "api_tokens": Url(None, LOGGED_IN, LOGGED_IN_POST),
     "api_token_revoke": Url(owned("token"), POST_ONLY_AFTER_LOGIN, OWN_TOKEN, through="done"),

@@ -1,5 +1,6 @@
 """After the decision: the agreement and its payments, the yearly reports and the final evaluation."""
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -9,7 +10,16 @@ from django.utils import timezone
 
 from core.audit import audit, snapshot
 from core.formats import euros
-from core.models import Agreement, Dossier, PaymentTranche, Report, ReportHouseholds, ReportSpend
+from core.models import (
+    Agreement,
+    BudgetLine,
+    Dossier,
+    PaymentTranche,
+    Report,
+    ReportHouseholds,
+    ReportSpend,
+    Strand,
+)
 from core.services.dossiers import dossier_transition, locked
 from core.services.notifications import notify_report_returned
 from core.tasks import enqueue_on_commit
@@ -146,3 +156,43 @@ def report_review(*, report: Report, validate: bool, message: str, by) -> Report
             dossier=report.dossier, to_state=State.CLOSED, by=by, message="Évaluation finale validée : dossier clos."
         )
     return report
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One line of a report against the dossier's promise: a strand's households, or a funder's spend."""
+
+    label: str
+    promised: Decimal
+    reported: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.reported - self.promised
+
+    @property
+    def ratio(self) -> int | None:
+        """The reported share of the promise, in percent; None where nothing was promised."""
+        return round(self.reported * 100 / self.promised) if self.promised else None
+
+
+def report_against_promise(report: Report) -> tuple[list[Compared], list[Compared]]:
+    """The households per strand and the spend per funder that the report gives, against what the dossier promised
+    for its year (every year, for the final evaluation): what the secretariat reviews it on."""
+    years = {} if report.is_final else {"year": report.year}
+    dossier = report.dossier
+    promised = dict(dossier.strands.filter(**years).values_list("strand").annotate(total=Sum("households")).order_by())
+    reported = dict(report.households.values_list("strand").annotate(total=Sum("households")).order_by())
+    households = [
+        Compared(label, Decimal(promised.get(strand, 0)), Decimal(reported.get(strand, 0)))
+        for strand, label in Strand.choices
+        if strand in promised or strand in reported
+    ]
+    budget = dict(dossier.budget_lines.filter(**years).values_list("funder").annotate(total=Sum("amount")).order_by())
+    spent = dict(report.spend.values_list("funder").annotate(total=Sum("amount")).order_by())
+    spend = [
+        Compared(label, budget.get(funder) or Decimal(0), spent.get(funder) or Decimal(0))
+        for funder, label in BudgetLine.Funder.choices
+        if funder in budget or funder in spent
+    ]
+    return households, spend
