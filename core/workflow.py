@@ -494,6 +494,8 @@ CALL.actions = [
            frozenset(Call.Status.values), conditions=(decisions_to_notify,),
            effects="decision.notify on each dossier whose decision is recorded; reports those that fail."),
     Action("add_committee", "Ajouter un comité régional", policies.secretariat, frozenset(Call.Status.values)),
+    Action("decide_many", "Décisions groupées", policies.secretariat, frozenset(Call.Status.values),
+           effects="decision.record on each chosen dossier, in one transaction: one refused, none recorded."),
     Action("export", "Exporter les dossiers de l'appel", policies.national_reader, frozenset(Call.Status.values),
            effects="Queues the export of the call's dossiers, as the user reads them (export lifecycle)."),
 ]  # fmt: skip

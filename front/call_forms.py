@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth.models import User
 
-from core.models import Call, Decision, Dossier, Public, Strand
+from core.models import Call, Decision, Dossier, Public, Rank, Strand
 from core.regions import Region
 from core.services.decisions import amount_warnings
 from front.fields import DateField, EurosField, Form, IdsField, ModelForm
@@ -142,3 +142,58 @@ class ReviewForm(Form):
     message = forms.CharField(
         label="Message au porteur (pour un renvoi)", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class DecideManyForm(Form):
+    """One decision for a choice of a call's dossiers: which ones (a committee, the committee's opinion), the decision,
+    then the dossiers themselves, each checked, as the preview lists them."""
+
+    OPINIONS = [("", "Tous"), *Rank.choices, ("retenu", "Retenus par le comité"), ("non_retenu", "Non retenus")]
+
+    comite = forms.TypedChoiceField(label="Comité régional", coerce=int, required=False, empty_value=None)
+    avis = forms.ChoiceField(label="Avis du comité", choices=OPINIONS, required=False)
+    outcome = forms.ChoiceField(label="Décision", choices=Decision.Outcome.choices)
+    amount = EurosField(
+        label="Montant accordé à chacun (€)",
+        required=False,
+        help_text="Laissez vide pour accorder à chaque dossier retenu le montant qu'il demande.",
+    )
+    conditions = forms.CharField(label="Conditions", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    dossiers = IdsField(queryset=Dossier.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    confirmed = forms.BooleanField(label="Je confirme ces montants malgré les alertes", required=False)
+
+    def __init__(self, *args, call, decidable, access, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decidable, self.access = decidable, access
+        committees = call.committees.order_by("name")
+        self.fields["comite"].choices = [("", "Tous"), *((c.pk, c.name) for c in committees)]
+        self.fields["dossiers"].queryset = decidable
+        self.rows: list = []
+
+    def matching(self) -> list[Dossier]:
+        """The decidable dossiers the filters choose; the opinion's as this user reads its working copy."""
+        rows, opinion = self.decidable, self.cleaned_data.get("avis")
+        if self.cleaned_data.get("comite"):
+            rows = rows.filter(committee_id=self.cleaned_data["comite"])
+        if opinion:
+            rows = rows.filter(self.access.opinion_drafts())
+            if opinion in Rank.values:
+                rows = rows.filter(opinion__retained=True, opinion__rank=opinion)
+            else:
+                rows = rows.filter(opinion__retained=opinion == "retenu")
+        return list(rows)
+
+    def clean(self):
+        data = super().clean()
+        rows = self.matching()
+        outcome, amount = data.get("outcome"), data.get("amount")
+        for dossier in rows:
+            dossier.granted = (amount if amount is not None else dossier.requested) if outcome == "retenu" else None
+            dossier.warnings = amount_warnings(dossier, dossier.granted)
+        self.rows = rows
+        return data
+
+    def chosen(self) -> list[Dossier]:
+        """The rows checked: those the user posted, among those the filters choose now."""
+        ids = {dossier.pk for dossier in self.cleaned_data.get("dossiers") or []}
+        return [dossier for dossier in self.rows if dossier.pk in ids]

@@ -18,15 +18,17 @@ from core.services.dashboards import dashboard
 from core.services.decisions import (
     DecisionRefused,
     amount_warnings,
+    decidable,
     decision_clear,
     decision_record,
     decisions_notify,
+    decisions_record_many,
 )
 from core.services.joint_opinions import published_projects
 from core.services.selection import selection, selection_page
 from core.workflow import CALL_STEPS, allows, available, guard, guard_who
 from front import confirmations
-from front.call_forms import CallForm, CommitteeForm, DecisionForm, MemberForm
+from front.call_forms import CallForm, CommitteeForm, DecideManyForm, DecisionForm, MemberForm
 from front.fields import Form
 
 
@@ -219,6 +221,55 @@ def call_selection(request: HttpRequest, pk: int) -> HttpResponse:
             "notification": confirmations.notification(call) if "call.notify_decisions" in actions else None,
             "reads_recorded": access.reads_recorded_decisions,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def call_decide_many(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the dossiers a decision would apply to, each checked, with its amount and alerts; POST: the decisions, for
+    the dossiers left checked, in one transaction."""
+    access = _national(request)
+    call = _call_or_404(pk)
+    guard(access, "call.decide_many", call)
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = DecideManyForm(data, call=call, decidable=decidable(access, call), access=access)
+    if form.is_bound and form.is_valid() and request.method == "POST":
+        chosen = form.chosen()
+        if not chosen:
+            form.add_error("dossiers", "Cochez au moins un dossier.")
+        elif any(dossier.warnings for dossier in chosen) and not form.cleaned_data["confirmed"]:
+            form.add_error("confirmed", "Des montants sont à vérifier : cochez la case pour les confirmer.")
+        else:
+            try:
+                recorded = decisions_record_many(
+                    call=call,
+                    dossier_ids=[dossier.pk for dossier in chosen],
+                    outcome=form.cleaned_data["outcome"],
+                    amount=form.cleaned_data["amount"],
+                    conditions=form.cleaned_data["conditions"],
+                    by=request.user,
+                )
+            except DecisionRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                plural = "s" if len(recorded) > 1 else ""
+                messages.success(request, f"{len(recorded)} décision{plural} enregistrée{plural} (à notifier).")
+                return redirect("call_selection", pk=call.pk)
+    return render(
+        request,
+        "front/decide_many.html",
+        {
+            "title": f"Décisions groupées — {call}",
+            "call": call,
+            "form": form,
+            "rows": form.rows,
+            # Every row at first; then those the user left checked.
+            "checked": {d.pk for d in (form.chosen() if request.method == "POST" and form.rows else form.rows)},
+            "kept": ("comite", "avis", "outcome", "amount", "conditions"),
+            "warned": any(dossier.warnings for dossier in form.rows),
+        },
+        status=400 if form.errors else 200,
     )
 
 

@@ -66,6 +66,7 @@ urlpatterns = [
     path("comites/<int:pk>/membres/", national.member_new, name="member_new"),
     path("appels/<int:pk>/selection/", national.call_selection, name="call_selection"),
     path("appels/<int:pk>/notifier/", national.call_notify, name="call_notify"),
+    path("appels/<int:pk>/decisions-groupees/", national.call_decide_many, name="call_decide_many"),
     path("dossiers/<int:pk>/decision/", national.decision_edit, name="decision_edit"),
     path("dossiers/<int:pk>/decision/effacer/", national.decision_clear_view, name="decision_clear"),
     path("dossiers/<int:pk>/convention/", followup.agreement_edit, name="agreement_edit"),

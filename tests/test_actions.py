@@ -199,6 +199,12 @@ ACTION_URLS: dict[str, Post | Via | Outside] = {
     "call.create": Post("call_new", no_args, form(**CALL), on=lambda world: {"nouvel appel": Call()}),
     "call.edit": Post("call_edit", data=form(**CALL)),
     "call.notify_decisions": Post("call_notify"),
+    # Every dossier of the call, not retained: one the user may not decide on refuses them all (400).
+    "call.decide_many": Post(
+        "call_decide_many",
+        data=lambda world, role, call: {"outcome": "non_retenu", "dossiers": list(call.dossiers.values_list("pk"))},
+        reaches_target=False,
+    ),
     "call.add_committee": Post(
         "committee_new", data=form(region="93", ar_hlm_name="AR Hlm PACA", state_service_name="DREAL PACA")
     ),
@@ -609,7 +615,7 @@ PAGES = {
     "call_selection": Page(
         Call,
         lambda call: [call, *with_relations(call.dossiers.all())],
-        frozenset({"call.notify_decisions", "decision.record"}),
+        frozenset({"call.notify_decisions", "call.decide_many", "decision.record"}),
     ),
     "committee_publication": Page(Committee, lambda committee: [committee], frozenset({"committee.publish"})),
 }

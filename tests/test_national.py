@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.models import SMILEYS, BudgetLine, Call, Committee, Decision, Dossier, Membership
+from core.models import SMILEYS, BudgetLine, Call, Committee, Decision, Dossier, Membership, Opinion
 from core.permissions import Access
 from core.services import calls
-from core.services.decisions import DecisionRefused, decision_record, decisions_notify
+from core.services.decisions import DecisionRefused, decision_record, decisions_notify, decisions_record_many
 from core.services.selection import ALERTS_PER_KIND, PER_PAGE, selection, selection_page
 from core.workflow import ActionRefused
 from tests.access import A_TITLE, LOGIN, check_refusal, text
@@ -387,3 +387,47 @@ def test_an_amount_over_the_cap_or_the_request_is_confirmed_first(signed, login,
     assert response.status_code == 302 and Decision.objects.get(dossier=signed.dossier).amount_granted > 0
     # Shown again with the recorded decision, until it is changed.
     assert "Montant à vérifier" in _words(secretariat.get(url))
+
+
+def test_one_decision_for_every_p1_of_a_region_at_the_amount_each_asked(signed, login):
+    committee = signed.committee
+    extra = DossierFactory(committee=committee, state=State.OPINION_SIGNED, title="Un P2")
+    OpinionFactory(dossier=extra, retained=True, rank="P2")
+    Opinion.objects.filter(dossier__in=[signed.dossier, signed.other_dossier]).update(retained=True, rank="P1")
+    url = reverse("call_decide_many", args=[committee.call_id])
+    secretariat = login(signed.users["secretariat"])
+    choice = {"comite": committee.pk, "avis": "P1", "outcome": "retenu", "amount": "", "conditions": "Bilan annuel."}
+    # The preview: the two P1, each at what it asks; B asks more than the cap, and says so.
+    page = _words(secretariat.get(url, choice))
+    assert f"N°{signed.dossier.number} — {signed.dossier.title}" in page and "Un P2" not in page
+    assert "dépasse le plafond par projet de l'appel (100 000 €)" in page
+    # Recorded only once the amount over the cap is confirmed; B left unchecked is left alone.
+    both = {**choice, "dossiers": [signed.dossier.pk, signed.other_dossier.pk]}
+    assert secretariat.post(url, both).status_code == 400 and not Decision.objects.exists()
+    response = secretariat.post(url, {**choice, "dossiers": [signed.dossier.pk]})
+    assert response.status_code == 302
+    decision = Decision.objects.get()
+    assert (decision.dossier, decision.amount_granted, decision.conditions, decision.notified_at) == (
+        signed.dossier,
+        Decimal("90000.50"),
+        "Bilan annuel.",
+        None,
+    )
+    response = secretariat.post(url, {**both, "confirmed": "1"})
+    assert response.status_code == 302 and Decision.objects.count() == 2
+
+
+def _decide_many(cast, ids: list[int]):
+    return decisions_record_many(call=cast.committee.call, dossier_ids=ids, outcome="non_retenu", amount=None,
+                                 conditions="", by=cast.users["secretariat"])  # fmt: skip
+
+
+def test_decisions_for_many_are_all_or_nothing(signed, login):
+    Dossier.objects.filter(pk=signed.other_dossier.pk).update(state=State.SUBMITTED)  # not yet decidable
+    with pytest.raises(DecisionRefused, match=f"Projet N°{signed.other_dossier.number}"):
+        _decide_many(signed, [signed.dossier.pk, signed.other_dossier.pk])
+    assert not Decision.objects.exists()
+    # A forged id of another call's dossier is refused too.
+    other = DossierFactory(state=State.OPINION_SIGNED)
+    with pytest.raises(DecisionRefused, match="Choisissez des dossiers de cet appel"):
+        _decide_many(signed, [signed.dossier.pk, other.pk])

@@ -263,6 +263,7 @@ MATRIX = {
     "member_new": Url(on("committee"), POST_ONLY, RULES["ON_COMMITTEE_ACT"]),
     "call_selection": Url(on("call"), RULES["NATIONAL"]),
     "call_notify": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"], through="done"),
+    "call_decide_many": Url(on("call"), RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"], {"outcome": "non_retenu"}),
     "decision_edit": Url(on("signed"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
     "decision_clear": Url(on("pending"), POST_ONLY, RULES["ON_COMMITTEE_ACT"], through="done"),
     "dashboard_national": Url(None, RULES["NATIONAL"]),

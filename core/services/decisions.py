@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.audit import audit, snapshot
@@ -12,7 +13,7 @@ from core.models import Call, Decision, Dossier
 from core.services.dossiers import dossier_transition, locked
 from core.services.notifications import notify_decisions
 from core.tasks import enqueue_on_commit
-from core.workflow import OUTCOME_STATES, ActionRefused, check
+from core.workflow import OUTCOME_STATES, ActionRefused, check, where
 
 State = Dossier.State
 RECORDED = ("outcome", "amount_granted", "conditions", "notified_at")
@@ -59,6 +60,37 @@ def decision_record(*, dossier: Dossier, outcome: str, amount_granted: Decimal |
     decision.save()
     audit("decision.record", by=by, subject=dossier, dossier=dossier, before=before, after=snapshot(decision, RECORDED))
     return decision
+
+
+def decidable(access, call: Call) -> QuerySet[Dossier]:
+    """The call's dossiers this user may record a decision on now, with what the bulk form reads of them."""
+    return (
+        Dossier.objects.filter(where(access, "decision.record"), call=call)
+        .select_related("committee", "call", "lead_landlord", "opinion", "decision")
+        .order_by("committee__name", "number")
+    )
+
+
+@transaction.atomic
+def decisions_record_many(
+    *, call: Call, dossier_ids: list[int], outcome: str, amount: Decimal | None, conditions: str, by
+) -> list[Decision]:
+    """One decision for each chosen dossier of the call, at the amount given or, when none is, at the amount each
+    asked. One transaction: a dossier refused, none recorded, and the refusal names it."""
+    dossiers = list(Dossier.objects.filter(call=call, pk__in=dossier_ids).order_by("committee__name", "number"))
+    if not dossiers or len(dossiers) != len(set(dossier_ids)):
+        raise DecisionRefused("Choisissez des dossiers de cet appel.")
+    recorded = []
+    for dossier in dossiers:
+        granted = (
+            (amount if amount is not None else dossier.requested) if outcome == Decision.Outcome.RETAINED else None
+        )
+        try:
+            recorded.append(decision_record(dossier=dossier, outcome=outcome, amount_granted=granted,
+                                            conditions=conditions, by=by))  # fmt: skip
+        except (ActionRefused, DecisionRefused) as refusal:
+            raise DecisionRefused(f"Projet N°{dossier.number} « {dossier.title} » : {refusal}") from None
+    return recorded
 
 
 @transaction.atomic
