@@ -134,7 +134,7 @@ class Role(HttpUser):
         """The form sent as a browser sends it; the Location the app redirected to, if it is the one expected
         (the user is told it worked), else None and a failure."""
         KINDS[name] = "write"
-        # Django rotates the CSRF secret at login: the cookie's, which the form would carry, masked.
+        # Django rotates the CSRF secret at login. A form carries it masked; Django takes it as the cookie holds it too.
         data = {"csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""), **data}
         headers = {"Referer": self.origin + referer}
         with self.client.post(
