@@ -1,0 +1,163 @@
+"""The phases of bench/load.py, run by it as `python bench/load_phases.py`, with the users of load_locustfile.py.
+
+AAP_LOAD_PLAN gives the phases' lengths and users, AAP_LOAD_RESULTS where the figures go. Every user logs in through
+the login form before a phase measures anything: logins are a warm-up, not counted. One after the other, against
+the load balancer:
+- warm-up: the mix, uncounted, until every gunicorn worker has imported the views;
+- floor: anonymous users asking for the login page, no time between requests, ramped (2, 4, 8... users) until
+  the throughput stops rising by 5 % a step; the best step is the stack's ceiling for a page that does nothing;
+- saturation: the same ramp with the users by role and their whole mix, writes and exports included;
+- steady: --users users by role, reading each page for --think seconds;
+- kill: the same users on, one gunicorn instance killed (SIGKILL to its process group, master and workers, as a
+  machine that dies) halfway through.
+"""
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import gevent
+from load_locustfile import CURRENT, FAILED, KINDS, PLAN, ROLES, STOP, THINK, WRITES, Floor
+from locust import events
+from locust.env import Environment
+from locust.stats import StatsEntry
+
+
+def _figures(entry: StatsEntry, seconds: float | None = None) -> dict:
+    return {
+        "requests": entry.num_requests,
+        "failures": entry.num_failures,
+        "requests_per_second": round(entry.num_requests / seconds if seconds else entry.total_rps, 2),
+        "p50_ms": entry.get_response_time_percentile(0.50),
+        "p95_ms": entry.get_response_time_percentile(0.95),
+        "p99_ms": entry.get_response_time_percentile(0.99),
+        "max_ms": round(entry.max_response_time or 0, 1),
+        "mean_ms": round(entry.avg_response_time, 1),
+    }
+
+
+class Phases:
+    def __init__(self, environment: Environment):
+        self.environment = environment
+        self.runner = environment.create_local_runner()
+        self.stats = environment.stats
+
+    def users(self) -> list:
+        return [greenlet.args[0] for greenlet in self.runner.user_greenlets]
+
+    def start(self, count: int, classes: list, think: tuple[float, float]) -> dict:
+        """count users of these classes, logged in; returns what failed while they did (not measured)."""
+        THINK[:] = think
+        self.runner.start(count, spawn_rate=count, user_classes=classes)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not STOP.is_set():
+            users = self.users()
+            if len(users) == count and all(user.ready for user in users):
+                break
+            gevent.sleep(0.2)
+        else:
+            if not STOP.is_set():
+                raise SystemExit(f"{count} users were not logged in after 300 s.")
+        warm_up = self.failures()
+        self.stats.reset_all()
+        FAILED.clear()
+        return warm_up
+
+    def failures(self) -> list[dict]:
+        return [
+            {"page": f"{error.method} {error.name}", "error": str(error.error), "count": error.occurrences}
+            for error in self.stats.errors.values()
+        ]
+
+    def measure(self, seconds: float, kill_at: float | None = None, pgid: int | None = None) -> dict:
+        started, cpu = time.time(), time.process_time()
+        killed = None
+        if kill_at is not None:
+            STOP.wait(kill_at)
+            killed = time.time()
+            os.killpg(pgid, signal.SIGKILL)
+            STOP.wait(seconds - kill_at)
+        else:
+            STOP.wait(seconds)
+        ended = time.time()
+        wall = ended - started
+        kinds: dict[str, StatsEntry] = {}
+        for entry in self.stats.entries.values():
+            if not entry.num_requests:
+                continue
+            kind = KINDS.get(entry.name, "page")
+            kinds.setdefault(kind, StatsEntry(self.stats, kind, "")).extend(entry)
+        return {
+            "started": started,
+            "ended": ended,
+            "killed": killed,
+            # The client's own share of a core: near 1.0, it and not the server sets the pace.
+            "client_cpu": round((time.process_time() - cpu) / wall, 2),
+            "pages": {f"{e.method} {e.name}": _figures(e, wall) for e in self.stats.entries.values() if e.num_requests},
+            "kinds": {kind: _figures(entry, wall) for kind, entry in sorted(kinds.items())},
+            "total": _figures(self.stats.total, wall),
+            "failures": self.failures(),
+            # The first 1 000: enough to tell when they happened.
+            "failed_requests": FAILED[:1000],
+        }
+
+    def ramp(self, name: str, classes: list) -> dict:
+        """Users doubled from 2 with no time between requests, a step at a time, until a step adds less than 5 %
+        to the throughput (or --ramp-max users); the saturation throughput is the best step's."""
+        steps, count = [], 2
+        while count <= PLAN["ramp_max"] and not STOP.is_set():
+            CURRENT["phase"] = f"{name} {count}"
+            warm_up = self.start(count, classes, (0.0, 0.0))
+            figures = self.measure(PLAN["step"])
+            # A step is read by its totals: its pages are the steady phase's business.
+            del figures["pages"]
+            steps.append({"users": count, "warm_up_failures": warm_up, **figures})
+            print(f"{name}: {count} users, {figures['total']['requests_per_second']} req/s", flush=True)
+            if len(steps) > 1 and figures["total"]["requests_per_second"] < 1.05 * max(
+                step["total"]["requests_per_second"] for step in steps[:-1]
+            ):
+                break
+            count *= 2
+        best = max(steps, key=lambda step: step["total"]["requests_per_second"])
+        return {"steps": steps, "saturation_rps": best["total"]["requests_per_second"], "at_users": best["users"]}
+
+    def warm_up(self) -> dict:
+        """A worker's first requests import the views, WeasyPrint among them, in seconds: the mix runs, without
+        think time and uncounted, until every worker of both instances has had some."""
+        CURRENT["phase"] = "warm-up"
+        self.start(PLAN["warm_up_users"], ROLES, (0.0, 0.0))
+        STOP.wait(PLAN["warm_up_s"])
+        figures = {"users": PLAN["warm_up_users"], "seconds": PLAN["warm_up_s"], "total": _figures(self.stats.total)}
+        self.runner.stop()
+        return figures
+
+    def run(self) -> dict:
+        results = {"warm_up": self.warm_up()}
+        results["floor"] = self.ramp("floor", [Floor])
+        self.runner.stop()
+        results["saturation"] = self.ramp("saturation", ROLES)
+        think = tuple(PLAN["think"])
+        for phase, kill_at in (("steady", None), ("kill", PLAN["duration"] / 2)):
+            if STOP.is_set():
+                break
+            CURRENT["phase"] = phase
+            warm_up = self.start(PLAN["users"], ROLES, think)
+            print(f"{phase}: {PLAN['users']} users for {PLAN['duration']} s", flush=True)
+            pgid = PLAN["kill_pgid"] if kill_at is not None else None
+            results[phase] = {"warm_up_failures": warm_up, **self.measure(PLAN["duration"], kill_at, pgid)}
+        self.runner.quit()
+        results["writes"] = WRITES
+        results["stopped_early"] = STOP.is_set()
+        return results
+
+
+def main():
+    environment = Environment(user_classes=[Floor, *ROLES], host=PLAN["host"], events=events)
+    results = Phases(environment).run()
+    Path(os.environ["AAP_LOAD_RESULTS"]).write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
