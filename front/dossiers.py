@@ -16,7 +16,7 @@ from django.db.models import (
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand, JointOpinion, Report
+from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand, JointOpinion, Receipt, Report
 from core.paging import page_by_committee
 from core.permissions import Access
 from core.reading import reads_draft, shown_opinion
@@ -78,11 +78,16 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
 INSTITUTIONS = ("ar_hlm", "state_service")
 
 
-def _signature(institution: str) -> FilteredRelation:
-    """The opinion's signature for one of the committee's institutions: at most one, read with the dossier's row."""
+def _signature(institution: str, relation: str = "signatures") -> FilteredRelation:
+    """The opinion's signature for one of the committee's institutions (or its signature cleared): at most one, read
+    with the dossier's row."""
     return FilteredRelation(
-        "opinion__signatures", condition=Q(opinion__signatures__institution=F(f"committee__{institution}"))
+        f"opinion__{relation}", condition=Q(**{f"opinion__{relation}__institution": F(f"committee__{institution}")})
     )
+
+
+def _last_receipt(field: str) -> Subquery:
+    return Subquery(Receipt.objects.filter(dossier=OuterRef("pk")).order_by("-submitted_at", "-id").values(field)[:1])
 
 
 def _published(access: Access, field: str, output_field) -> Case:
@@ -108,6 +113,8 @@ def _page_dossier(access: Access, pk: int) -> Dossier:
     dossier = (
         with_relations(Dossier.objects.filter(access.sees(), pk=pk))
         .annotate(**{f"{name}_signature": _signature(name) for name in INSTITUTIONS})
+        .annotate(**{f"{name}_cleared": _signature(name, "cleared_signatures") for name in INSTITUTIONS})
+        .annotate(receipt_uuid=_last_receipt("uuid"), receipt_at=_last_receipt("submitted_at"))
         .annotate(
             published_content=_published(access, "content", JSONField()),
             published_version=_published(access, "version", PositiveIntegerField()),
@@ -120,6 +127,7 @@ def _page_dossier(access: Access, pk: int) -> Dossier:
             "committee__ar_hlm",
             "committee__state_service",
             *[f"{name}_signature__signed_by" for name in INSTITUTIONS],
+            *[f"{name}_cleared__cleared_by" for name in INSTITUTIONS],
         )
         .prefetch_related(
             "publics",
@@ -152,11 +160,8 @@ def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, 
     signatures = [getattr(dossier, f"{name}_signature", None) for name in INSTITUTIONS] if reads_draft else []
     signed = {s.institution_id: s for s in signatures if s is not None}
     # Until the institution signs again, why its signature is gone: the opinion changed after it signed.
-    cleared = (
-        {c.institution_id: c for c in opinion.cleared_signatures.select_related("cleared_by")}
-        if reads_draft and opinion
-        else {}
-    )
+    cleared = [getattr(dossier, f"{name}_cleared", None) for name in INSTITUTIONS] if reads_draft else []
+    cleared = {c.institution_id: c for c in cleared if c is not None}
     return {
         "opinion": shown,
         "hidden_reason": hidden_reason,

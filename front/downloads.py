@@ -1,4 +1,4 @@
-"""The avis conjoint as print view, PDF and DOCX."""
+"""The avis conjoint as print view, PDF and DOCX; the receipts of submissions."""
 
 from uuid import UUID
 
@@ -7,10 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.models import Receipt
 from core.permissions import Access
 from core.services.joint_opinions import committee_snapshot
 from documents.joint_opinion_content import joint_opinion_context, joint_opinion_filename
 from documents.joint_opinion_files import WRITERS, published_context, stored
+from documents.receipts import receipt_file
 
 
 def _check_format(extension: str) -> None:
@@ -59,3 +61,15 @@ def committee_draft_download(request: HttpRequest, uuid: UUID, extension: str) -
         joint_opinion_context(content, committee=committee, projects=projects, draft=True),
         joint_opinion_filename(committee, None, extension),
     )
+
+
+@login_required
+def receipt_download(request: HttpRequest, uuid: UUID) -> FileResponse:
+    """A submission's receipt, for whoever reads the dossier: it holds what the dossier's page shows."""
+    receipt = Receipt.objects.filter(uuid=uuid).select_related("submitted_by").first()
+    if receipt is None:
+        raise Http404("Récépissé introuvable.")
+    dossier = Access(request.user).dossier_or_404(receipt.dossier_id)
+    filename = f"recepisse-projet-{dossier.number}-{receipt.submitted_at:%Y-%m-%d}.pdf"
+    return FileResponse(receipt_file(receipt).open("rb"), as_attachment=True, filename=filename,
+                        content_type="application/pdf")  # fmt: skip

@@ -31,6 +31,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/modifier/", drafts.dossier_edit, name="dossier_edit"),
     path("dossiers/<int:pk>/pieces/", drafts.attachment_upload, name="attachment_upload"),
     path("pieces/<uuid:uuid>/", drafts.attachment_download, name="attachment_download"),
+    path("recepisses/<uuid:uuid>.pdf", downloads.receipt_download, name="receipt_download"),
     path("dossiers/<int:pk>/deposer/", transitions.dossier_submit_view, name="dossier_submit"),
     path("dossiers/<int:pk>/retirer/", transitions.dossier_withdraw_view, name="dossier_withdraw"),
     path("dossiers/<int:pk>/renvoyer/", transitions.dossier_return_view, name="dossier_return"),

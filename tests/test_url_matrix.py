@@ -53,6 +53,7 @@ from core.models import (
 )
 from core.services.accounts import invitation_digest
 from core.services.joint_opinions import committee_snapshot, snapshot_digest
+from core.services.receipts import receipt_create
 from tests.access import A_DRAFT, A_TITLE, B_DRAFT, B_TITLE, text
 from tests.factories import DossierFactory, OrganisationFactory, UserFactory, member
 
@@ -224,6 +225,7 @@ MATRIX = {
     "dossier_edit": Url(on("draft"), RULES["DRAFT_PAGE"], RULES["DRAFT_ACT"]),
     "attachment_upload": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
     "attachment_download": Url(on("attachment", "uuid"), RULES["DOSSIER"]),
+    "receipt_download": Url(on("receipt", "uuid"), RULES["DOSSIER"]),
     # GET: the confirmation page, without JavaScript (front/confirmations.py); POST acts.
     "dossier_submit": Url(on("draft"), RULES["DRAFT_PAGE"], RULES["DRAFT_ACT"]),
     "dossier_withdraw": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
@@ -361,6 +363,7 @@ def world(cast) -> World:
                 state=Dossier.State.DRAFT,
             ),
             ("attachment", side): attachment(dossier),
+            ("receipt", side): receipt_create(dossier, None),
             ("expert_request", side): ExpertRequest.objects.create(
                 dossier=dossier,
                 expert=users["expert"] if side == "A" else other_expert,

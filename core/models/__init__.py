@@ -8,6 +8,7 @@ from core.models.followup import Agreement, Decision, PaymentTranche, Report, Re
 from core.models.notifications import Dispatch, Notification, Preference
 from core.models.opinions import SMILEYS, ClearedSignature, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
 from core.models.organisations import Membership, Organisation
+from core.models.receipts import Receipt
 
 __all__ = [
     "SMILEYS",
@@ -37,6 +38,7 @@ __all__ = [
     "Preference",
     "Public",
     "Rank",
+    "Receipt",
     "Report",
     "ReportHouseholds",
     "ReportSpend",

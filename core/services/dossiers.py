@@ -17,8 +17,10 @@ from core.services.organisations import (
     organisation_identified,
     organisation_named,
 )
+from core.services.receipts import receipt_create
 from core.tasks import enqueue_on_commit
 from core.workflow import TRANSITIONS, ActionRefused, check
+from documents.receipts import receipt_render
 
 State = Dossier.State
 
@@ -141,6 +143,7 @@ def dossier_submit(*, dossier: Dossier, by) -> Dossier:
         raise SubmissionRefused(problems)
     message = "Dossier complété et déposé à nouveau." if dossier.state == State.INCOMPLETE else "Dossier déposé."
     dossier = dossier_transition(dossier=dossier, to_state=State.SUBMITTED, by=by, message=message)
+    enqueue_on_commit(receipt_render, receipt_create(dossier, by).pk)
     enqueue_on_commit(notify_dossier_submitted, dossier.pk)
     return dossier
 
