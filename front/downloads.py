@@ -4,13 +4,14 @@ from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.permissions import Access
 from core.services.joint_opinions import committee_snapshot
 from documents.joint_opinion_content import joint_opinion_context, joint_opinion_filename
 from documents.joint_opinion_files import WRITERS, published_context, stored
+from front.files import download
 
 
 def _check_format(extension: str) -> None:
@@ -39,7 +40,7 @@ def joint_opinion_download(request: HttpRequest, uuid: UUID, extension: str) -> 
     filename = joint_opinion_filename(joint_opinion.committee, joint_opinion.version, extension)
     file = stored(joint_opinion, extension, projects)
     if file is not None:
-        return FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=WRITERS[extension][1])
+        return download(file, filename=filename, content_type=WRITERS[extension][1])
     return _document(extension, published_context(joint_opinion, projects), filename)
 
 
