@@ -179,6 +179,22 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
+# The cache is shared by every application server and worker when REDIS_URL names a Redis (redis://host:6379/0), and
+# is each process's own memory otherwise. Sessions stay in the database (SESSION_ENGINE is Django's default): a Redis
+# restarted would log everyone out.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that does not answer costs a request two seconds, rather than holding its worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Work done away from the request (e-mails, exports, documents, reminders) is queued in the database and run by
 # `manage.py db_worker`: no other service to run, and workers on several machines share the queue through it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
