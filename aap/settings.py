@@ -208,6 +208,8 @@ AAP_PUBLISHER = os.environ.get(
 )
 AAP_HOST = os.environ.get("AAP_HOST", "")
 AAP_CONTACT_EMAIL = os.environ.get("AAP_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+# Monitoring that presents it (Authorization: Bearer …) reads which of /sante/'s checks failed; unset, none does.
+AAP_HEALTH_TOKEN = os.environ.get("AAP_HEALTH_TOKEN", "")
 
 # Login throttling (django-axes): a username is locked out from one address after AXES_FAILURE_LIMIT
 # failures in a row, for the cool-off. Keyed on the pair, so that a typo-prone colleague behind the same
@@ -239,6 +241,8 @@ CSRF_COOKIE_SECURE = not (DEBUG or DEMO)
 PASSWORD_RESET_TIMEOUT = 3600
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not (DEBUG or DEMO))
+# A load balancer checks each server over plain HTTP, on its own network: /sante/ (aap/health.py) answers it there.
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
 SECURE_HSTS_SECONDS = 0 if (DEBUG or DEMO) else 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
