@@ -128,3 +128,16 @@ def test_objects_are_private_and_read_as_they_arrive(object_storage):
         assert file.read() == PDF
     with pytest.raises(FileNotFoundError):
         default_storage.open("essais/absent.pdf", "rb")
+
+
+def test_the_health_check_writes_in_the_bucket_and_leaves_nothing(db, object_storage, client, settings):
+    settings.AAP_HEALTH_TOKEN = "jeton"
+    response = client.get(reverse("health"), headers={"authorization": "Bearer jeton"})
+    assert (response.status_code, response.json()["checks"]["stockage"]) == (200, "ok")
+    assert object_storage.names() == []
+    # A bucket that does not exist answers a HEAD with 404, as a missing object does: the write fails.
+    default = settings.STORAGES["default"]
+    missing = {**default, "OPTIONS": {**default["OPTIONS"], "bucket_name": f"{object_storage.name}-absent"}}
+    settings.STORAGES = {**settings.STORAGES, "default": missing}
+    response = client.get(reverse("health"), headers={"authorization": "Bearer jeton"})
+    assert (response.status_code, response.json()["checks"]["stockage"]) == (503, "erreur (NoSuchBucket)")
