@@ -3,12 +3,14 @@ tests/objectstore.py): what the pages upload, publish and export lands in the bu
 reused, and comes back byte for byte through the views that check who reads it."""
 
 import hashlib
+import io
 from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -141,3 +143,19 @@ def test_the_health_check_writes_in_the_bucket_and_leaves_nothing(db, object_sto
     settings.STORAGES = {**settings.STORAGES, "default": missing}
     response = client.get(reverse("health"), headers={"authorization": "Bearer jeton"})
     assert (response.status_code, response.json()["checks"]["stockage"]) == (503, "erreur (NoSuchBucket)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_and_restore_walk_the_bucket(object_storage, tmp_path):
+    """As on disk (tests/test_backup.py): every object in the archive, and the bucket made again exactly as it was."""
+    kept = {"dossiers/1/projet.pdf": PDF, "avis-conjoints/avis-v1.docx": b"PK docx", "logos/ar-hlm.png": b"png"}
+    for name, content in kept.items():
+        assert default_storage.save(name, ContentFile(content)) == name
+    archive = tmp_path / "aap.tar.gz"
+    call_command("backup", archive, stdout=io.StringIO())
+    default_storage.delete("dossiers/1/projet.pdf")
+    default_storage.save("exports/2026/12/nouveau.csv", ContentFile(b"N;Projet"))
+
+    call_command("restore", archive, "--no-input", stdout=io.StringIO())
+    assert sorted(object_storage.names()) == sorted(kept)
+    assert {name: object_storage.read(name) for name in kept} == kept
