@@ -61,7 +61,8 @@ def _run(name: str, check) -> str:
 def _holds_token(request: HttpRequest) -> bool:
     expected = settings.AAP_HEALTH_TOKEN
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return bool(expected) and scheme == "Bearer" and secrets.compare_digest(given.encode(), expected.encode())
+    # The scheme's name is case-insensitive (RFC 9110), the token is not.
+    return bool(expected) and scheme.lower() == "bearer" and secrets.compare_digest(given.encode(), expected.encode())
 
 
 def _reads_details(request: HttpRequest) -> bool:

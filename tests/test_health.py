@@ -54,9 +54,10 @@ def test_the_secretariat_a_superuser_and_the_token_read_each_check(cast, client)
     assert check(client) == (200, {"status": "ok", "checks": ALL_OK})
     client.logout()
     assert check(client, **bearer(TOKEN)) == (200, {"status": "ok", "checks": ALL_OK})
+    assert check(client, authorization=f"bearer {TOKEN}") == (200, {"status": "ok", "checks": ALL_OK})
 
 
-@pytest.mark.parametrize("given", ["mauvais-jeton", TOKEN[:-1], f"{TOKEN}x", "", "é"])
+@pytest.mark.parametrize("given", ["mauvais-jeton", TOKEN[:-1], f"{TOKEN}x", TOKEN.upper(), "", "é"])
 def test_a_wrong_token_reads_nothing_more(db, client, given):
     assert check(client, **bearer(given)) == (200, {"status": "ok"})
     assert check(client, authorization=f"Basic {TOKEN}") == (200, {"status": "ok"})
