@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from aap.storage import file_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("AAP_VAR_DIR", BASE_DIR / "var"))
 
@@ -171,11 +173,27 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+
+# The cache is shared by every application server and worker when REDIS_URL names a Redis (redis://host:6379/0), and
+# is each process's own memory otherwise. Sessions stay in the database (SESSION_ENGINE is Django's default): a Redis
+# restarted would log everyone out.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that does not answer costs a request two seconds, rather than holding its worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Work done away from the request (e-mails, exports, documents, reminders) is queued in the database and run by
 # `manage.py db_worker`: no other service to run, and workers on several machines share the queue through it.
@@ -190,6 +208,8 @@ AAP_PUBLISHER = os.environ.get(
 )
 AAP_HOST = os.environ.get("AAP_HOST", "")
 AAP_CONTACT_EMAIL = os.environ.get("AAP_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+# Monitoring that presents it (Authorization: Bearer …) reads which of /sante/'s checks failed; unset, none does.
+AAP_HEALTH_TOKEN = os.environ.get("AAP_HEALTH_TOKEN", "")
 
 # Login throttling (django-axes): a username is locked out from one address after AXES_FAILURE_LIMIT
 # failures in a row, for the cool-off. Keyed on the pair, so that a typo-prone colleague behind the same
@@ -221,6 +241,8 @@ CSRF_COOKIE_SECURE = not (DEBUG or DEMO)
 PASSWORD_RESET_TIMEOUT = 3600
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not (DEBUG or DEMO))
+# A load balancer checks each server over plain HTTP, on its own network: /sante/ (aap/health.py) answers it there.
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
 SECURE_HSTS_SECONDS = 0 if (DEBUG or DEMO) else 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -314,6 +314,12 @@ class Access:
         return reduce(operator.or_, ways) if ways else NOTHING
 
     @property
+    def reads_health(self) -> bool:
+        """Which of the server's checks failed (/sante/, aap/health.py): the secretariat, and the support's superusers;
+        anyone else learns only whether the server serves."""
+        return self.is_secretariat or (self.user.is_active and self.user.is_staff and self.user.is_superuser)
+
+    @property
     def reads_accounts(self) -> bool:
         """The secretariat reads every account; a landlord's staff, their colleagues'."""
         return self.is_secretariat or bool(self.landlord_ids)

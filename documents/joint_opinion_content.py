@@ -31,10 +31,15 @@ def letterheads(content: dict, committee: Committee | None) -> list[Letterhead]:
     institutions = list(reversed(committee.institutions)) if committee else []
     if len(institutions) != len(content["letterheads"]):
         return [Letterhead(text) for text in content["letterheads"]]
-    return [
-        Letterhead(text, org.logo.open("rb").read() if org.logo else None)
-        for text, org in zip(content["letterheads"], institutions, strict=True)
-    ]
+    return [Letterhead(text, _logo(org)) for text, org in zip(content["letterheads"], institutions, strict=True)]
+
+
+def _logo(organisation) -> bytes | None:
+    """Read whole, as it is inlined: a logo is small (the admin takes PNG or JPEG)."""
+    if not organisation.logo:
+        return None
+    with organisation.logo.open("rb") as logo:
+        return logo.read()
 
 
 def _xml_safe(value):

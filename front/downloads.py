@@ -4,7 +4,7 @@ from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.models import Receipt
@@ -13,6 +13,7 @@ from core.services.joint_opinions import committee_snapshot
 from documents.joint_opinion_content import joint_opinion_context, joint_opinion_filename
 from documents.joint_opinion_files import WRITERS, published_context, stored
 from documents.receipts import receipt_file
+from front.files import download
 
 
 def _check_format(extension: str) -> None:
@@ -41,7 +42,7 @@ def joint_opinion_download(request: HttpRequest, uuid: UUID, extension: str) -> 
     filename = joint_opinion_filename(joint_opinion.committee, joint_opinion.version, extension)
     file = stored(joint_opinion, extension, projects)
     if file is not None:
-        return FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=WRITERS[extension][1])
+        return download(file, filename=filename, content_type=WRITERS[extension][1])
     return _document(extension, published_context(joint_opinion, projects), filename)
 
 
@@ -64,12 +65,11 @@ def committee_draft_download(request: HttpRequest, uuid: UUID, extension: str) -
 
 
 @login_required
-def receipt_download(request: HttpRequest, uuid: UUID) -> FileResponse:
+def receipt_download(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """A submission's receipt, for whoever reads the dossier: it holds what the dossier's page shows."""
     receipt = Receipt.objects.filter(uuid=uuid).select_related("submitted_by").first()
     if receipt is None:
         raise Http404("Récépissé introuvable.")
     dossier = Access(request.user).dossier_or_404(receipt.dossier_id)
     filename = f"recepisse-projet-{dossier.number}-{receipt.submitted_at:%Y-%m-%d}.pdf"
-    return FileResponse(receipt_file(receipt).open("rb"), as_attachment=True, filename=filename,
-                        content_type="application/pdf")  # fmt: skip
+    return download(receipt_file(receipt), filename=filename, content_type="application/pdf")

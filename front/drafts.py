@@ -12,6 +12,7 @@ from core.permissions import Access
 from core.services.attachments import AttachmentRefused, attachment_add
 from core.services.dossiers import DraftRefused, dossier_create, dossier_save_draft
 from core.workflow import allows, guard, guard_who
+from front.files import download
 from front.forms import AttachmentForm, BudgetFormSet, DossierCreateForm, DossierForm, StrandFormSet, TerritoryFormSet
 
 
@@ -114,9 +115,5 @@ def attachment_download(request: HttpRequest, uuid) -> FileResponse:
     if attachment.message_id and not access.can_read_thread(dossier):
         raise Http404("Pièce jointe introuvable.")
     # Served as what its content is, under the matching extension, whatever name it was uploaded under.
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=named_as(attachment.name, attachment.kind),
-        content_type=TYPES[attachment.kind].content_type,
-    )
+    filename, content_type = named_as(attachment.name, attachment.kind), TYPES[attachment.kind].content_type
+    return download(attachment.file, filename=filename, content_type=content_type)

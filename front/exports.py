@@ -4,7 +4,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,6 +14,7 @@ from core.models.exports import KEPT_DAYS
 from core.permissions import Access
 from core.services.exports import ExportRefused, export_request
 from core.workflow import available_actions, guard
+from front.files import download
 
 CONTENT_TYPES = {
     Export.Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -78,9 +79,7 @@ def export_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 def export_download(request: HttpRequest, uuid: UUID) -> HttpResponse:
     export = _own(request, uuid)
     guard(Access(request.user), "export.download", export)
-    return FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=export.filename, content_type=CONTENT_TYPES[export.format]
-    )
+    return download(export.file, filename=export.filename, content_type=CONTENT_TYPES[export.format])
 
 
 @login_required

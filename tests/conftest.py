@@ -9,8 +9,8 @@ from django.test import TestCase
 # browser tests and of their database teardown are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-# The browser tests' fixtures (a live server of their own, the demo).
-pytest_plugins = ["tests.browser"]
+# The browser tests' fixtures (a live server of their own, the demo); the object storage's (an S3 server on loopback).
+pytest_plugins = ["tests.browser", "tests.objectstore"]
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo" / "data"
 

@@ -43,6 +43,8 @@ def test_the_export_shows_its_progress_until_it_is_ready(cast, login, task_queue
     assert run.status == "SUCCESSFUL" and run.return_value == cast.committee.dossiers.count()
     export.refresh_from_db()
     assert (export.state, export.rows_done, export.rows_total) == ("pret", run.return_value, run.return_value)
+    # Stored under its uuid, downloaded under its filename.
+    assert export.file.name == f"exports/{timezone.now():%Y/%m}/{export.uuid}.xlsx"
     progress = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in progress and f"Prêt : {run.return_value} dossiers" in progress
     download = client.get(reverse("export_download", args=[export.uuid]))

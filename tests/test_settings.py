@@ -117,3 +117,29 @@ def test_production_sends_the_security_headers_over_https(tmp_path):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_files_go_to_the_bucket_the_environment_names(tmp_path):
+    script = (
+        "from django.core.files.storage import storages; s = storages['default']; c = s.client_config; "
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.region_name, s.file_overwrite, "
+        "s.default_acl, s.querystring_auth, c.connect_timeout, c.read_timeout, c.retries)"
+    )
+    s3 = {
+        "AWS_STORAGE_BUCKET_NAME": "aap-fichiers",
+        "AWS_S3_ENDPOINT_URL": "https://s3.fr-par.example.fr",
+        "AWS_S3_REGION_NAME": "fr-par",
+        "AWS_ACCESS_KEY_ID": "cle",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+    }
+    result = manage("shell", "--no-imports", "-c", script, AAP_VAR_DIR=str(tmp_path), **PRODUCTION, **s3)
+    assert result.stdout.strip() == (
+        "ObjectStorage aap-fichiers https://s3.fr-par.example.fr fr-par False None False 5 30 "
+        "{'max_attempts': 3, 'mode': 'standard'}"
+    ), result.stderr
+    # Without a bucket, the disk under AAP_VAR_DIR.
+    script = (
+        "from django.core.files.storage import storages; s = storages['default']; print(type(s).__name__, s.location)"
+    )
+    result = manage("shell", "--no-imports", "-c", script, AAP_VAR_DIR=str(tmp_path), **PRODUCTION)
+    assert result.stdout.split() == ["FileSystemStorage", str(tmp_path / "media")], result.stderr

@@ -212,6 +212,8 @@ MATRIX = {
     "password_reset_done": Url(None, PUBLIC),
     "password_reset_confirm": Url(lambda world, role, side: ["MQ", "jeton-invalide"], PUBLIC),
     "password_reset_complete": Url(None, PUBLIC),
+    # For load balancers: anyone, without login; what each check answered only to some (tests/test_health.py).
+    "health": Url(None, PUBLIC, everyone("405", "405")),
     # What every State service publishes, linked from the footer of every page.
     "accessibility": Url(None, PUBLIC),
     "legal_notice": Url(None, PUBLIC),

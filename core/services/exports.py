@@ -105,7 +105,9 @@ def export_run(export_id: int) -> int:
         total = dossiers.count()
         Export.objects.filter(pk=export_id).update(rows_total=total)
         with _write(export, _counted(dossier_rows(dossiers, access), export_id)) as output:
-            name = export.file.storage.save(f"exports/{timezone.now():%Y/%m}/{export.filename}", output)
+            # Stored under its uuid, as attachments are: two users' exports of the same committee share a filename,
+            # and an object store (S3) cannot refuse a name taken by a worker writing at the same moment.
+            name = export.file.storage.save(f"exports/{timezone.now():%Y/%m}/{export.uuid}.{export.format}", output)
     except Exception:
         Export.objects.filter(pk=export_id).update(state=Export.State.FAILED, finished_at=timezone.now())
         raise
