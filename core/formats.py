@@ -23,6 +23,12 @@ MONTHS = (
 )  # fmt: skip
 
 
+def plural(count: int | Decimal) -> str:
+    """The French plural's "s": for two and more, "0 dossier", "1 dossier", "2 dossiers" (Django's pluralize says
+    "0 dossiers", the English rule)."""
+    return "s" if abs(count) >= 2 else ""
+
+
 def number(value: int | Decimal) -> str:
     """A number in French: "1 234", "150 000,5" is "150 000,50" (an amount has two decimals or none), never
     rounded: a value with more decimals keeps them all."""

@@ -13,7 +13,7 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.formats import euros, french_date, french_datetime, number
+from core.formats import euros, french_date, french_datetime, number, plural
 from core.models import Call
 from front.call_forms import CallForm, TrancheForm
 from front.fields import EurosField, WholeNumberField
@@ -166,3 +166,9 @@ def test_the_call_page_shows_amounts_to_the_cent(cast, login):
     page = text(login(cast.users["secretariat"]).get(reverse("call_detail", args=[call.pk])))
     assert "5\u202f000\u202f000 €" in page and "150\u202f000,50 €" in page
     assert "150001" not in page.replace("\u202f", "") and "150000.50" not in page
+
+
+def test_the_french_plural_starts_at_two():
+    assert [plural(n) for n in (0, 1, 2, -3, Decimal("1.5"))] == ["", "", "s", "s", ""]
+    shown = Template("{{ a }} demandé{{ a|plural }} / {{ b }} rendu{{ b|plural }}").render(Context({"a": 0, "b": 3}))
+    assert shown == "0 demandé / 3 rendus"

@@ -1,6 +1,6 @@
 """core.formats as template filters, built into every template (settings.TEMPLATES): `{{ amount|euros }}`,
-`{{ count|number }}`, `{{ day|french_date }}`, `{{ moment|french_datetime }}`. An empty value shows as nothing, so
-that `|default:"…"` may follow."""
+`{{ count|number }}`, `{{ day|french_date }}`, `{{ moment|french_datetime }}`, `{{ count|plural }}` (the French
+"s"). An empty value shows as nothing, so that `|default:"…"` may follow."""
 
 from django import template
 
@@ -17,5 +17,5 @@ def _or_empty(function):
     return filter_
 
 
-for _function in (formats.euros, formats.number, formats.french_date, formats.french_datetime):
+for _function in (formats.euros, formats.number, formats.french_date, formats.french_datetime, formats.plural):
     register.filter(_function.__name__, _or_empty(_function), is_safe=False)
