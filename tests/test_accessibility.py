@@ -258,11 +258,11 @@ def test_committee_filters_are_announced(server, scene, page: Page):
     """The htmx filters replace the table; the count of dossiers shown is announced by a status that stays."""
     log_in(page, server.url, "arhlm.paca")
     page.goto(server.url + reverse("committee_detail", args=[scene.paca.pk]))
-    status = page.get_by_role("status").filter(has_text="dossiers affichés")
+    status = page.get_by_role("status").filter(has_text=" sur 7")
     expect(status).to_have_text("7 dossiers affichés sur 7")
     handle = status.element_handle()
     page.get_by_label("Avis", exact=True).select_option("defavorable")
     expect(page.get_by_text("Aucun dossier ne correspond à ces filtres.")).to_be_visible()
-    expect(status).to_have_text("0 dossiers affichés sur 7")
+    expect(status).to_have_text("0 dossier affiché sur 7")
     # The same element, its text changed: screen readers announce it.
     assert handle.evaluate("node => node.isConnected")

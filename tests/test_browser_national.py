@@ -64,7 +64,12 @@ def test_secretariat_decides_funds_and_follows_a_paca_project(server, demo, page
     log_in(page, base, "secretariat")
     page.goto(f"{base}/dossiers/{dossier.pk}/")
     page.get_by_role("link", name=FOLLOWUP).click()
-    page.get_by_role("button", name="Valider").click()
+    # Reviewed on its own page, against what the dossier promised for its first year.
+    page.get_by_role("link", name="Examiner le bilan").click()
+    expect(page.get_by_role("heading", name="Dépenses par financeur")).to_be_visible()
+    expect(page.get_by_role("row", name="FNAVDL")).to_contain_text("55 000,50 €".replace(" ", "\u202f"))
+    page.get_by_role("button", name="Valider le bilan").click()
+    expect(page.get_by_text("Bilan validé.")).to_be_visible()
     expect(page.get_by_text("Bilan de l'année 1 : Validé")).to_be_visible()
     shot(page, "13-national-report-validated")
     assert Report.objects.get(dossier=dossier).spend.get().amount == 55000.50
