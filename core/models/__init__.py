@@ -1,6 +1,6 @@
 from core.models.accounts import Invitation
 from core.models.audit import AuditEvent
-from core.models.calls import Call, Committee, Public, Strand
+from core.models.calls import OTHER_DOCUMENT, REQUIRED_DOCUMENTS, Call, Committee, Public, Strand
 from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand, StateTransition, Territory
 from core.models.exchanges import ExpertRequest, Message, Note
 from core.models.exports import Export
@@ -10,6 +10,8 @@ from core.models.opinions import SMILEYS, JointOpinion, Opinion, OpinionSignatur
 from core.models.organisations import Membership, Organisation
 
 __all__ = [
+    "OTHER_DOCUMENT",
+    "REQUIRED_DOCUMENTS",
     "SMILEYS",
     "Agreement",
     "Attachment",
