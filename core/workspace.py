@@ -91,7 +91,7 @@ def todo_sections(access: Access) -> list[Section]:
         if lifecycle.kind is Dossier:
             rows = rows.annotate(returned_reason=_returned_reason())
         if todo.checklist:
-            rows = rows.prefetch_related("publics", "territories", "strands", "budget_lines")
+            rows = rows.prefetch_related("publics", "territories", "strands", "budget_lines", "attachments")
         items = list(rows[:SHOWN])
         if not items:
             continue
