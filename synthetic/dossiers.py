@@ -142,8 +142,11 @@ def _content(g: Generation, plan: CommitteePlan, number: int, created: datetime)
     rng, cast, batch, place = g.rng, g.cast, g.batch, plan.place
     landlords = cast.landlords[place.region]
     landlord: Landlord = rng.choices(landlords, cum_weights=g.landlord_weights[place.region])[0]
+    # Drawn whether or not the landlord has a dossier to renew, so that the draws that follow do not depend on the
+    # history before this dossier.
+    renews = rng.random() < 0.12
     pool = g.renewable.get((place.region, landlord.id))
-    renewed = pool.pop(rng.randrange(len(pool))) if pool and rng.random() < 0.12 else None
+    renewed = pool.pop(rng.randrange(len(pool))) if pool and renews else None
     theme = renewed.theme if renewed else rng.choices(THEMES, cum_weights=THEME_WEIGHTS)[0]
     departments = rng.sample(place.departments, min(len(place.departments), rng.choices((1, 2, 3), (15, 4, 1))[0]))
     town = rng.choice(departments[0].towns)

@@ -21,12 +21,12 @@ from core.services.joint_opinions import snapshot_digest
 from synthetic.batch import Batch, Ids, batch_write
 from synthetic.dossiers import STAGE, Generation, dossier_build
 from synthetic.reference import (
-    CALL_WEIGHTS,
     PRESENT,
     Cast,
     apportion,
     at,
     calls_setup,
+    calls_shape,
     cast_setup,
     committees_setup,
     seeded_uuid,
@@ -70,21 +70,28 @@ def _publish(rng: Random, uuids: Random, cast: Cast, batch: Batch, committee: Co
     )
 
 
-def synthetic_generate(*, dossiers: int, seed: int, progress: Callable[[str], None] = lambda line: None) -> Generated:
-    """Add `dossiers` dossiers, spread over the calls since 2014 and the metropolitan regions, with their history."""
+def synthetic_generate(
+    *,
+    dossiers: int,
+    seed: int,
+    call_size: int | None = None,
+    large_call: int = 0,
+    progress: Callable[[str], None] = lambda line: None,
+) -> Generated:
+    """Add `dossiers` dossiers, spread over the calls since 2014 and the metropolitan regions, with their history:
+    twelve calls by default, calls of `call_size` dossiers and one of `large_call` if asked (calls_shape)."""
     started = time.monotonic()
     rng, uuids, ids = Random(seed), Random(f"{seed}/uuid"), Ids()
     result = Generated()
+    shape = calls_shape(dossiers, call_size, large_call)
     with transaction.atomic():
         cast = cast_setup(rng, ids)
-        calls = calls_setup(uuids, cast, dossiers)
+        calls = calls_setup(uuids, cast, shape)
         plans = committees_setup(rng, uuids, ids, cast, calls)
-    weights = [
-        weight * plan.place.weight if STAGE[call.status] else 0
-        for call, weight, call_plans in zip(calls, CALL_WEIGHTS, plans, strict=True)
-        for plan in call_plans
-    ]
-    counts = iter(apportion(dossiers, weights))
+    # A call that receives no dossier (one in preparation, already in the database) leaves its share to the others.
+    per_call = apportion(
+        dossiers, [shaped.dossiers if STAGE[call.status] else 0 for call, shaped in zip(calls, shape, strict=True)]
+    )
     generation = Generation.start(rng, cast, Batch(ids))
 
     def flush() -> None:
@@ -98,10 +105,14 @@ def synthetic_generate(*, dossiers: int, seed: int, progress: Callable[[str], No
         result.rows += batch.size()
         progress(f"{result.dossiers} dossiers, {result.rows} rows, {time.monotonic() - started:.0f} s")
 
-    for call, call_plans in zip(calls, plans, strict=True):
-        for plan in call_plans:
+    for call, shaped, call_plans, call_count in zip(calls, shape, plans, per_call, strict=True):
+        counts = apportion(call_count, [plan.place.weight for plan in call_plans])
+        for plan, count in zip(call_plans, counts, strict=True):
             projects = []
-            for number in range(plan.next_number, plan.next_number + next(counts)):
+            for number in range(plan.next_number, plan.next_number + count):
+                # Each dossier draws from its own seed: what comes before it (a larger history) leaves it as it is,
+                # but for the dossiers it may renew.
+                generation.rng = Random(f"{seed}/{shaped.year}/{shaped.rank}/{plan.place.region}/{number}")
                 project = dossier_build(generation, plan, number)
                 if project is not None:
                     projects.append(project)

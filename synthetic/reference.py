@@ -6,6 +6,7 @@ adds to whatever the database holds (the demo, an earlier run) instead of collid
 
 import math
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -222,11 +223,52 @@ def _staff_username(org: int, name: str) -> str:
     return f"{PREFIX}.{slugify(name)[:100]}.{org}"
 
 
-def calls_setup(uuids: Random, cast: Cast, dossiers: int) -> list[Call]:
-    """The calls of YEARS; an edition already in the database is taken as it is."""
-    existing = {call.edition: call for call in Call.objects.filter(edition__in=range(1, len(YEARS) + 1))}
+@dataclass(frozen=True)
+class CallShape:
+    year: int
+    dossiers: int
+    # The call's place among those of its year, counted from the year's last (0): what seeds its dossiers'
+    # draws, so that the latest calls come out the same whatever the history written before them.
+    rank: int
+
+
+def calls_shape(dossiers: int, call_size: int | None = None, large_call: int = 0) -> list[CallShape]:
+    """The calls of the history, oldest first. By default one call a year since 2014, the programme growing
+    (CALL_WEIGHTS): a larger history makes larger calls. With `call_size`, calls of that many dossiers (the oldest
+    holds what remains), as many as the dossiers make: the open call alone in the latest year, the others as many
+    each year from the one before back, several a year when they outnumber the years. The latest calls keep their
+    size, and a larger history adds calls before them, not open calls. `large_call`: one more call of that many
+    dossiers, the first of PRESENT.year - 2 (decided)."""
+    if call_size is None:
+        return [
+            CallShape(year, count, 0)
+            for year, count in zip(YEARS, apportion(dossiers, list(CALL_WEIGHTS)), strict=True)
+        ]
+    if not 0 <= large_call <= dossiers:
+        raise ValueError("The large call cannot hold more dossiers than the history.")
+    rest = dossiers - large_call
+    sizes = [rest % call_size] * bool(rest % call_size) + [call_size] * (rest // call_size)
+    past = len(sizes) - 1
+    per_year = max(1, math.ceil(past / (len(YEARS) - 1)))
+    years = [YEARS[-2 - (past - 1 - index) // per_year] for index in range(past)] + [YEARS[-1]] * bool(sizes)
+    if large_call:
+        year = PRESENT.year - 2
+        at_index = next((index for index, other in enumerate(years) if other >= year), len(years))
+        years.insert(at_index, year)
+        sizes.insert(at_index, large_call)
+    ranks, later = [], Counter()
+    for year in reversed(years):
+        ranks.append(later[year])
+        later[year] += 1
+    return [CallShape(*call) for call in zip(years, sizes, reversed(ranks), strict=True)]
+
+
+def calls_setup(uuids: Random, cast: Cast, shape: list[CallShape]) -> list[Call]:
+    """The calls of the shape; an edition already in the database is taken as it is."""
+    existing = {call.edition: call for call in Call.objects.filter(edition__in=range(1, len(shape) + 1))}
     calls, created = [], []
-    for edition, (year, count) in enumerate(zip(YEARS, apportion(dossiers, list(CALL_WEIGHTS)), strict=True), 1):
+    for edition, shaped in enumerate(shape, 1):
+        year, count = shaped.year, shaped.dossiers
         if edition in existing:
             calls.append(existing[edition])
             continue

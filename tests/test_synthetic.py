@@ -37,7 +37,7 @@ from core.services.joint_opinions import committee_snapshot
 from core.services.timeline import dossier_timeline
 from search.models import SearchEntry
 from synthetic.generate import synthetic_generate
-from synthetic.reference import YEARS
+from synthetic.reference import PRESENT, YEARS, calls_shape
 from tests.factories import CommitteeFactory, DossierFactory, OrganisationFactory, UserFactory, member
 
 N = 300
@@ -254,3 +254,52 @@ def test_adds_to_what_the_database_holds(db):
     assert not Decision.objects.filter(dossier__call=existing.call).exists()
     # Bulk inserts send no signals: the command writes the search entries at the end, two per dossier.
     assert SearchEntry.objects.count() == 2 * Dossier.objects.count()
+
+
+def test_calls_of_a_size_keep_it_as_the_history_grows():
+    small, large = calls_shape(1000, 220), calls_shape(100_000, 220, large_call=10_000)
+    assert sum(call.dossiers for call in small) == 1000 and sum(call.dossiers for call in large) == 100_000
+    # The latest calls hold 220 dossiers at both sizes, the oldest what remains; a larger history has more calls,
+    # several a year.
+    assert [call.dossiers for call in small] == [120, 220, 220, 220, 220]
+    assert [call.year for call in small] == [2022, 2023, 2024, 2025, 2026]
+    assert len(large) == 411 and {call.year for call in large} == set(YEARS)
+    assert {call.dossiers for call in large[-60:]} == {220}
+    # One open call, the latest; the others before it, several a year. The latest call of each year is ranked 0 in
+    # its year at both sizes: its dossiers draw from the same seeds.
+    assert [(call.year, call.rank) for call in large[-39:]] == [(2025, 37 - n) for n in range(38)] + [(2026, 0)]
+    # The large call is decided: the first of its year, not the latest call of any kind.
+    (big,) = [call for call in large if call.dossiers == 10_000]
+    assert big.year == PRESENT.year - 2 and big.rank == max(c.rank for c in large if c.year == big.year)
+    # By default, twelve calls whatever the number of dossiers.
+    assert len(calls_shape(100_000)) == len(calls_shape(300)) == len(YEARS)
+
+
+def _latest_calls(dossiers: int) -> dict:
+    """The dossiers of the latest call of 2025 and 2026 once `dossiers` are written in calls of 100: by call year,
+    (region, number) -> (landlord, state, title), renewals left out (they depend on the history)."""
+    with transaction.atomic():
+        synthetic_generate(dossiers=dossiers, seed=5, call_size=100)
+        rows = {}
+        for year in (2025, 2026):
+            call = Call.objects.filter(year=year).order_by("-edition").first()
+            rows[year] = {
+                (region, number): (landlord, state, title)
+                for region, number, landlord, state, title in call.dossiers.filter(renews__isnull=True).values_list(
+                    "committee__region", "number", "lead_landlord__name", "state", "title"
+                )
+                if not title.endswith("(renouvellement)")
+            }
+            rows[f"{year} dossiers"] = call.dossiers.count()
+        transaction.set_rollback(True)
+    return rows
+
+
+def test_the_latest_calls_are_the_same_in_a_larger_history(db):
+    small, large = _latest_calls(200), _latest_calls(2600)
+    assert small["2025 dossiers"] == large["2025 dossiers"] == 100
+    assert small["2026 dossiers"] == large["2026 dossiers"] == 100
+    for year in (2025, 2026):
+        common = small[year].keys() & large[year].keys()
+        assert len(common) >= 80
+        assert {key: small[year][key] for key in common} == {key: large[year][key] for key in common}
