@@ -80,7 +80,7 @@ class Access:
         if committees := self.member_committee_ids | self.observer_scope:
             ways.append(Q(committee_id__in=committees) & ~Q(state=Dossier.State.DRAFT))
         if self.landlord_ids:
-            ways += [Q(way) for way in carried_by(self.landlord_ids).children]
+            ways.append(carried_by(self.landlord_ids))
         if self.is_expert:
             ways.append(Q(pk__in=ExpertRequest.objects.filter(expert=self.user).values("dossier_id")))
         return ways
@@ -349,7 +349,10 @@ NOTHING = Q(pk__in=[])
 
 def carried_by(organisations: set[int], prefix: str = "") -> Q:
     """Dossiers led or co-carried by these organisations (prefix: the path from the rows filtered to their dossier).
-    Subqueries on the indexed link columns rather than a join, which would read every dossier, and repeat a dossier
-    carried by two of them."""
+    One condition, on the ids of a UNION of two index lookups (the dossiers they lead, the link table of
+    co-landlords) rather than a join, which would read every dossier and repeat a dossier carried by two of them,
+    or an OR of the two, which no index serves: PostgreSQL then walked every dossier of the programme for a
+    landlord's workspace (150 ms for each of two lists at 100 000 dossiers, for the 164 its landlord carries)."""
+    led = Dossier.objects.filter(lead_landlord_id__in=organisations).order_by().values("pk")
     co_carried = Dossier.co_landlords.through.objects.filter(organisation_id__in=organisations).values("dossier_id")
-    return Q(**{f"{prefix}lead_landlord_id__in": organisations}) | Q(**{f"{prefix}pk__in": co_carried})
+    return Q(**{f"{prefix}pk__in": led.union(co_carried)})
