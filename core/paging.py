@@ -54,10 +54,12 @@ def page_by_committee(dossiers: QuerySet, rows: QuerySet, per_page: int, number)
     programme: sorting them all to show fifty took 60–80 ms at 100 000 dossiers."""
     # COUNT(*), not of the ids: PostgreSQL then counts from an index alone.
     counts = dict(dossiers.order_by().values_list("committee").annotate(n=Count("*")))
-    # The same order here and in `ordered`, so that the counts fall where the rows do.
-    order = Committee.objects.filter(pk__in=counts).order_by("-call__year", "name", "pk").values_list("pk", flat=True)
+    # The same order here and in `ordered`, so that the counts fall where the rows do. Every committee's id in that
+    # order, those counted kept here: the counted ids as a list of parameters cost more than the rows they spare
+    # (5 343 committees at 100 000 dossiers: 87 ms, every committee read in order 10 ms).
+    order = Committee.objects.order_by("-call__year", "name", "pk").values_list("pk", flat=True)
     ordered = dossiers.order_by("-call__year", "committee__name", "committee_id", "number")
-    sizes = [(committee, counts[committee]) for committee in order]
+    sizes = [(committee, counts[committee]) for committee in order if committee in counts]
     return page_in_committees(sizes, ordered, rows, per_page, number), counts
 
 
