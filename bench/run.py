@@ -4,12 +4,17 @@
 
 For each database and size it builds (once: databases are kept under bench/var/ and as PostgreSQL
 databases `aap_bench_<size>`, rebuilt with --rebuild) a synthetic national history with
-`manage.py generate_synthetic`, then measures in a fresh process, median of repeated trials:
+`manage.py generate_synthetic` in calls of CALL_SIZE dossiers: the measured call and committee are the same
+at every size, the history around them grows (more calls, more committees, more years). From 10 times
+LARGE_CALL dossiers, one of its calls holds LARGE_CALL dossiers. Then it measures in a fresh process, median of
+repeated trials:
 
 - the committee's dossier list, the national selection, a dossier page, the search, the API list, the
   secretariat's list of every dossier, the national dashboard, and the workspace of a member and of a landlord:
   server time per request (Django's test client, production settings), SQL queries per request, and the
   floor: the time of the very SQL statements the request ran, executed raw (ratio request / floor);
+- where there is a large call, its committee's list, its national selection and its dashboard, the same way, and
+  their time per dossier of the call (large_call_<page>_ms_per_dossier);
 - the avis conjoint of a 50-dossier committee as DOCX and PDF;
 - the XLSX export of every dossier, as the export task writes it: seconds and peak memory (tracemalloc), and the
   floor: the XLSX writer alone, on the same rows in memory;
@@ -34,10 +39,15 @@ VAR = ROOT / "bench" / "var"
 RESULTS = ROOT / "bench" / "results.json"
 PG = "postgres://postgres@127.0.0.1:5432"
 SEED = 2014
+# A call's size in the bench's history, so that its largest committee (Île-de-France, 23 % of a call) holds about
+# 50 dossiers, as an avis conjoint has had; and the large call, whose cost is read per dossier.
+CALL_SIZE = 220
+LARGE_CALL = 10_000
 PAGES = (
     "committee_list", "national_selection", "dossier_page", "search", "search_landlord", "api_list",
     "secretariat_home", "national_dashboard", "member_workspace", "landlord_workspace",
 )  # fmt: skip
+LARGE_CALL_PAGES = ("large_call_committee_list", "large_call_selection", "large_call_dashboard")
 
 
 # Measures of no database's: written without the backend's prefix.
@@ -99,6 +109,8 @@ def orchestrate(args) -> None:
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results = {key: value for key, value in previous.items() if not key.startswith(tuple(backends))}
     for backend in backends:
+        # Other work may share the machine: its load, before and after, says how far to trust the run.
+        results[f"{backend}_load_average_before"] = round(os.getloadavg()[0], 2)
         for size in sizes:
             built = _worker("build", backend, size, trials, args.rebuild)
             results[f"{backend}_build_seconds_{size}"] = built["seconds"]
@@ -119,6 +131,7 @@ def orchestrate(args) -> None:
         results[f"{backend}_export_xlsx_peak_ratio"] = round(
             results[f"{backend}_export_xlsx_peak_mib_{large}"] / results[f"{backend}_export_xlsx_peak_mib_{small}"], 2
         )
+        results[f"{backend}_load_average_after"] = round(os.getloadavg()[0], 2)
     _table(results)
     _save(results)
     print(f"written to {RESULTS.relative_to(ROOT)}")
@@ -138,18 +151,32 @@ def _django() -> None:
     django.setup()
 
 
+def _large_call(size: int) -> int:
+    """A call of LARGE_CALL dossiers in a history of at least ten times as many."""
+    return LARGE_CALL if size >= 10 * LARGE_CALL else 0
+
+
 def build(size: int) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from core.models import Dossier
+    from core.models import Call, Dossier
+    from synthetic.reference import calls_shape
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    if Dossier.objects.count() != size:
+    calls = len(calls_shape(size, CALL_SIZE, _large_call(size)))
+    if Dossier.objects.count() != size or Call.objects.count() != calls:
         if Dossier.objects.exists():
-            raise SystemExit("The bench database holds other dossiers: run with --rebuild.")
-        call_command("generate_synthetic", dossiers=size, seed=SEED, stdout=sys.stderr)
+            raise SystemExit("The bench database holds other dossiers, or other calls: run with --rebuild.")
+        call_command(
+            "generate_synthetic",
+            dossiers=size,
+            seed=SEED,
+            call_size=CALL_SIZE,
+            large_call=_large_call(size),
+            stdout=sys.stderr,
+        )
         if connection.vendor == "postgresql":
             # What autovacuum does in time on a live database: without a visibility map, PostgreSQL reads
             # the table, not the index alone, to count (a count of 100 000 dossiers: 60 ms instead of 8).
@@ -194,27 +221,48 @@ def _floor_ms(statements: list, trials: int) -> float:
     return _median_ms(run_raw, trials)
 
 
-def _subjects() -> dict:
-    """Who asks for what: a member of the largest committee of the latest call instructed, the secretariat."""
+def _member(committee):
     from django.contrib.auth.models import User
-    from django.db.models import Count
+
+    from core.models import Membership
+
+    member, created = User.objects.get_or_create(username=f"bench.member.{committee.pk}")
+    if created:
+        Membership.objects.create(
+            user=member, organisation=committee.ar_hlm, role=Membership.Role.COMMITTEE_MEMBER, committee=committee
+        )
+    return member
+
+
+def _subjects() -> dict:
+    """Who asks for what: a member of the largest committee of the latest call instructed (not the large call), the
+    landlord of its first dossier, the secretariat; and where there is one, the large call and its largest
+    committee."""
+    from django.contrib.auth.models import User
+    from django.db.models import Count, Exists, OuterRef
 
     from api.tokens import token_create
-    from core.models import Call, Committee, Dossier, Membership, Organisation
+    from core.models import Call, Committee, Dossier, Membership, Opinion, Organisation
 
-    call = Call.objects.filter(dossiers__opinion__isnull=False).order_by("-year").first()
-    committee = Committee.objects.filter(call=call).annotate(n=Count("dossiers")).order_by("-n", "pk").first()
+    large = Call.objects.annotate(n=Count("dossiers")).filter(n__gte=LARGE_CALL).order_by("-n").first()
+    call = (
+        Call.objects.filter(Exists(Opinion.objects.filter(dossier__call=OuterRef("pk"))))
+        .exclude(pk=getattr(large, "pk", None))
+        .order_by("-edition")
+        .first()
+    )
+
+    def largest(call):
+        return Committee.objects.filter(call=call).annotate(n=Count("dossiers")).order_by("-n", "pk").first()
+
+    committee = largest(call)
     national, _ = Organisation.objects.get_or_create(
         name="Secrétariat national (mesure)", defaults={"kind": Organisation.Kind.NATIONAL}
     )
     secretariat, created = User.objects.get_or_create(username="bench.secretariat")
     if created:
         Membership.objects.create(user=secretariat, organisation=national, role=Membership.Role.SECRETARIAT)
-    member, created = User.objects.get_or_create(username=f"bench.member.{committee.pk}")
-    if created:
-        Membership.objects.create(
-            user=member, organisation=committee.ar_hlm, role=Membership.Role.COMMITTEE_MEMBER, committee=committee
-        )
+    member = _member(committee)
     dossier = Dossier.objects.filter(committee=committee, opinion__isnull=False).order_by("number").first()
     landlord, created = User.objects.get_or_create(username=f"bench.landlord.{dossier.lead_landlord_id}")
     if created:
@@ -222,8 +270,13 @@ def _subjects() -> dict:
             user=landlord, organisation_id=dossier.lead_landlord_id, role=Membership.Role.LANDLORD_STAFF
         )
     _, secret = token_create(user=secretariat, name="mesure")
-    return {"call": call, "committee": committee, "dossier": dossier, "secretariat": secretariat,
-            "member": member, "landlord": landlord, "token": secret}  # fmt: skip
+    subjects = {"call": call, "committee": committee, "dossier": dossier, "secretariat": secretariat,
+                "member": member, "landlord": landlord, "token": secret}  # fmt: skip
+    if large is not None:
+        subjects["large_call"] = large
+        subjects["large_committee"] = largest(large)
+        subjects["large_member"] = _member(subjects["large_committee"])
+    return subjects
 
 
 def _pages(subjects: dict) -> dict:
@@ -247,13 +300,44 @@ def _pages(subjects: dict) -> dict:
     }
 
 
+def _large_call_pages(subjects: dict) -> dict:
+    from django.urls import reverse
+
+    large, committee = subjects["large_call"], subjects["large_committee"]
+    return {
+        "large_call_committee_list": (subjects["large_member"], reverse("committee_detail", args=[committee.pk]), {}),
+        "large_call_selection": (subjects["secretariat"], reverse("call_selection", args=[large.pk]), {}),
+        "large_call_dashboard": (subjects["secretariat"], reverse("dashboard_national"), {"appel": large.pk}),
+    }
+
+
+def _history(subjects: dict) -> dict:
+    """What the measured call and committee hold, and the history around them."""
+    from core.models import Call, Committee, Dossier
+
+    figures = {
+        "calls": Call.objects.count(),
+        "committees": Committee.objects.count(),
+        "call_dossiers": subjects["call"].dossiers.count(),
+        "committee_dossiers": subjects["committee"].dossiers.count(),
+        "landlord_dossiers": Dossier.objects.filter(lead_landlord=subjects["dossier"].lead_landlord_id).count(),
+    }
+    if "large_call" in subjects:
+        figures["large_call_dossiers"] = subjects["large_call"].dossiers.count()
+        figures["large_call_committee_dossiers"] = subjects["large_committee"].dossiers.count()
+    return figures
+
+
 def measure(trials: int) -> dict:
     from django.db import connection
     from django.test import Client
 
     subjects = _subjects()
-    results = {}
-    for name, (user, url, query) in _pages(subjects).items():
+    results = _history(subjects)
+    pages = _pages(subjects)
+    if "large_call" in subjects:
+        pages.update(_large_call_pages(subjects))
+    for name, (user, url, query) in pages.items():
         client = Client()
         headers = {}
         if user is None:
@@ -274,6 +358,9 @@ def measure(trials: int) -> dict:
         results[f"{name}_ms"] = _median_ms(get, trials)
         results[f"{name}_floor_ms"] = _floor_ms(recorder.statements, trials)
         results[f"{name}_floor_ratio"] = round(results[f"{name}_ms"] / max(results[f"{name}_floor_ms"], 0.001), 2)
+    for name in LARGE_CALL_PAGES:
+        if f"{name}_ms" in results:
+            results[f"{name}_ms_per_dossier"] = round(results[f"{name}_ms"] / results["large_call_dossiers"], 5)
     results.update(_documents(subjects["committee"], trials))
     results.update(_export())
     return results
