@@ -3,7 +3,8 @@
 from django import forms
 from django.contrib.auth.models import User
 
-from core.models import Call, Decision, Dossier, Public, Rank, Strand
+from core.models import OTHER_DOCUMENT, Call, Decision, Dossier, Public, Rank, Strand
+from core.models.calls import DOCUMENT_NAME_LENGTH
 from core.regions import Region
 from core.services.decisions import amount_warnings
 from front.fields import DateField, EurosField, Form, IdsField, ModelForm
@@ -28,8 +29,10 @@ class CallForm(ModelForm):
             "max_duration_years",
             "publics",
             "strands",
+            "required_documents",
         ]
         widgets = {
+            "required_documents": forms.Textarea(attrs={"rows": 4}),
             "submission_deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "publics": forms.CheckboxSelectMultiple,
         }
@@ -45,6 +48,21 @@ class CallForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["publics"].queryset = Public.objects.all()
         self.fields["publics"].required = False
+
+    def clean_required_documents(self) -> str:
+        """One document a line, each named once; "Autre document" is the type of what no line names."""
+        longest = DOCUMENT_NAME_LENGTH
+        lines = [" ".join(line.split()) for line in self.cleaned_data["required_documents"].splitlines()]
+        lines = list(dict.fromkeys(line for line in lines if line))
+        for line in lines:
+            if len(line) > longest:
+                raise forms.ValidationError(f"Le nom d'une pièce fait au plus {longest} caractères : une par ligne.")
+            if line.casefold() == OTHER_DOCUMENT.casefold():
+                raise forms.ValidationError(
+                    f"« {OTHER_DOCUMENT} » est le type de toute pièce que la liste ne nomme pas : nommez la pièce "
+                    "demandée."
+                )
+        return "\n".join(lines)
 
     def clean(self):
         data = super().clean()

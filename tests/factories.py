@@ -27,6 +27,8 @@ class CallFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"{n}e appel à projets 10 000 logements HLM accompagnés")
     edition = factory.Sequence(lambda n: n + 1)
     year = 2018
+    # No document asked, unless a test asks some: the tests that submit dossiers do not all attach files.
+    required_documents = ""
 
 
 class CommitteeFactory(factory.django.DjangoModelFactory):

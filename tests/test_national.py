@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.models import SMILEYS, BudgetLine, Call, Committee, Decision, Dossier, Membership, Opinion
+from core.models import REQUIRED_DOCUMENTS, SMILEYS, BudgetLine, Call, Committee, Decision, Dossier, Membership, Opinion
 from core.permissions import Access
 from core.services import calls
 from core.services.decisions import DecisionRefused, decision_record, decisions_notify, decisions_record_many
@@ -67,6 +67,21 @@ def test_only_the_secretariat_sets_up_calls(cast, login, role):
     assert Call.objects.filter(edition=6).exists() is (WRITE[role] == 200)
     if WRITE[role] != 200:
         check_refusal(response, WRITE[role], secrets=())
+
+
+def test_a_new_call_asks_the_usual_documents_and_the_secretariat_edits_them(cast, login):
+    client = login(cast.users["secretariat"])
+    form = text(client.get(reverse("call_new")))
+    assert all(document in form for document in REQUIRED_DOCUMENTS)
+    values = {"title": "6e appel", "edition": 6, "year": 2020, "max_duration_years": 3}
+    documents = "Budget prévisionnel détaillé\n\n  Plan de   financement \nBudget prévisionnel détaillé"
+    client.post(reverse("call_new"), values | {"required_documents": documents})
+    call = Call.objects.get(edition=6)
+    assert call.documents() == ["Budget prévisionnel détaillé", "Plan de financement"]
+    assert "Plan de financement" in text(client.get(reverse("call_detail", args=[call.pk])))
+    response = client.post(reverse("call_edit", args=[call.pk]), values | {"required_documents": "autre document"})
+    assert response.status_code == 400
+    assert "« Autre document » est le type de toute pièce que la liste ne nomme pas" in text(response)
 
 
 def test_a_call_is_set_up_then_opened(cast, login):

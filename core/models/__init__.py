@@ -1,6 +1,6 @@
 from core.models.accounts import Invitation
 from core.models.audit import AuditEvent
-from core.models.calls import Call, Committee, Public, Strand
+from core.models.calls import OTHER_DOCUMENT, REQUIRED_DOCUMENTS, Call, Committee, Public, Strand
 from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand, StateTransition, Territory
 from core.models.exchanges import ExpertRequest, Message, Note
 from core.models.exports import Export
@@ -11,6 +11,8 @@ from core.models.organisations import Membership, Organisation
 from core.models.receipts import Receipt
 
 __all__ = [
+    "OTHER_DOCUMENT",
+    "REQUIRED_DOCUMENTS",
     "SMILEYS",
     "Agreement",
     "Attachment",

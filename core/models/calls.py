@@ -26,6 +26,21 @@ class Public(models.Model):
         return self.name
 
 
+# What a dossier joins before it is submitted, unless the call asks otherwise; and the type of any other document.
+REQUIRED_DOCUMENTS = (
+    "Délibération du conseil d'administration",
+    "Budget prévisionnel détaillé",
+    "Lettres d'engagement des partenaires",
+)
+OTHER_DOCUMENT = "Autre document"
+# The longest name of a document: an attachment's type holds it.
+DOCUMENT_NAME_LENGTH = 255
+
+
+def default_required_documents() -> str:
+    return "\n".join(REQUIRED_DOCUMENTS)
+
+
 class Call(models.Model):
     class Status(models.TextChoices):
         DRAFT = "preparation", "En préparation"
@@ -50,6 +65,12 @@ class Call(models.Model):
     max_duration_years = models.PositiveSmallIntegerField("durée maximale (années)", default=3)
     publics = models.ManyToManyField(Public, blank=True, verbose_name="publics proposés")
     strands = models.JSONField("volets proposés", default=list, blank=True)
+    required_documents = models.TextField(
+        "pièces demandées",
+        blank=True,
+        default=default_required_documents,
+        help_text="Une par ligne : chaque dossier les joint avant d'être déposé.",
+    )
     # Only the call's export URL carries it: a file of every dossier is not found by counting ids.
     uuid = models.UUIDField("identifiant des exports", default=uuid.uuid4, unique=True, editable=False)
 
@@ -60,6 +81,10 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def documents(self) -> list[str]:
+        """The documents a dossier of this call joins before it is submitted, in the call's order, each once."""
+        return list(dict.fromkeys(line.strip() for line in self.required_documents.splitlines() if line.strip()))
 
 
 class Committee(models.Model):
