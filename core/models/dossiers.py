@@ -235,6 +235,8 @@ class Attachment(models.Model):
     name = models.CharField("nom du fichier", max_length=255)
     kind = models.CharField("format", max_length=10, choices=Kind.choices)
     size = models.PositiveIntegerField("taille (octets)")
+    # What the file holds, to know a second copy of it: empty for a file stored before it was kept, and lost.
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, verbose_name="déposé par"
     )
@@ -244,6 +246,15 @@ class Attachment(models.Model):
         verbose_name = "pièce jointe"
         verbose_name_plural = "pièces jointes"
         ordering = ["dossier", "uploaded_at"]
+        constraints = [
+            # A file is joined to its dossier once; a message's attachment belongs to the thread, which may send
+            # again a file the dossier holds.
+            models.UniqueConstraint(
+                fields=["dossier", "sha256"],
+                condition=Q(message__isnull=True) & ~Q(sha256=""),
+                name="unique_attachment_per_dossier",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

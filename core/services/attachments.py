@@ -1,11 +1,14 @@
-"""Attachments are recognised by their content, never by their name (core/filetypes.py)."""
+"""Attachments are recognised by their content, never by their name (core/filetypes.py), and known by their SHA-256:
+a file is joined to its dossier once. Files are read and written through the storage alone (a disk or S3)."""
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from core.filetypes import FileRefused, file_kind, named_as
-from core.models import Attachment, Dossier
+from core.models import Attachment, Dossier, Message
+from core.services.conflicts import refused_on_conflict
 
 MAX_SIZE = 20 * 1024 * 1024
 ACCEPTED = set(Attachment.Kind.values)
@@ -20,6 +23,16 @@ class AttachmentRefused(Exception):
 class Checked:
     kind: str
     size: int
+    sha256: str
+
+
+def file_digest(upload) -> str:
+    """The SHA-256 of an uploaded file, read in chunks, whatever its size."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def attachment_check(upload) -> Checked:
@@ -29,17 +42,43 @@ def attachment_check(upload) -> Checked:
     if size == 0:
         raise AttachmentRefused(f"« {upload.name} » est vide.")
     try:
-        return Checked(file_kind(upload, ACCEPTED, WANTED), size)
+        kind = file_kind(upload, ACCEPTED, WANTED)
     except FileRefused as refusal:
         raise AttachmentRefused(str(refusal)) from refusal
+    return Checked(kind, size, file_digest(upload))
+
+
+def joined(dossier: Dossier, sha256: str) -> Attachment | None:
+    """The dossier's own attachment that holds this file, if any."""
+    return dossier.attachments.filter(message=None, sha256=sha256).first()
 
 
 @transaction.atomic
-def attachment_add(*, dossier: Dossier, upload, by) -> Attachment:
+def attachment_add(*, dossier: Dossier, upload, by, message: Message | None = None) -> Attachment:
+    """The file joined to the dossier, or to a message of its thread. Refused when the dossier holds it already (a
+    message may send again what the dossier holds)."""
     checked = attachment_check(upload)
+    if message is None and (same := joined(dossier, checked.sha256)) is not None:
+        raise AttachmentRefused(
+            f"« {upload.name} » est déjà joint à ce dossier, sous le nom « {same.name} » : un même fichier n'est "
+            "joint qu'une fois."
+        )
     # Named after what it is, so that the page lists the name it downloads under.
     name = named_as(upload.name, checked.kind)[-255:]
-    attachment = Attachment(dossier=dossier, name=name, kind=checked.kind, size=checked.size, uploaded_by=by)
+    attachment = Attachment(
+        dossier=dossier, message=message, name=name, kind=checked.kind, size=checked.size, sha256=checked.sha256,
+        uploaded_by=by,
+    )  # fmt: skip
     attachment.file.save(name, upload, save=False)
-    attachment.save()
+    # The same file sent twice at once (a double click): both pass the check above, the database refuses the second.
+    twice = AttachmentRefused(
+        f"« {upload.name} » vient d'être joint à ce dossier (la page a sans doute été envoyée deux fois) : un même "
+        "fichier n'est joint qu'une fois."
+    )
+    try:
+        with refused_on_conflict(twice):
+            attachment.save()
+    except AttachmentRefused:
+        attachment.file.delete(save=False)
+        raise
     return attachment

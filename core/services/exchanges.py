@@ -36,9 +36,7 @@ def message_post(*, dossier: Dossier, by, body: str, upload=None) -> Message:
         dossier=dossier, author=by, from_committee=from_committee, body=_text(body, "Le message")
     )
     if upload is not None:
-        attachment = attachment_add(dossier=dossier, upload=upload, by=by)
-        attachment.message = message
-        attachment.save(update_fields=["message"])
+        attachment_add(dossier=dossier, upload=upload, by=by, message=message)
     enqueue_on_commit(notify_message, message.pk)
     return message
 
