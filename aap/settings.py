@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     # Its system checks catch settings left in django-csp 3's format.
     "csp",
     "dsfr",
+    # django-dsfr's field templates load its filters (a dependency of django-dsfr).
+    "widget_tweaks",
     # ninja serves its docs page's Swagger UI from its bundled static files only when it is installed.
     "ninja",
     "django_tasks",

@@ -12,6 +12,7 @@ from core.permissions import Access
 from core.services.attachments import AttachmentRefused, attachment_add
 from core.services.dossiers import DraftRefused, dossier_create, dossier_save_draft
 from core.workflow import allows, guard, guard_who
+from front.fields import DepartmentField
 from front.files import download
 from front.forms import AttachmentForm, BudgetFormSet, DossierCreateForm, DossierForm, StrandFormSet, TerritoryFormSet
 
@@ -80,7 +81,13 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "front/dossier_edit.html",
-        {"title": f"Modifier le dossier N°{dossier.number}", "dossier": dossier, "form": form, "formsets": formsets},
+        {
+            "title": f"Modifier le dossier N°{dossier.number}",
+            "dossier": dossier,
+            "form": form,
+            "formsets": formsets,
+            "department_suggestions": DepartmentField.suggestions,
+        },
         status=400 if data is not None else 200,
     )
 

@@ -4,6 +4,8 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.datastructures import MultiValueDict
+from dsfr.forms import DsfrBoundField, DsfrDjangoTemplates
+from dsfr.utils import dsfr_input_class_attr
 
 from core import departments
 from core.formats import AmbiguousNumber, NotANumber, number, parse_number
@@ -37,6 +39,29 @@ class Form(XmlSafeInput, forms.Form):
 
 
 class ModelForm(XmlSafeInput, forms.ModelForm):
+    pass
+
+
+class Dsfr:
+    """A form whose fields django-dsfr renders: `{{ field.as_field_group }}` lays out its label, hint, widget and
+    errors as DSFR's input, select, checkbox and upload groups; `{{ field|dsfr_input_class_attr }}` the widget alone,
+    with DSFR's classes and, once the field has errors, aria-invalid and the errors' id. Its error lists are DSFR's
+    too. A widget given a class keeps it (the upload's fr-upload)."""
+
+    bound_field_class = DsfrBoundField
+    default_renderer = DsfrDjangoTemplates
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.visible_fields():
+            dsfr_input_class_attr(field)
+
+
+class DsfrForm(Dsfr, Form):
+    pass
+
+
+class DsfrModelForm(Dsfr, ModelForm):
     pass
 
 

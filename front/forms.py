@@ -19,7 +19,7 @@ from core.models import (
 from core.services.dossiers import partner_candidates
 from core.services.organisations import NewOrganisation
 from core.text import name_key
-from front.fields import DepartmentField, EurosField, Form, IdsField, ModelForm, WholeNumberField
+from front.fields import DepartmentField, DsfrModelForm, EurosField, Form, IdsField, WholeNumberField
 
 
 class OpinionForm(Form):
@@ -78,7 +78,7 @@ class DossierCreateForm(Form):
         self.fields["landlord"].queryset = landlords
 
 
-class DossierForm(ModelForm):
+class DossierForm(DsfrModelForm):
     new_partners = forms.CharField(
         label="Nouveaux partenaires",
         required=False,
@@ -105,8 +105,12 @@ class DossierForm(ModelForm):
             "summary": forms.Textarea(attrs={"rows": 6}),
             "evaluation_plan": forms.Textarea(attrs={"rows": 4}),
             "publics": forms.CheckboxSelectMultiple,
-            "co_landlords": forms.SelectMultiple(attrs={"size": 5, "class": "fr-select"}),
-            "partners": forms.SelectMultiple(attrs={"size": 6, "class": "fr-select"}),
+            "co_landlords": forms.SelectMultiple(attrs={"size": 5}),
+            "partners": forms.SelectMultiple(attrs={"size": 6}),
+        }
+        help_texts = {
+            "partners": "Choisissez-les dans la liste (Ctrl ou Cmd pour en choisir plusieurs).",
+            "co_landlords": "Ctrl ou Cmd pour en choisir plusieurs.",
         }
         field_classes = {
             "publics": IdsField,
@@ -166,7 +170,7 @@ class DossierForm(ModelForm):
 MAX_LINES = 60
 
 
-def _formset(model, fields, form=ModelForm, **options):
+def _formset(model, fields, form=DsfrModelForm, **options):
     return forms.inlineformset_factory(
         Dossier,
         model,
@@ -201,10 +205,15 @@ StrandFormSet = _formset(
 )
 
 
-class TerritoryForm(ModelForm):
-    """A territory's department, typed by name or number, or found from its commune's postal or INSEE code."""
+class TerritoryForm(DsfrModelForm):
+    """A territory's department, typed by name or number, or found from its commune's postal or INSEE code. The
+    departments are suggested by one list of the page (its datalist "departements"), whatever its number of lines."""
 
-    department = DepartmentField(label="Département (nom ou numéro)", required=False)
+    department = DepartmentField(
+        label="Département (nom ou numéro)",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "departements", "autocomplete": "off"}),
+    )
     commune = forms.CharField(label="Commune (et code postal)", required=False, max_length=255)
 
     class Meta:
