@@ -10,7 +10,7 @@ from core.filetypes import TYPES, named_as
 from core.models import Attachment, Committee, Dossier, Organisation
 from core.permissions import Access
 from core.services.attachments import AttachmentRefused, attachment_add
-from core.services.dossiers import DraftRefused, dossier_create, dossier_save_draft
+from core.services.dossiers import DraftRefused, dossier_create, dossier_problems, dossier_save_draft
 from core.workflow import allows, guard, guard_who
 from front.fields import DepartmentField
 from front.files import download
@@ -87,6 +87,8 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "formsets": formsets,
             "department_suggestions": DepartmentField.suggestions,
+            # What the submission will refuse, as it will say it: the draft is saved anyway.
+            "problems": dossier_problems(dossier) if data is None else [],
         },
         status=400 if data is not None else 200,
     )

@@ -79,6 +79,10 @@ class DossierCreateForm(Form):
 
 
 class DossierForm(DsfrModelForm):
+    """The landlord's draft. What the call allows (its maximum duration, its cap) and what must add up (households,
+    budget) are checked when the dossier is submitted (core.services.dossiers.dossier_problems), never here: a draft
+    is saved however incomplete or inconsistent. Only what cannot be read is refused, on its field."""
+
     new_partners = forms.CharField(
         label="Nouveaux partenaires",
         required=False,
@@ -132,13 +136,6 @@ class DossierForm(DsfrModelForm):
         self.fields["partners"].required = False
         self.fields["renews"].queryset = renewable
         self.fields["renews"].label_from_instance = lambda d: f"{d.call.year} — N°{d.number} « {d.title} »"
-
-    def clean_duration_years(self):
-        duration = self.cleaned_data["duration_years"]
-        maximum = self.instance.call.max_duration_years
-        if duration and duration > maximum:
-            raise forms.ValidationError(f"La durée maximale de cet appel est de {maximum} ans.")
-        return duration
 
     def clean_new_partners(self) -> list[NewOrganisation]:
         """One organisation a line, "name ; number" (the number optional), each once whatever its case, accents,

@@ -4,6 +4,7 @@ import html
 import io
 import zipfile
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -121,11 +122,39 @@ def test_a_bad_line_saves_nothing_and_says_why(cast, draft, login):
     assert draft.summary == "" and not draft.strands.exists()
 
 
-def test_duration_over_the_calls_maximum_is_refused_in_the_form(cast, draft, login):
-    response = login(cast.users["landlord"]).post(
-        reverse("dossier_edit", args=[draft.pk]), _edit_data(duration_years="5")
-    )
-    assert "La durée maximale de cet appel est de 3 ans" in text(response)
+def test_a_draft_saves_whatever_the_call_allows_and_the_submission_says_what_is_wrong(cast, draft, login):
+    """A duration over the call's maximum, an amount over its cap, households that do not make the total: the draft
+    is saved; the edit page then lists, as the submission will, what to settle before submitting."""
+    client = login(cast.users["landlord"])
+    url = reverse("dossier_edit", args=[draft.pk])
+    data = _edit_data(duration_years="5", households_total="20", **{"budget-0-amount": "250 000,50"})
+    assert client.post(url, data).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.duration_years, draft.households_total, draft.requested) == (5, 20, Decimal("250000.50"))
+    page = text(client.get(url))
+    assert "durée (5 ans) dépasse la durée maximale de l'appel (3 ans)" in page
+    assert "(250\u202f000,50 €) dépasse le plafond par projet de l'appel (200\u202f000 €)" in page
+    assert "Les ménages par volet et par année (12) ne font pas le total annoncé (20)" in page
+    response = client.post(reverse("dossier_submit", args=[draft.pk]))
+    assert response.status_code == 400 and "durée (5 ans) dépasse la durée maximale" in text(response)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("budget-0-amount", "abc", "Écrivez un montant en euros, par exemple 150 000,50."),
+        ("budget-0-amount", "-5", "Un montant ne peut pas être négatif."),
+        ("households_total", "douze", "Écrivez un nombre entier, par exemple 1 200."),
+        ("strands-0-households", "6,5", "Écrivez un nombre entier, par exemple 1 200."),
+    ],
+)
+def test_only_what_cannot_be_read_is_refused_on_its_field(cast, draft, login, field, value, message):
+    client = login(cast.users["landlord"])
+    response = client.post(reverse("dossier_edit", args=[draft.pk]), _edit_data(**{field: value}))
+    assert response.status_code == 400
+    assert message in text(response)
+    draft.refresh_from_db()
+    assert draft.summary == ""
 
 
 def test_submission_lists_every_problem_at_once(cast, draft, open_call):
