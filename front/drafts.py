@@ -12,9 +12,16 @@ from core.permissions import Access
 from core.services.attachments import AttachmentRefused, attachment_add
 from core.services.dossiers import DraftRefused, dossier_create, dossier_problems, dossier_save_draft
 from core.workflow import allows, guard, guard_who
-from front.fields import DepartmentField
+from front.fields import DepartmentField, error_summary
 from front.files import download
 from front.forms import AttachmentForm, BudgetFormSet, DossierCreateForm, DossierForm, StrandFormSet, TerritoryFormSet
+
+# The draft's tables, as the page titles them and its error summary names their lines.
+LEGENDS = {
+    "strands": "Ménages accompagnés par volet et par année",
+    "territories": "Territoires",
+    "budget": "Budget par année et par financeur",
+}
 
 
 def editable_dossier(access: Access, pk: int) -> Dossier:
@@ -63,6 +70,8 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "territories": TerritoryFormSet(data, instance=dossier, prefix="territories"),
         "budget": BudgetFormSet(data, instance=dossier, prefix="budget"),
     }
+    for name, formset in formsets.items():
+        formset.legend = LEGENDS[name]
     if data is not None and form.is_valid() and all(f.is_valid() for f in formsets.values()):
         try:
             dossier_save_draft(
@@ -86,6 +95,7 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "dossier": dossier,
             "form": form,
             "formsets": formsets,
+            "errors": error_summary(form, {f.legend: f for f in formsets.values()}) if data is not None else [],
             "department_suggestions": DepartmentField.suggestions,
             # What the submission will refuse, as it will say it: the draft is saved anyway.
             "problems": dossier_problems(dossier) if data is None else [],

@@ -1,4 +1,5 @@
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
@@ -170,3 +171,42 @@ class IdsField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )
         return super()._check_values(value)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One error of a page's error summary: the id of the field it links to (None: the form's own), what the field
+    is, and the message."""
+
+    anchor: str | None
+    label: str
+    message: str
+
+
+def _anchor(field) -> str:
+    # A group of checkboxes or radios has no label of its own: its first choice stands for it.
+    return field.id_for_label or f"{field.auto_id}_0"
+
+
+def field_errors(form, where: str = "") -> list[FieldError]:
+    """The errors of a form in the order of its fields, the form's own first; `where` says which line of which
+    table, for a formset's form."""
+    visible = form.visible_fields()
+    first = _anchor(visible[0]) if visible else None
+    found = [FieldError(first if where else None, where, message) for message in form.non_field_errors()]
+    for field in form:
+        label = f"{field.label}, {where}" if where else field.label
+        anchor = first if field.is_hidden else _anchor(field)
+        found += [FieldError(anchor, label, message) for message in field.errors]
+    return found
+
+
+def error_summary(form, formsets: dict) -> list[FieldError]:
+    """Every error of a form and of its formsets ({legend: formset}), each linked to its field: the summary at the
+    top of the page (front/error_summary.html), each line's fields named with their line."""
+    found = field_errors(form)
+    for legend, formset in formsets.items():
+        found += [FieldError(formset.prefix, legend, message) for message in formset.non_form_errors()]
+        for index, line in enumerate(formset.forms, 1):
+            found += field_errors(line, f"ligne {index} — {legend}")
+    return found

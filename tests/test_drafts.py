@@ -2,6 +2,7 @@
 
 import html
 import io
+import re
 import zipfile
 from datetime import timedelta
 from decimal import Decimal
@@ -155,6 +156,24 @@ def test_only_what_cannot_be_read_is_refused_on_its_field(cast, draft, login, fi
     assert message in text(response)
     draft.refresh_from_db()
     assert draft.summary == ""
+
+
+def test_errors_are_summed_up_at_the_top_each_linked_to_its_field(cast, draft, login):
+    data = _edit_data(households_total="douze", **{"budget-0-amount": "abc", "strands-0-year": ""})
+    page = text(login(cast.users["landlord"]).post(reverse("dossier_edit", args=[draft.pk]), data))
+    summary = page[page.index('id="erreurs"') : page.index("</div>", page.index('id="erreurs"'))]
+    assert 'role="alert"' in page[page.index('<div class="fr-alert fr-alert--error') : page.index('id="erreurs"')]
+    assert "3 erreurs à corriger" in summary
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert links == [
+        ("id_households_total", "Nombre total de ménages accompagnés : Écrivez un nombre entier, par exemple 1 200."),
+        ("id_strands-0-year", "Année du projet, ligne 1 — Ménages accompagnés par volet et par année : "
+                              "Ce champ est obligatoire."),
+        ("id_budget-0-amount", "Montant (€), ligne 1 — Budget par année et par financeur : Écrivez un montant en "
+                               "euros, par exemple 150 000,50."),
+    ]  # fmt: skip
+    for anchor, _ in links:
+        assert f'id="{anchor}"' in page
 
 
 def test_submission_lists_every_problem_at_once(cast, draft, open_call):
