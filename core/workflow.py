@@ -258,6 +258,13 @@ def unanswered(access: Access, request: ExpertRequest) -> str | None:
 DOSSIER.actions = [
     Action("edit", "Modifier le brouillon", policies.carrier_staff, EDITABLE),
     Action(
+        "attach",
+        "Joindre une pièce",
+        policies.carrier_staff,
+        EDITABLE,
+        effects="As one of the documents the call asks, or another; a file the dossier holds is refused (SHA-256).",
+    ),
+    Action(
         "submit",
         "Déposer le dossier",
         policies.carrier_staff,

@@ -26,7 +26,7 @@ from core.services.opinions import FIELDS
 from core.services.timeline import dossier_timeline
 from core.workflow import OPINION_OPEN, WITH_REPORTS, allows, available, blocked, permits
 from front import confirmations
-from front.forms import AttachmentForm, OpinionForm, ReturnForm
+from front.forms import OpinionForm, ReturnForm
 
 
 def with_relations(dossiers):
@@ -200,7 +200,6 @@ def render_dossier(
         "dossier": dossier,
         "editable": editable,
         "problems": problems,
-        "attachment_form": AttachmentForm() if editable else None,
         "actions": actions,
         "return_form": (return_form or ReturnForm()) if "dossier.return" in actions else None,
         "submission": confirmations.submission(dossier) if "dossier.submit" in actions else None,

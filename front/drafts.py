@@ -1,20 +1,17 @@
-"""The landlord's side: create a draft, fill it in, attach documents."""
+"""The landlord's side: create a draft, fill it in (its documents: front/attachments.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
-from core.filetypes import TYPES, named_as
-from core.models import Attachment, Committee, Dossier, Organisation
+from core.models import Committee, Dossier, Organisation
 from core.permissions import Access
-from core.services.attachments import AttachmentRefused, attachment_add
 from core.services.dossiers import DraftRefused, dossier_create, dossier_problems, dossier_save_draft
 from core.workflow import allows, guard, guard_who
+from front.attachments import attachments_context
 from front.fields import DepartmentField, error_summary
-from front.files import download
-from front.forms import AttachmentForm, BudgetFormSet, DossierCreateForm, DossierForm, StrandFormSet, TerritoryFormSet
+from front.forms import BudgetFormSet, DossierCreateForm, DossierForm, StrandFormSet, TerritoryFormSet
 
 # The draft's tables, as the page titles them and its error summary names their lines.
 LEGENDS = {
@@ -95,6 +92,7 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "dossier": dossier,
             "form": form,
             "formsets": formsets,
+            **attachments_context(access, dossier),
             "errors": error_summary(form, {f.legend: f for f in formsets.values()}) if data is not None else [],
             "department_suggestions": DepartmentField.suggestions,
             # What the submission will refuse, as it will say it: the draft is saved anyway.
@@ -102,37 +100,3 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if data is not None else 200,
     )
-
-
-@require_POST
-@login_required
-def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
-    dossier = editable_dossier(access, pk)
-    form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for error in form.errors.get("file", []):
-            messages.error(request, error)
-        return redirect("dossier_detail", pk=dossier.pk)
-    try:
-        attachment = attachment_add(dossier=dossier, upload=form.cleaned_data["file"], by=request.user)
-    except AttachmentRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, f"Pièce jointe « {attachment.name} » ajoutée.")
-    return redirect("dossier_detail", pk=dossier.pk)
-
-
-@login_required
-def attachment_download(request: HttpRequest, uuid) -> FileResponse:
-    attachment = Attachment.objects.filter(uuid=uuid).first()
-    if attachment is None:
-        raise Http404("Pièce jointe introuvable.")
-    access = Access(request.user)
-    dossier = access.dossier_or_404(attachment.dossier_id)
-    # A message's attachment belongs to the thread, read by its two sides and the secretariat only.
-    if attachment.message_id and not access.can_read_thread(dossier):
-        raise Http404("Pièce jointe introuvable.")
-    # Served as what its content is, under the matching extension, whatever name it was uploaded under.
-    filename, content_type = named_as(attachment.name, attachment.kind), TYPES[attachment.kind].content_type
-    return download(attachment.file, filename=filename, content_type=content_type)

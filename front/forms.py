@@ -19,7 +19,7 @@ from core.models import (
 from core.services.dossiers import partner_candidates
 from core.services.organisations import NewOrganisation
 from core.text import name_key
-from front.fields import DepartmentField, DsfrModelForm, EurosField, Form, IdsField, WholeNumberField
+from front.fields import DepartmentField, DsfrForm, DsfrModelForm, EurosField, Form, IdsField, WholeNumberField
 
 
 class OpinionForm(Form):
@@ -250,12 +250,37 @@ class ReturnForm(Form):
     )
 
 
-class AttachmentForm(Form):
-    file = forms.FileField(
-        label="Ajouter une pièce jointe",
-        help_text="PDF, DOCX, XLSX ou ODT, 20 Mo au plus.",
+UPLOAD_HINT = "PDF, DOCX, XLSX ou ODT, 20 Mo au plus."
+
+
+def _upload(label: str) -> forms.FileField:
+    """A file to upload, as DSFR's upload group shows it."""
+    field = forms.FileField(
+        label=label,
+        help_text=UPLOAD_HINT,
+        widget=forms.FileInput(attrs={"class": "fr-upload", "accept": ".pdf,.docx,.xlsx,.odt"}),
         error_messages={"required": "Choisissez un fichier.", "empty": "Ce fichier est vide."},
     )
+    field.widget.group_class = "fr-upload-group"
+    return field
+
+
+class AttachmentForm(DsfrForm):
+    """A document of the dossier: its type, one of those the call asks (the first still missing is offered), or
+    another; and its file."""
+
+    document_type = forms.ChoiceField(
+        label="Type de pièce",
+        error_messages={
+            "required": "Choisissez le type de la pièce.",
+            "invalid_choice": "Choisissez le type de la pièce dans la liste.",
+        },
+    )
+    file = _upload("Fichier")
+
+    def __init__(self, *args, types: list[str], missing: list[str], **kwargs):
+        super().__init__(*args, initial={"document_type": missing[0] if missing else ""}, **kwargs)
+        self.fields["document_type"].choices = [("", "Choisissez le type de la pièce"), *((t, t) for t in types)]
 
 
 class MessageForm(Form):
@@ -264,9 +289,7 @@ class MessageForm(Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Le message est vide."},
     )
-    file = forms.FileField(
-        label="Pièce jointe (facultative)", required=False, help_text="PDF, DOCX, XLSX ou ODT, 20 Mo au plus."
-    )
+    file = forms.FileField(label="Pièce jointe (facultative)", required=False, help_text=UPLOAD_HINT)
 
 
 class NoteForm(Form):

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from front import (
+    attachments,
     committees,
     dossiers,
     downloads,
@@ -29,8 +30,8 @@ urlpatterns = [
     path("dossiers/<int:pk>/suivi/", dossiers.dossier_followup, name="dossier_followup"),
     path("dossiers/nouveau/", drafts.dossier_new, name="dossier_new"),
     path("dossiers/<int:pk>/modifier/", drafts.dossier_edit, name="dossier_edit"),
-    path("dossiers/<int:pk>/pieces/", drafts.attachment_upload, name="attachment_upload"),
-    path("pieces/<uuid:uuid>/", drafts.attachment_download, name="attachment_download"),
+    path("dossiers/<int:pk>/pieces/", attachments.attachment_upload, name="attachment_upload"),
+    path("pieces/<uuid:uuid>/", attachments.attachment_download, name="attachment_download"),
     path("recepisses/<uuid:uuid>.pdf", downloads.receipt_download, name="receipt_download"),
     path("dossiers/<int:pk>/deposer/", transitions.dossier_submit_view, name="dossier_submit"),
     path("dossiers/<int:pk>/retirer/", transitions.dossier_withdraw_view, name="dossier_withdraw"),

@@ -24,11 +24,13 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from core.models import (
+    OTHER_DOCUMENT,
     Agreement,
     Attachment,
     AuditEvent,
@@ -134,6 +136,15 @@ def new_dossier_form(world, role, committee) -> dict:
             "title": "Un nouveau projet"}  # fmt: skip
 
 
+# Distinct from the files the world's dossiers hold: each cell's upload is new to its dossier.
+NEW_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n%%EOF\n"
+
+
+def upload_form(world, role, dossier) -> dict:
+    """A PDF as another document: the world's calls ask none."""
+    return {"document_type": OTHER_DOCUMENT, "file": SimpleUploadedFile("piece.pdf", NEW_PDF)}
+
+
 REPORT = {"entries_into_housing": 4, "evictions_avoided": 2, "transfers": 1, "comment": "Une année pleine."}
 CALL = {"title": "Appel à projets 2019", "year": 2019, "max_duration_years": 3}
 AGREEMENT = {"amount": "1 000", "starts_on": "2019-03-01", "ends_on": "2021-02-28", "tranches-TOTAL_FORMS": 1,
@@ -177,6 +188,7 @@ def no_args(obj) -> list:
 
 ACTION_URLS: dict[str, Post | Via | Outside] = {
     "dossier.edit": Post("dossier_edit", data=draft_form),
+    "dossier.attach": Post("attachment_upload", data=upload_form),
     "dossier.submit": Post("dossier_submit"),
     "dossier.withdraw": Post("dossier_withdraw", data=form(confirm="1")),
     "dossier.return": Post("dossier_return", data=form(message="Il manque le budget de la deuxième année.")),
@@ -602,6 +614,8 @@ CALL_ACTIONS = {"call.edit", "call.open", "call.close", "call.decide", "call.arc
                 "committee.add_member"}  # fmt: skip
 PAGES = {
     "dossier_detail": Page(Dossier, lambda dossier: [dossier], frozenset(DOSSIER_ACTIONS)),
+    # The dossier form's page, for whoever may change the dossier: its documents.
+    "dossier_edit": Page(Dossier, lambda dossier: [dossier], frozenset({"dossier.attach"})),
     "dossier_followup": Page(Dossier, followup_parts, frozenset(FOLLOWUP_ACTIONS)),
     "dossier_exchanges": Page(
         Dossier, lambda dossier: [dossier, *dossier.expert_requests.all()], frozenset(EXCHANGES_ACTIONS)

@@ -1,7 +1,9 @@
-"""A dossier's attachments: each file joined once, known by its SHA-256."""
+"""A dossier's attachments: typed as the documents its call asks, or others; each file joined once, known by its
+SHA-256."""
 
 import hashlib
 import importlib
+import re
 
 import pytest
 from django.apps import apps as django_apps
@@ -9,9 +11,9 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from core.models import Attachment, Call, Dossier
+from core.models import OTHER_DOCUMENT, Attachment, Call, Dossier
 from core.services import attachments
-from core.services.attachments import AttachmentRefused, attachment_add
+from core.services.attachments import AttachmentRefused, attachment_add, attachment_join
 from core.services.exchanges import message_post
 from tests.access import text
 from tests.factories import DossierFactory
@@ -33,11 +35,11 @@ def draft(cast):
 def test_a_second_copy_of_a_file_is_refused_whatever_its_name(cast, draft, login):
     client = login(cast.users["landlord"])
     url = reverse("attachment_upload", args=[draft.pk])
-    client.post(url, {"file": pdf()})
-    response = client.post(url, {"file": pdf("copie.pdf")}, follow=True)
+    client.post(url, {"file": pdf(), "document_type": OTHER_DOCUMENT})
+    response = client.post(url, {"file": pdf("copie.pdf"), "document_type": OTHER_DOCUMENT}, follow=True)
     assert "« copie.pdf » est déjà joint à ce dossier, sous le nom « budget.pdf »" in text(response)
     assert draft.attachments.count() == 1
-    client.post(url, {"file": pdf("autre.pdf", OTHER_PDF)})
+    client.post(url, {"file": pdf("autre.pdf", OTHER_PDF), "document_type": OTHER_DOCUMENT})
     assert draft.attachments.count() == 2
 
 
@@ -74,3 +76,63 @@ def test_the_files_stored_before_are_digested_through_the_storage(cast, draft):
     migration.digest_stored_files(django_apps, None)
     digests = dict(Attachment.objects.values_list("name", "sha256"))
     assert digests == {"a.pdf": hashlib.sha256(PDF).hexdigest(), "b.pdf": "", "c.pdf": ""}
+
+
+@pytest.fixture
+def asking(draft):
+    """The draft's call asks two documents."""
+    Call.objects.filter(pk=draft.call_id).update(required_documents="Budget prévisionnel détaillé\nPlan de financement")
+    return Dossier.objects.get(pk=draft.pk)
+
+
+def upload(client, dossier, document_type: str, name: str = "budget.pdf", content: bytes = PDF, **headers):
+    url = reverse("attachment_upload", args=[dossier.pk])
+    return client.post(url, {"document_type": document_type, "file": pdf(name, content)}, **headers)
+
+
+def selected_type(page: str) -> str:
+    (chosen,) = re.findall(r'<option value="([^"]*)" selected>', page[page.index('name="document_type"') :])
+    return chosen
+
+
+def test_the_form_page_lists_the_documents_the_call_asks_and_offers_the_first_missing(cast, asking, login):
+    client = login(cast.users["landlord"])
+    url = reverse("dossier_edit", args=[asking.pk])
+    page = text(client.get(url))
+    assert "Pièces demandées par l'appel encore manquantes : 2." in page
+    assert page.count("Manquante") == 2
+    assert selected_type(page) == "Budget prévisionnel détaillé"
+    assert upload(client, asking, "Budget prévisionnel détaillé").status_code == 302
+    page = text(client.get(url))
+    assert "budget.pdf" in page and page.count("Manquante") == 1
+    assert selected_type(page) == "Plan de financement"
+    upload(client, asking, "Plan de financement", "plan.pdf", OTHER_PDF)
+    upload(client, asking, OTHER_DOCUMENT, "annexe.pdf", b"%PDF-1.4 annexe")
+    page = text(client.get(url))
+    assert "Toutes les pièces demandées par l'appel sont jointes." in page and "Manquante" not in page
+    types = dict(asking.attachments.values_list("name", "document_type"))
+    assert types == {"budget.pdf": "Budget prévisionnel détaillé", "plan.pdf": "Plan de financement",
+                     "annexe.pdf": OTHER_DOCUMENT}  # fmt: skip
+    detail = text(client.get(reverse("dossier_detail", args=[asking.pk])))
+    assert "Plan de financement : " in detail and "Joindre, remplacer ou supprimer des pièces" in detail
+
+
+def test_a_type_the_call_does_not_ask_is_refused(cast, asking, login):
+    client = login(cast.users["landlord"])
+    response = upload(client, asking, "Délibération du conseil d'administration")
+    assert response.status_code == 302
+    assert "Choisissez le type de la pièce dans la liste." in text(client.get(response.url))
+    with pytest.raises(AttachmentRefused, match="n'est pas une pièce que l'appel demande"):
+        attachment_join(dossier=asking, upload=pdf(), document_type="Délibération", by=cast.users["landlord"])
+    assert not asking.attachments.exists()
+
+
+def test_with_htmx_the_section_alone_answers_and_says_what_was_done(cast, asking, login):
+    client = login(cast.users["landlord"])
+    response = upload(client, asking, "Plan de financement", HTTP_HX_REQUEST="true")
+    page = text(response)
+    assert response.status_code == 200 and "<html" not in page
+    assert 'id="pieces"' in page
+    assert re.search(r'role="status" tabindex="-1" autofocus><p>Pièce jointe « budget.pdf » ajoutée', page)
+    refused = text(upload(client, asking, OTHER_DOCUMENT, "copie.pdf", HTTP_HX_REQUEST="true"))
+    assert re.search(r'role="alert" tabindex="-1" autofocus><p>« copie.pdf » est déjà joint à ce dossier', refused)

@@ -12,7 +12,17 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Attachment, BudgetLine, Call, Dossier, DossierStrand, Organisation, Public, Territory
+from core.models import (
+    OTHER_DOCUMENT,
+    Attachment,
+    BudgetLine,
+    Call,
+    Dossier,
+    DossierStrand,
+    Organisation,
+    Public,
+    Territory,
+)
 from core.services import dossiers
 from core.services.dossiers import dossier_problems
 from tests.office_files import docx, odt, xlsx
@@ -274,7 +284,9 @@ def test_attachments_are_recognised_by_content(cast, draft, login, name):
     content, kind = UPLOADS[name]
     client = login(cast.users["landlord"])
     response = client.post(
-        reverse("attachment_upload", args=[draft.pk]), {"file": SimpleUploadedFile(name, content)}, follow=True
+        reverse("attachment_upload", args=[draft.pk]),
+        {"file": SimpleUploadedFile(name, content), "document_type": OTHER_DOCUMENT},
+        follow=True,
     )
     assert response.status_code == 200
     attachment = Attachment.objects.filter(dossier=draft).first()
@@ -292,7 +304,8 @@ def test_attachments_are_read_only_by_who_sees_the_dossier(cast, draft, login):
 
     complete(draft)
     client = login(cast.users["landlord"])
-    client.post(reverse("attachment_upload", args=[draft.pk]), {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")})
+    upload = {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"), "document_type": OTHER_DOCUMENT}
+    client.post(reverse("attachment_upload", args=[draft.pk]), upload)
     client.post(reverse("dossier_submit", args=[draft.pk]))
     url = reverse("attachment_download", args=[Attachment.objects.get().uuid])
     expected = {
@@ -306,7 +319,10 @@ def test_attachments_are_read_only_by_who_sees_the_dossier(cast, draft, login):
     assert {role: login(cast.users[role]).get(url).status_code for role in expected} == expected
     assert (
         login(cast.users["member"])
-        .post(reverse("attachment_upload", args=[draft.pk]), {"file": SimpleUploadedFile("b.pdf", b"%PDF-1.4 y")})
+        .post(
+            reverse("attachment_upload", args=[draft.pk]),
+            {"file": SimpleUploadedFile("b.pdf", b"%PDF-1.4 y"), "document_type": OTHER_DOCUMENT},
+        )
         .status_code
         == 403
     )

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from core.models import Attachment, Dossier
+from core.models import OTHER_DOCUMENT, Attachment, Dossier
 
 State = Dossier.State
 LOGIN = "login"
@@ -46,7 +46,9 @@ EDIT = expectations(CARRIERS, secretariat=403)
 @pytest.mark.parametrize("role", ROLES)
 def test_upload_attachment(cast, draft, login, role):
     upload = SimpleUploadedFile("budget.pdf", b"%PDF-1.4 budget")
-    response = login(cast.users[role]).post(reverse("attachment_upload", args=[draft.pk]), {"file": upload})
+    response = login(cast.users[role]).post(
+        reverse("attachment_upload", args=[draft.pk]), {"file": upload, "document_type": OTHER_DOCUMENT}
+    )
     expected = 302 if EDIT[role] == 200 else EDIT[role]
     check(response, expected)
     assert Attachment.objects.filter(dossier=draft).exists() is (expected == 302)

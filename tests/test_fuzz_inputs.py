@@ -29,7 +29,7 @@ from docx import Document
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from core.models import Attachment, Call, Dossier, Message, Opinion, Public
+from core.models import OTHER_DOCUMENT, Attachment, Call, Dossier, Message, Opinion, Public
 from core.richtext import ALLOWED_TAGS, html_to_markdown, render_markdown
 from documents.joint_opinion_parser import ParseError, parse
 from documents.readers import joint_opinion_text
@@ -670,7 +670,8 @@ def upload_to(cast, draft, login):
     def post(where: str, name: str, content: bytes):
         upload = SimpleUploadedFile(name, content)
         if where == "draft":
-            return landlord.post(reverse("attachment_upload", args=[draft.pk]), {"file": upload}, follow=True)
+            data = {"file": upload, "document_type": OTHER_DOCUMENT}
+            return landlord.post(reverse("attachment_upload", args=[draft.pk]), data, follow=True)
         data = {"body": "Voici la pièce demandée.", "file": upload}
         return landlord.post(reverse("message_new", args=[cast.dossier.pk]), data, follow=True)
 

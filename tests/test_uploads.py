@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from core.models import Attachment, Call, Dossier, Message, Organisation
+from core.models import OTHER_DOCUMENT, Attachment, Call, Dossier, Message, Organisation
 from tests.access import text
 from tests.factories import DossierFactory
 from tests.office_files import COMPOUND_FILE, MS_REL, REL, docx, odt, relationships, xlsx, zipped
@@ -156,7 +156,7 @@ def landlord(cast, login):
 
 def upload(client, draft, name: str, content: bytes):
     url = reverse("attachment_upload", args=[draft.pk])
-    return client.post(url, {"file": SimpleUploadedFile(name, content)}, follow=True)
+    return client.post(url, {"file": SimpleUploadedFile(name, content), "document_type": OTHER_DOCUMENT}, follow=True)
 
 
 @pytest.mark.parametrize("name", REFUSED)

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from core import departments
 from core.filetypes import TYPES
 from core.formats import euros
-from core.models.calls import Strand
+from core.models.calls import DOCUMENT_NAME_LENGTH, Strand
 
 
 class Dossier(models.Model):
@@ -233,6 +233,8 @@ class Attachment(models.Model):
     )
     file = models.FileField("fichier", upload_to=attachment_path)
     name = models.CharField("nom du fichier", max_length=255)
+    # One of the documents the call asks (Call.documents), or OTHER_DOCUMENT; a message's attachment has none.
+    document_type = models.CharField("type de pièce", max_length=DOCUMENT_NAME_LENGTH, blank=True)
     kind = models.CharField("format", max_length=10, choices=Kind.choices)
     size = models.PositiveIntegerField("taille (octets)")
     # What the file holds, to know a second copy of it: empty for a file stored before it was kept, and lost.

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from core.filetypes import FileRefused, file_kind, named_as
-from core.models import Attachment, Dossier, Message
+from core.models import OTHER_DOCUMENT, Attachment, Call, Dossier, Message
 from core.services.conflicts import refused_on_conflict
+from core.services.dossiers import locked
+from core.workflow import check
 
 MAX_SIZE = 20 * 1024 * 1024
 ACCEPTED = set(Attachment.Kind.values)
@@ -53,10 +55,31 @@ def joined(dossier: Dossier, sha256: str) -> Attachment | None:
     return dossier.attachments.filter(message=None, sha256=sha256).first()
 
 
+def document_types(call: Call) -> list[str]:
+    """What a dossier's attachment may be: one of the documents its call asks, or another."""
+    return [*call.documents(), OTHER_DOCUMENT]
+
+
 @transaction.atomic
-def attachment_add(*, dossier: Dossier, upload, by, message: Message | None = None) -> Attachment:
-    """The file joined to the dossier, or to a message of its thread. Refused when the dossier holds it already (a
-    message may send again what the dossier holds)."""
+def attachment_join(*, dossier: Dossier, upload, document_type: str, by) -> Attachment:
+    """One of the documents the dossier's call asks (document_types), or another, joined by its landlord while it
+    may change the dossier."""
+    dossier = locked(dossier)
+    check(by, "dossier.attach", dossier)
+    if document_type not in document_types(dossier.call):
+        raise AttachmentRefused(
+            f"« {document_type} » n'est pas une pièce que l'appel demande : choisissez-la dans la liste, ou "
+            f"« {OTHER_DOCUMENT} »."
+        )
+    return attachment_add(dossier=dossier, upload=upload, by=by, document_type=document_type)
+
+
+@transaction.atomic
+def attachment_add(
+    *, dossier: Dossier, upload, by, message: Message | None = None, document_type: str = ""
+) -> Attachment:
+    """The file stored and joined to the dossier, or to a message of its thread: the callers check who may. Refused
+    when the dossier holds it already (a message may send again what the dossier holds)."""
     checked = attachment_check(upload)
     if message is None and (same := joined(dossier, checked.sha256)) is not None:
         raise AttachmentRefused(
@@ -66,8 +89,8 @@ def attachment_add(*, dossier: Dossier, upload, by, message: Message | None = No
     # Named after what it is, so that the page lists the name it downloads under.
     name = named_as(upload.name, checked.kind)[-255:]
     attachment = Attachment(
-        dossier=dossier, message=message, name=name, kind=checked.kind, size=checked.size, sha256=checked.sha256,
-        uploaded_by=by,
+        dossier=dossier, message=message, document_type=document_type, name=name, kind=checked.kind,
+        size=checked.size, sha256=checked.sha256, uploaded_by=by,
     )  # fmt: skip
     attachment.file.save(name, upload, save=False)
     # The same file sent twice at once (a double click): both pass the check above, the database refuses the second.

@@ -64,6 +64,13 @@ def dossier_create(*, committee: Committee, lead_landlord: Organisation, title: 
     return dossier
 
 
+def missing_documents(dossier: Dossier) -> list[str]:
+    """The documents the dossier's call asks that none of its attachments is typed as, in the call's order."""
+    # all(), not filter(): a page prefetches them.
+    joined = {attachment.document_type for attachment in dossier.attachments.all() if attachment.message_id is None}
+    return [document for document in dossier.call.documents() if document not in joined]
+
+
 def dossier_problems(dossier: Dossier) -> list[str]:
     """Everything missing or inconsistent, all at once, before the dossier may be submitted."""
     call = dossier.call
