@@ -265,6 +265,20 @@ DOSSIER.actions = [
         effects="As one of the documents the call asks, or another; a file the dossier holds is refused (SHA-256).",
     ),
     Action(
+        "replace_attachment",
+        "Remplacer la pièce",
+        policies.carrier_staff,
+        EDITABLE,
+        effects="By another file, of the same type; the old file leaves the storage once the change is saved.",
+    ),
+    Action(
+        "delete_attachment",
+        "Supprimer la pièce",
+        policies.carrier_staff,
+        EDITABLE,
+        effects="Its file leaves the storage once the change is saved.",
+    ),
+    Action(
         "submit",
         "Déposer le dossier",
         policies.carrier_staff,

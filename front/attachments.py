@@ -1,22 +1,28 @@
-"""A dossier's documents: joined from the dossier form's page, each typed as one the call asks or another, and
-downloaded by whoever sees the dossier. The section changes in place (htmx) and, without JavaScript, the page
-reloads."""
+"""A dossier's documents: joined, replaced and deleted from the dossier form's page until it is submitted, each typed
+as one the call asks or another; downloaded by whoever sees the dossier. The section changes in place (htmx) and,
+without JavaScript, the page reloads."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.filetypes import TYPES, named_as
 from core.models import Attachment, Dossier
 from core.permissions import Access
-from core.services.attachments import AttachmentRefused, attachment_join, document_types
+from core.services.attachments import (
+    AttachmentRefused,
+    attachment_delete,
+    attachment_join,
+    attachment_replace,
+    document_types,
+)
 from core.services.dossiers import missing_documents
 from core.workflow import available, guard
 from front.files import download
-from front.forms import AttachmentForm
+from front.forms import AttachmentForm, ReplaceForm
 
 
 def attachments_context(access: Access, dossier: Dossier, form: AttachmentForm | None = None) -> dict:
@@ -27,6 +33,8 @@ def attachments_context(access: Access, dossier: Dossier, form: AttachmentForm |
     rows = [(document, [a for a in joined if a.document_type == document]) for document in required]
     others = [a for a in joined if a.document_type not in required]
     actions = available(access, dossier)
+    for attachment in joined if "dossier.replace_attachment" in actions else ():
+        attachment.replace_form = ReplaceForm(attachment=attachment)
     if form is None and "dossier.attach" in actions:
         form = AttachmentForm(types=document_types(dossier.call), missing=missing)
     return {
@@ -36,6 +44,7 @@ def attachments_context(access: Access, dossier: Dossier, form: AttachmentForm |
         "missing": missing,
         "actions": actions,
         "attachment_form": form if "dossier.attach" in actions else None,
+        "manages": bool(actions & {"dossier.replace_attachment", "dossier.delete_attachment"}),
     }
 
 
@@ -68,6 +77,45 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(
         request, access, dossier, "success", f"Pièce jointe « {attachment.name} » ajoutée : {attachment.document_type}."
     )
+
+
+def _own_attachment(access: Access, pk: int, uuid, action: str) -> tuple[Dossier, Attachment]:
+    """The dossier, if this user may take the action on it now, and its own attachment (not a message's)."""
+    dossier = access.dossier_or_404(pk)
+    guard(access, action, dossier)
+    attachment = get_object_or_404(dossier.attachments, uuid=uuid, message=None)
+    attachment.dossier = dossier
+    return dossier, attachment
+
+
+@require_POST
+@login_required
+def attachment_replace_view(request: HttpRequest, pk: int, uuid) -> HttpResponse:
+    access = Access(request.user)
+    dossier, attachment = _own_attachment(access, pk, uuid, "dossier.replace_attachment")
+    form = ReplaceForm(request.POST, request.FILES, attachment=attachment)
+    if not form.is_valid():
+        errors = " ".join(form.errors["file"])
+        return _answer(request, access, dossier, "error", f"« {attachment.name} » n'a pas été remplacé : {errors}")
+    try:
+        new = attachment_replace(attachment=attachment, upload=form.cleaned_data["file"], by=request.user)
+    except AttachmentRefused as refusal:
+        return _answer(request, access, dossier, "error", str(refusal))
+    text = f"« {attachment.name} » remplacé par « {new.name} » : {new.document_type}."
+    return _answer(request, access, dossier, "success", text)
+
+
+@require_POST
+@login_required
+def attachment_delete_view(request: HttpRequest, pk: int, uuid) -> HttpResponse:
+    access = Access(request.user)
+    dossier, attachment = _own_attachment(access, pk, uuid, "dossier.delete_attachment")
+    try:
+        attachment_delete(attachment=attachment, by=request.user)
+    except AttachmentRefused as refusal:
+        return _answer(request, access, dossier, "error", str(refusal))
+    text = f"« {attachment.name} » supprimé : {attachment.document_type}."
+    return _answer(request, access, dossier, "success", text)
 
 
 @login_required

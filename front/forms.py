@@ -283,6 +283,17 @@ class AttachmentForm(DsfrForm):
         self.fields["document_type"].choices = [("", "Choisissez le type de la pièce"), *((t, t) for t in types)]
 
 
+class ReplaceForm(DsfrForm):
+    """Another file for a document of the dossier; its ids name the document, one such form per document on the
+    page."""
+
+    file = _upload("Nouveau fichier")
+
+    def __init__(self, *args, attachment, **kwargs):
+        super().__init__(*args, auto_id=f"remplacer-{attachment.uuid}-%s", **kwargs)
+        self.fields["file"].label = f"Nouveau fichier pour « {attachment.name} »"
+
+
 class MessageForm(Form):
     body = forms.CharField(
         label="Votre message",

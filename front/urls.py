@@ -31,6 +31,14 @@ urlpatterns = [
     path("dossiers/nouveau/", drafts.dossier_new, name="dossier_new"),
     path("dossiers/<int:pk>/modifier/", drafts.dossier_edit, name="dossier_edit"),
     path("dossiers/<int:pk>/pieces/", attachments.attachment_upload, name="attachment_upload"),
+    path(
+        "dossiers/<int:pk>/pieces/<uuid:uuid>/remplacer/",
+        attachments.attachment_replace_view,
+        name="attachment_replace",
+    ),
+    path(
+        "dossiers/<int:pk>/pieces/<uuid:uuid>/supprimer/", attachments.attachment_delete_view, name="attachment_delete"
+    ),
     path("pieces/<uuid:uuid>/", attachments.attachment_download, name="attachment_download"),
     path("recepisses/<uuid:uuid>.pdf", downloads.receipt_download, name="receipt_download"),
     path("dossiers/<int:pk>/deposer/", transitions.dossier_submit_view, name="dossier_submit"),

@@ -57,6 +57,7 @@ from core.models import (
 )
 from core.permissions import Access
 from core.services.accounts import invitation_digest
+from core.services.attachments import attachment_add
 from core.workflow import ACTIONS, LIFECYCLE, allows, available
 from tests.conftest import make_cast
 from tests.factories import CallFactory, CommitteeFactory, DossierFactory, OpinionFactory, UserFactory, member
@@ -145,6 +146,12 @@ def upload_form(world, role, dossier) -> dict:
     return {"document_type": OTHER_DOCUMENT, "file": SimpleUploadedFile("piece.pdf", NEW_PDF)}
 
 
+def own_document(dossier) -> list:
+    """The dossier and its document, if it holds one (build_dossiers)."""
+    uuid = Attachment.objects.filter(dossier=dossier, message=None).values_list("uuid", flat=True).first()
+    return [dossier.pk, uuid]
+
+
 REPORT = {"entries_into_housing": 4, "evictions_avoided": 2, "transfers": 1, "comment": "Une année pleine."}
 CALL = {"title": "Appel à projets 2019", "year": 2019, "max_duration_years": 3}
 AGREEMENT = {"amount": "1 000", "starts_on": "2019-03-01", "ends_on": "2021-02-28", "tranches-TOTAL_FORMS": 1,
@@ -189,6 +196,8 @@ def no_args(obj) -> list:
 ACTION_URLS: dict[str, Post | Via | Outside] = {
     "dossier.edit": Post("dossier_edit", data=draft_form),
     "dossier.attach": Post("attachment_upload", data=upload_form),
+    "dossier.replace_attachment": Post("attachment_replace", own_document, upload_form),
+    "dossier.delete_attachment": Post("attachment_delete", own_document),
     "dossier.submit": Post("dossier_submit"),
     "dossier.withdraw": Post("dossier_withdraw", data=form(confirm="1")),
     "dossier.return": Post("dossier_return", data=form(message="Il manque le budget de la deuxième année.")),
@@ -369,6 +378,11 @@ def build_dossiers(world: World, other_expert) -> None:
         cast.other_dossier, make("Brouillon, B", State.DRAFT, landlord_b, opinion=False),
         make("Avis signé, B", State.OPINION_SIGNED, landlord_b, signed=institutions), followed_b,
     ]  # fmt: skip
+    # One document on each dossier that may change, and on a submitted one: the form's page offers its buttons.
+    for dossier in dossiers:
+        if dossier.state in (State.DRAFT, State.INCOMPLETE, State.SUBMITTED):
+            upload = SimpleUploadedFile("budget.pdf", b"%PDF-1.7\n%% " + dossier.title.encode() + b"\n%%EOF\n")
+            attachment_add(dossier=dossier, upload=upload, by=None, document_type=OTHER_DOCUMENT)
     tranches = agreed(agreed_a, paid=1) + agreed(followed, paid=2) + agreed(closed, paid=2) + agreed(followed_b, 0)
     reports = [Report.objects.create(dossier=followed, year=year, state=state) for year, state in enumerate(
         (Report.State.DRAFT, Report.State.RETURNED, Report.State.SUBMITTED, Report.State.VALIDATED), 1)]  # fmt: skip
@@ -614,8 +628,13 @@ CALL_ACTIONS = {"call.edit", "call.open", "call.close", "call.decide", "call.arc
                 "committee.add_member"}  # fmt: skip
 PAGES = {
     "dossier_detail": Page(Dossier, lambda dossier: [dossier], frozenset(DOSSIER_ACTIONS)),
-    # The dossier form's page, for whoever may change the dossier: its documents.
-    "dossier_edit": Page(Dossier, lambda dossier: [dossier], frozenset({"dossier.attach"})),
+    # The dossier form's page, for whoever may change the dossier: its documents (one on each such dossier of the
+    # world, whose buttons name it).
+    "dossier_edit": Page(
+        Dossier,
+        lambda dossier: [dossier],
+        frozenset({"dossier.attach", "dossier.replace_attachment", "dossier.delete_attachment"}),
+    ),
     "dossier_followup": Page(Dossier, followup_parts, frozenset(FOLLOWUP_ACTIONS)),
     "dossier_exchanges": Page(
         Dossier, lambda dossier: [dossier, *dossier.expert_requests.all()], frozenset(EXCHANGES_ACTIONS)

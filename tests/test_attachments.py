@@ -13,13 +13,17 @@ from django.urls import reverse
 
 from core.models import OTHER_DOCUMENT, Attachment, Call, Dossier
 from core.services import attachments
-from core.services.attachments import AttachmentRefused, attachment_add, attachment_join
+from core.services.attachments import AttachmentRefused, attachment_add, attachment_delete, attachment_join
 from core.services.exchanges import message_post
 from tests.access import text
 from tests.factories import DossierFactory
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 OTHER_PDF = b"%PDF-1.7\n1 0 obj << /Type /Pages >> endobj\n%%EOF\n"
+
+
+def sha(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def pdf(name: str = "budget.pdf", content: bytes = PDF) -> SimpleUploadedFile:
@@ -136,3 +140,59 @@ def test_with_htmx_the_section_alone_answers_and_says_what_was_done(cast, asking
     assert re.search(r'role="status" tabindex="-1" autofocus><p>Pièce jointe « budget.pdf » ajoutée', page)
     refused = text(upload(client, asking, OTHER_DOCUMENT, "copie.pdf", HTTP_HX_REQUEST="true"))
     assert re.search(r'role="alert" tabindex="-1" autofocus><p>« copie.pdf » est déjà joint à ce dossier', refused)
+
+
+def test_a_document_is_replaced_by_another_file_of_its_type_until_submission(cast, asking, login):
+    client = login(cast.users["landlord"])
+    upload(client, asking, "Plan de financement", "plan.pdf")
+    old = asking.attachments.get()
+    url = reverse("attachment_replace", args=[asking.pk, old.uuid])
+    response = client.post(url, {"file": pdf("plan-v2.pdf", OTHER_PDF)}, HTTP_HX_REQUEST="true")
+    assert "« plan.pdf » remplacé par « plan-v2.pdf » : Plan de financement." in text(response)
+    new = asking.attachments.get()
+    assert (new.name, new.document_type, new.sha256) == ("plan-v2.pdf", "Plan de financement", sha(OTHER_PDF))
+    # The same file again: nothing to replace.
+    response = client.post(reverse("attachment_replace", args=[asking.pk, new.uuid]), {"file": pdf("x.pdf", OTHER_PDF)})
+    assert asking.attachments.get().pk == new.pk
+    assert client.get(reverse("attachment_download", args=[old.uuid])).status_code == 404
+
+    Dossier.objects.filter(pk=asking.pk).update(state=Dossier.State.SUBMITTED)
+    response = client.post(reverse("attachment_replace", args=[asking.pk, new.uuid]), {"file": pdf()})
+    assert response.status_code == 403 and "« Remplacer la pièce » n'est pas possible" in text(response)
+    assert asking.attachments.get().pk == new.pk
+
+
+def test_a_document_is_deleted_and_its_file_leaves_the_storage_once_saved(
+    cast, asking, login, django_capture_on_commit_callbacks
+):
+    client = login(cast.users["landlord"])
+    upload(client, asking, "Plan de financement", "plan.pdf")
+    attachment = asking.attachments.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("attachment_delete", args=[asking.pk, attachment.uuid]), follow=True)
+    assert "« plan.pdf » supprimé : Plan de financement." in text(response)
+    assert not asking.attachments.exists()
+    assert not default_storage.exists(attachment.file.name)
+    # Gone meanwhile (another tab): said, not a server error.
+    with pytest.raises(AttachmentRefused, match="n'est plus joint au dossier"):
+        attachment_delete(attachment=attachment, by=cast.users["landlord"])
+
+
+def test_a_message_attachment_is_not_the_dossiers_to_replace_or_delete(cast, login):
+    Dossier.objects.filter(pk=cast.dossier.pk).update(state=Dossier.State.INCOMPLETE)
+    message_post(dossier=cast.dossier, by=cast.users["landlord"], body="Le budget.", upload=pdf())
+    attachment = cast.dossier.attachments.get()
+    client = login(cast.users["landlord"])
+    assert client.post(reverse("attachment_delete", args=[cast.dossier.pk, attachment.uuid])).status_code == 404
+    assert cast.dossier.attachments.exists()
+
+
+def test_the_form_page_offers_each_document_its_buttons(cast, asking, login):
+    client = login(cast.users["landlord"])
+    upload(client, asking, "Plan de financement", "plan.pdf")
+    upload(client, asking, OTHER_DOCUMENT, "annexe.pdf", OTHER_PDF)
+    page = text(client.get(reverse("dossier_edit", args=[asking.pk])))
+    for attachment in asking.attachments.all():
+        for name in ("attachment_replace", "attachment_delete"):
+            assert f'action="{reverse(name, args=[asking.pk, attachment.uuid])}"' in page
+        assert f'for="remplacer-{attachment.uuid}-file"' in page

@@ -191,6 +191,11 @@ def on(kind: str, attribute: str = "pk", *more):
     return lambda world, role, side: [getattr(world(kind, side), attribute), *more]
 
 
+def on_document(world, role, side):
+    """A draft and its document."""
+    return [world("draft", side).pk, world("draft_document", side).uuid]
+
+
 def owned(kind: str, attribute: str = "pk"):
     """A user's own object (A) and another user's (B)."""
 
@@ -226,6 +231,9 @@ MATRIX = {
     "dossier_new": Url(None, RULES["NEW_DOSSIER"], RULES["NEW_DOSSIER_POST"]),
     "dossier_edit": Url(on("draft"), RULES["DRAFT_PAGE"], RULES["DRAFT_ACT"]),
     "attachment_upload": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
+    # Without a file: the form says to choose one.
+    "attachment_replace": Url(on_document, POST_ONLY, RULES["DRAFT_ACT"]),
+    "attachment_delete": Url(on_document, POST_ONLY, RULES["DRAFT_ACT"], through="done"),
     "attachment_download": Url(on("attachment", "uuid"), RULES["DOSSIER"]),
     "receipt_download": Url(on("receipt", "uuid"), RULES["DOSSIER"]),
     # GET: the confirmation page, without JavaScript (front/confirmations.py); POST acts.
@@ -373,6 +381,7 @@ def world(cast) -> World:
                 requested_by=users["member"],
             ),
         }  # fmt: skip
+        world.objects["draft_document", side] = attachment(world("draft", side))
         # Each in the state where the secretariat's and the landlord's acts on it are available.
         of_landlord = {"committee": cast.committee, "lead_landlord": landlords[side]}
         signed = DossierFactory(**of_landlord, title=f"Avis signé {side}", state=Dossier.State.OPINION_SIGNED)

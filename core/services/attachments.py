@@ -3,6 +3,7 @@ a file is joined to its dossier once. Files are read and written through the sto
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 
@@ -105,3 +106,40 @@ def attachment_add(
         attachment.file.delete(save=False)
         raise
     return attachment
+
+
+def _own(dossier: Dossier, attachment: Attachment) -> Attachment:
+    """The dossier's own attachment, locked: refused when another request deleted or replaced it meanwhile."""
+    own = dossier.attachments.select_for_update().filter(pk=attachment.pk, message=None).first()
+    if own is None:
+        raise AttachmentRefused(
+            f"« {attachment.name} » n'est plus joint au dossier : il a été supprimé ou remplacé entre-temps. "
+            "Rechargez la page."
+        )
+    return own
+
+
+def _forget(attachment: Attachment) -> None:
+    """The attachment deleted now, its file from the storage once the change is saved: a change rolled back keeps
+    both. A file the storage fails to delete is logged, never turned into an error of what was saved."""
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(partial(storage.delete, name), robust=True)
+
+
+@transaction.atomic
+def attachment_replace(*, attachment: Attachment, upload, by) -> Attachment:
+    """Another file in the attachment's place, of its type, until the dossier is submitted."""
+    dossier = locked(attachment.dossier)
+    check(by, "dossier.replace_attachment", dossier)
+    old = _own(dossier, attachment)
+    new = attachment_add(dossier=dossier, upload=upload, by=by, document_type=old.document_type)
+    _forget(old)
+    return new
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: Attachment, by) -> None:
+    dossier = locked(attachment.dossier)
+    check(by, "dossier.delete_attachment", dossier)
+    _forget(_own(dossier, attachment))
