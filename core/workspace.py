@@ -124,7 +124,7 @@ def todo_sections(access: Access) -> list[Section]:
         if todo.reason:
             rows = rows.annotate(reason=todo.reason(access))
         if todo.checklist:
-            rows = rows.prefetch_related("publics", "territories", "strands", "budget_lines")
+            rows = rows.prefetch_related("publics", "territories", "strands", "budget_lines", "attachments")
         items = list(rows[:SHOWN])
         if not items:
             continue

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connections
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -62,3 +62,21 @@ def log_out(page: Page) -> None:
 
 def shot(page: Page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def pdf(name: str, text: str) -> FilePayload:
+    """A small PDF, distinct by its text: a dossier takes a file once."""
+    return {"name": name, "mimeType": "application/pdf", "buffer": f"%PDF-1.4\n% {text}\n%%EOF\n".encode()}
+
+
+def attach_documents(page: Page, documents: list[str] | None = None) -> None:
+    """From the dossier form's page: a PDF for each document (those a new call asks), joined as htmx answers in
+    place."""
+    # Imported here: this module is a plugin of the test suite, loaded before Django is set up.
+    from core.models import REQUIRED_DOCUMENTS
+
+    for number, document in enumerate(documents or REQUIRED_DOCUMENTS, 1):
+        page.locator("#id_document_type").select_option(document)
+        page.locator("#id_file").set_input_files(files=[pdf(f"piece-{number}.pdf", document)])
+        page.get_by_role("button", name="Joindre la pièce").click()
+        expect(page.get_by_role("status").filter(has_text=f"« piece-{number}.pdf » ajoutée")).to_be_visible()

@@ -14,9 +14,11 @@ from django.urls import reverse
 from core.models import OTHER_DOCUMENT, Attachment, Call, Dossier
 from core.services import attachments
 from core.services.attachments import AttachmentRefused, attachment_add, attachment_delete, attachment_join
+from core.services.dossiers import dossier_problems
 from core.services.exchanges import message_post
 from tests.access import text
 from tests.factories import DossierFactory
+from tests.test_drafts import complete
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 OTHER_PDF = b"%PDF-1.7\n1 0 obj << /Type /Pages >> endobj\n%%EOF\n"
@@ -196,3 +198,18 @@ def test_the_form_page_offers_each_document_its_buttons(cast, asking, login):
         for name in ("attachment_replace", "attachment_delete"):
             assert f'action="{reverse(name, args=[asking.pk, attachment.uuid])}"' in page
         assert f'for="remplacer-{attachment.uuid}-file"' in page
+
+
+def test_a_dossier_missing_a_document_the_call_asks_is_not_submitted_and_says_which(cast, asking, login):
+    complete(asking)
+    client = login(cast.users["landlord"])
+    upload(client, asking, "Plan de financement", "plan.pdf")
+    response = client.post(reverse("dossier_submit", args=[asking.pk]))
+    assert response.status_code == 400
+    assert "Pièce manquante : « Budget prévisionnel détaillé »." in text(response)
+    assert "Plan de financement" not in " ".join(dossier_problems(Dossier.objects.get(pk=asking.pk)))
+    # The workspace lists it with the rest, as the submission does.
+    assert "Pièce manquante : « Budget prévisionnel détaillé »." in text(client.get(reverse("home")))
+    upload(client, asking, "Budget prévisionnel détaillé", "budget.pdf", OTHER_PDF)
+    assert client.post(reverse("dossier_submit", args=[asking.pk])).status_code == 302
+    assert Dossier.objects.get(pk=asking.pk).state == Dossier.State.SUBMITTED

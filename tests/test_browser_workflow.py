@@ -3,7 +3,7 @@
 from playwright.sync_api import Page, expect
 
 from core.models import Committee, Dossier, JointOpinion
-from tests.browser import log_in, log_out, shot
+from tests.browser import attach_documents, log_in, log_out, shot
 
 
 def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server, demo, page: Page):
@@ -35,6 +35,10 @@ def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server,
     page.get_by_label("Modalités d'évaluation").fill("Bilan annuel en comité de suivi.")
     shot(page, "01-landlord-draft")
     page.get_by_role("button", name="Enregistrer le brouillon").click()
+    # The documents the call asks, joined from the form's page.
+    page.get_by_role("link", name="Joindre, remplacer ou supprimer des pièces").click()
+    attach_documents(page)
+    page.get_by_role("link", name="Retour au dossier").click()
     # The submission asks first, in a DSFR modal: who will be told, counted by the policies.
     page.get_by_role("button", name="Déposer le dossier").click()
     dialog = page.get_by_role("dialog", name="Déposer le projet")

@@ -6,10 +6,22 @@ import re
 from decimal import Decimal
 
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
 
-from core.models import BudgetLine, Committee, Dossier, DossierStrand, Organisation, Public, Territory
+from core.models import (
+    REQUIRED_DOCUMENTS,
+    BudgetLine,
+    Committee,
+    Dossier,
+    DossierStrand,
+    Organisation,
+    Public,
+    Territory,
+)
+from core.services.attachments import attachment_join
 from core.services.dossiers import dossier_create, dossier_submit
+from tests.browser import pdf
 
 # Whether the focused element shows it: an outline on it or on its ::before (DSFR's enlarged links draw it there),
 # a box-shadow it has only when focused, or — for DSFR's checkboxes and radios, whose input is transparent — the
@@ -44,10 +56,11 @@ def focused(page: Page, selector: str) -> bool:
     return page.evaluate("selector => document.activeElement.matches(selector)", selector)
 
 
-def tab_to(page: Page, selector: str, *, limit: int = 200) -> None:
-    """Press Tab until the element matching `selector` has the focus, checking the focus is seen at each step."""
+def tab_to(page: Page, selector: str, *, limit: int = 200, back: bool = False) -> None:
+    """Press Tab (Shift+Tab: back) until the element matching `selector` has the focus, checking the focus is seen at
+    each step."""
     for _ in range(limit):
-        page.keyboard.press("Tab")
+        page.keyboard.press("Shift+Tab" if back else "Tab")
         assert_focus_visible(page)
         if focused(page, selector):
             return
@@ -133,6 +146,22 @@ def test_landlord_drafts_and_submits_with_the_keyboard(server, demo, page: Page)
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="Habiter et rester chez soi")).to_be_visible()
+    # The documents the call asks: from the form's page, each file chosen with the keyboard; the focus goes to what
+    # htmx says it did, then on to the next.
+    tab_to(page, f"a[href='/dossiers/{dossier.pk}/modifier/#pieces']")
+    page.keyboard.press("Enter")
+    for number, document in enumerate(REQUIRED_DOCUMENTS, 1):
+        assert page.locator("#id_document_type").input_value() == document  # the first still missing
+        tab_to(page, "#id_file")
+        with page.expect_file_chooser() as chooser:
+            page.keyboard.press("Space")
+        chooser.value.set_files(files=[pdf(f"piece-{number}.pdf", document)])
+        tab_to(page, "form[data-action='dossier.attach'] button[type=submit]")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("status").filter(has_text=f"« piece-{number}.pdf » ajoutée")).to_be_focused()
+    tab_to(page, f"a[href='/dossiers/{dossier.pk}/']", back=True)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Habiter et rester chez soi")).to_be_visible()
     # The button opens the confirmation's modal, which takes the focus; its own button submits.
     tab_to(page, "button[aria-controls='confirm-submit']")
     page.keyboard.press("Enter")
@@ -162,6 +191,9 @@ def submitted_dossier(committee: Committee) -> Dossier:
     Territory.objects.create(dossier=dossier, department="13")
     DossierStrand.objects.create(dossier=dossier, strand="acces", year=1, households=12)
     BudgetLine.objects.create(dossier=dossier, year=1, funder=BudgetLine.Funder.FNAVDL, amount=Decimal(40000))
+    for document in REQUIRED_DOCUMENTS:
+        upload = SimpleUploadedFile("piece.pdf", f"%PDF-1.4 {document}".encode())
+        attachment_join(dossier=dossier, upload=upload, document_type=document, by=author)
     return dossier_submit(dossier=dossier, by=author)
 
 

@@ -122,6 +122,7 @@ def dossier_problems(dossier: Dossier) -> list[str]:
     if call.cap_per_project is not None and requested > call.cap_per_project:
         cap = euros(call.cap_per_project)
         problems.append(f"La somme demandée ({euros(requested)}) dépasse le plafond par projet de l'appel ({cap}).")
+    problems += [f"Pièce manquante : « {document} »." for document in missing_documents(dossier)]
     return problems
 
 
