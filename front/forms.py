@@ -239,7 +239,12 @@ class TerritoryForm(DsfrModelForm):
 
 
 TerritoryFormSet = _formset(Territory, TerritoryForm.Meta.fields, form=TerritoryForm)
-BudgetFormSet = _formset(BudgetLine, ["year", "funder", "label", "amount"], field_classes={"amount": EurosField})
+BudgetFormSet = _formset(
+    BudgetLine,
+    ["year", "funder", "label", "amount"],
+    field_classes={"amount": EurosField},
+    widgets={"label": forms.TextInput(attrs={"class": "fr-input aap-lines__wide"})},
+)
 
 
 class ReturnForm(Form):
