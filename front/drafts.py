@@ -2,8 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from core.models import Committee, Dossier, Organisation
 from core.permissions import Access
@@ -11,14 +12,32 @@ from core.services.dossiers import DraftRefused, dossier_create, dossier_problem
 from core.workflow import allows, guard, guard_who
 from front.attachments import attachments_context
 from front.fields import DepartmentField, error_summary
-from front.forms import BudgetFormSet, DossierCreateForm, DossierForm, StrandFormSet, TerritoryFormSet
+from front.forms import (
+    MAX_LINES,
+    BudgetFormSet,
+    DossierCreateForm,
+    DossierForm,
+    StrandFormSet,
+    TerritoryFormSet,
+)
 
-# The draft's tables, as the page titles them and its error summary names their lines.
+# The draft's tables: their formsets by prefix, and their titles, as the page shows them and its error summary names
+# their lines.
+FORMSETS = {"strands": StrandFormSet, "territories": TerritoryFormSet, "budget": BudgetFormSet}
 LEGENDS = {
     "strands": "Ménages accompagnés par volet et par année",
     "territories": "Territoires",
     "budget": "Budget par année et par financeur",
 }
+
+
+def lines(dossier: Dossier, prefix: str, data=None):
+    """One of the draft's tables, by its prefix (404 for another)."""
+    if prefix not in FORMSETS:
+        raise Http404("Tableau introuvable.")
+    formset = FORMSETS[prefix](data, instance=dossier, prefix=prefix)
+    formset.legend = LEGENDS[prefix]
+    return formset
 
 
 def editable_dossier(access: Access, pk: int) -> Dossier:
@@ -62,13 +81,7 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
     renewable = access.dossiers().exclude(call=dossier.call).select_related("call").order_by("-call__year", "number")
     data = request.POST if request.method == "POST" else None
     form = DossierForm(data, instance=dossier, renewable=renewable)
-    formsets = {
-        "strands": StrandFormSet(data, instance=dossier, prefix="strands"),
-        "territories": TerritoryFormSet(data, instance=dossier, prefix="territories"),
-        "budget": BudgetFormSet(data, instance=dossier, prefix="budget"),
-    }
-    for name, formset in formsets.items():
-        formset.legend = LEGENDS[name]
+    formsets = {prefix: lines(dossier, prefix, data) for prefix in FORMSETS}
     if data is not None and form.is_valid() and all(f.is_valid() for f in formsets.values()):
         try:
             dossier_save_draft(
@@ -83,7 +96,11 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(refusal.field, str(refusal))
         else:
             messages.success(request, "Brouillon enregistré.")
-            return redirect("dossier_edit" if "continuer" in request.POST else "dossier_detail", pk=dossier.pk)
+            # Without JavaScript, "Ajouter une ligne" saves the draft and comes back to its table, an empty line
+            # at its end.
+            if request.POST.get("ajouter") in FORMSETS:
+                return redirect(reverse("dossier_edit", args=[dossier.pk]) + f"#{request.POST['ajouter']}")
+            return redirect("dossier_detail", pk=dossier.pk)
     return render(
         request,
         "front/dossier_edit.html",
@@ -100,3 +117,58 @@ def dossier_edit(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if data is not None else 200,
     )
+
+
+def _line(formset, index: int):
+    """The table's empty line at this index, as formset.empty_form is, numbered."""
+    line = formset.form(
+        **formset.get_form_kwargs(index),
+        auto_id=formset.auto_id,
+        prefix=formset.add_prefix(index),
+        empty_permitted=True,
+        use_required_attribute=False,
+        renderer=formset.form_renderer,
+    )
+    formset.add_fields(line, index)
+    return line
+
+
+@login_required
+def dossier_line_add(request: HttpRequest, pk: int, prefix: str) -> HttpResponse:
+    """htmx: an empty line at the end of one of the draft's tables, its first field focused, and the table's count
+    of lines one more (its management form's TOTAL_FORMS, swapped out of band). Without JavaScript the button saves
+    the draft instead (dossier_edit)."""
+    dossier = editable_dossier(Access(request.user), pk)
+    formset = lines(dossier, prefix)
+    try:
+        index = int(request.GET.get(f"{prefix}-TOTAL_FORMS", ""))
+    except ValueError:
+        index = formset.total_form_count()
+    # Never one of the lines saved, whatever the page sent.
+    index = max(index, formset.initial_form_count())
+    context = {"dossier": dossier, "formset": formset, "prefix": prefix}
+    if index >= MAX_LINES:
+        return render(request, "front/formset_line_refused.html", context)
+    line = _line(formset, index)
+    first = next(iter(line.visible_fields()))
+    first.field.widget.attrs["autofocus"] = True
+    context |= {"line": line, "index": index, "number": index + 1, "total": index + 1}
+    return render(request, "front/formset_line_added.html", context)
+
+
+@login_required
+def dossier_line_remove(request: HttpRequest, pk: int, prefix: str, index: int) -> HttpResponse:
+    """htmx: a line taken off one of the draft's tables, given what the page holds of it. A line saved stays in the
+    page, hidden, marked to be deleted when the draft is saved; a line not saved yet goes. The table then says so,
+    and the focus goes to its "Ajouter une ligne". Without JavaScript, its "Supprimer" box does it."""
+    dossier = editable_dossier(Access(request.user), pk)
+    formset = lines(dossier, prefix)
+    line = formset.form(
+        request.GET, auto_id=formset.auto_id, prefix=formset.add_prefix(index), renderer=formset.form_renderer
+    )
+    formset.add_fields(line, index)
+    pk_field = formset.model._meta.pk.name
+    saved = formset.get_queryset().filter(pk=request.GET.get(f"{line.prefix}-{pk_field}") or None).exists()
+    context = {"dossier": dossier, "formset": formset, "prefix": prefix, "line": line, "number": index + 1,
+               "saved": saved, "focus": True}  # fmt: skip
+    return render(request, "front/formset_line_removed.html", context)

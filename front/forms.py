@@ -173,7 +173,8 @@ def _formset(model, fields, form=DsfrModelForm, **options):
         model,
         form=form,
         fields=fields,
-        extra=2,
+        # One empty line to fill; "Ajouter une ligne" adds more in place (front.drafts.dossier_line_add).
+        extra=1,
         can_delete=True,
         max_num=MAX_LINES,
         absolute_max=MAX_LINES,

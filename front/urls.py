@@ -30,6 +30,13 @@ urlpatterns = [
     path("dossiers/<int:pk>/suivi/", dossiers.dossier_followup, name="dossier_followup"),
     path("dossiers/nouveau/", drafts.dossier_new, name="dossier_new"),
     path("dossiers/<int:pk>/modifier/", drafts.dossier_edit, name="dossier_edit"),
+    # The draft's tables, a line added or taken off in place (htmx).
+    path("dossiers/<int:pk>/modifier/lignes/<str:prefix>/", drafts.dossier_line_add, name="dossier_line_add"),
+    path(
+        "dossiers/<int:pk>/modifier/lignes/<str:prefix>/<int:index>/retirer/",
+        drafts.dossier_line_remove,
+        name="dossier_line_remove",
+    ),
     path("dossiers/<int:pk>/pieces/", attachments.attachment_upload, name="attachment_upload"),
     path(
         "dossiers/<int:pk>/pieces/<uuid:uuid>/remplacer/",

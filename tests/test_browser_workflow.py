@@ -23,6 +23,10 @@ def test_landlord_submits_committee_signs_twice_publishes_landlord_reads(server,
     # An existing partner is picked from the list; a new one is named.
     page.get_by_label("Partenaires opérateurs").select_option(label="SOLiHA Provence")
     page.get_by_label("Nouveaux partenaires").fill("Association Toit Commun")
+    # Each table has one empty line; a second is added in place.
+    for table in ("strands", "budget"):
+        page.get_by_role("button", name="Ajouter une ligne").and_(page.locator(f"#{table}-add")).click()
+        expect(page.locator(f"#id_{table}-1-year")).to_be_visible()
     for row, year in ((0, "1"), (1, "2")):
         page.locator(f"#id_strands-{row}-strand").select_option("acces")
         page.locator(f"#id_strands-{row}-year").fill(year)

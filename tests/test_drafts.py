@@ -363,3 +363,58 @@ def test_a_new_partners_name_too_long_is_refused_in_the_form(cast, draft, login)
     assert response.status_code == 400
     assert "Un nom d'organisme fait au plus 255 caractères" in text(response)
     assert not Organisation.objects.filter(name="Association").exists()
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_a_line_is_added_in_place_numbered_after_the_table(cast, draft, login):
+    BudgetLine.objects.create(dossier=draft, year=1, funder="fnavdl", amount=1000)
+    client = login(cast.users["landlord"])
+    url = reverse("dossier_line_add", args=[draft.pk, "budget"])
+    page = text(client.get(url, {"budget-TOTAL_FORMS": "2"}, **HTMX))
+    assert page.lstrip().startswith("<tr>")
+    assert re.search(r'<input type="number" name="budget-2-year"[^>]* autofocus', page)
+    assert "Année du projet, ligne 3" in page
+    assert re.search(r'<input type="hidden" name="budget-TOTAL_FORMS" value="3" id="id_budget-TOTAL_FORMS" '
+                     r'hx-swap-oob="true">', page)  # fmt: skip
+    # Never over a saved line, whatever the page sends; never past the table's last line.
+    assert 'name="budget-1-year"' in text(client.get(url, {"budget-TOTAL_FORMS": "0"}, **HTMX))
+    refused = text(client.get(url, {"budget-TOTAL_FORMS": "60"}, **HTMX))
+    assert "<tr" not in refused and "Un tableau a au plus 60 lignes" in refused
+    assert client.get(reverse("dossier_line_add", args=[draft.pk, "partenaires"])).status_code == 404
+
+
+def test_a_saved_line_taken_off_is_deleted_with_the_draft_and_a_new_one_goes(cast, draft, login):
+    line = BudgetLine.objects.create(dossier=draft, year=1, funder="fnavdl", amount=1000)
+    client = login(cast.users["landlord"])
+    row = {"budget-0-id": line.pk, "budget-0-dossier": draft.pk, "budget-0-year": "1", "budget-0-amount": "1 000"}
+    page = text(client.get(reverse("dossier_line_remove", args=[draft.pk, "budget", 0]), row, **HTMX))
+    assert page.lstrip().startswith("<tr hidden>")
+    assert f'name="budget-0-id" value="{line.pk}"' in page and 'name="budget-0-DELETE" value="on"' in page
+    assert "Ligne 1 retirée : elle sera supprimée à l'enregistrement du brouillon." in page
+    assert re.search(r'id="budget-add"[^>]* hx-swap-oob="true" autofocus', page)
+    # A line not saved (another dossier's id is none of this one's): nothing in its place.
+    other = BudgetLine.objects.create(dossier=cast.dossier, year=1, funder="fnavdl", amount=5)
+    page = text(client.get(reverse("dossier_line_remove", args=[draft.pk, "budget", 1]), {"budget-1-id": other.pk}))
+    assert "<tr" not in page and "Ligne 2 retirée." in page
+
+    kept = {"budget-0-id": line.pk, "budget-0-dossier": draft.pk, "budget-0-year": "1", "budget-0-DELETE": "on"}
+    new = {"budget-1-year": "2", "budget-1-funder": "fsi", "budget-1-label": "Deuxième année",
+           "budget-1-amount": "150 000,50"}  # fmt: skip
+    # The line taken off has lost its funder and amount: it need not be valid.
+    data = _edit_data(**{"budget-TOTAL_FORMS": "2", "budget-INITIAL_FORMS": "1", **kept, **new})
+    del data["budget-0-amount"]
+    assert client.post(reverse("dossier_edit", args=[draft.pk]), data).status_code == 302
+    assert list(draft.budget_lines.values_list("year", "label", "amount")) == [
+        (2, "Deuxième année", Decimal("150000.50"))
+    ]
+    assert BudgetLine.objects.filter(pk=other.pk).exists()
+
+
+def test_without_javascript_adding_a_line_saves_and_comes_back_to_the_table(cast, draft, login):
+    client = login(cast.users["landlord"])
+    response = client.post(reverse("dossier_edit", args=[draft.pk]), _edit_data(ajouter="budget"))
+    assert response["Location"] == reverse("dossier_edit", args=[draft.pk]) + "#budget"
+    page = text(client.get(response["Location"]))
+    assert 'name="budget-1-year"' in page and 'name="budget-2-year"' not in page

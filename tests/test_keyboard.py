@@ -75,12 +75,25 @@ def fill(page: Page, selector: str, text: str) -> None:
 def choose(page: Page, selector: str, value: str) -> None:
     """Pick an option of a closed select with the arrow keys, as a keyboard user does."""
     tab_to(page, selector)
+    pick(page, value)
+
+
+def pick(page: Page, value: str) -> None:
+    """Pick an option of the focused select with the arrow keys."""
     page.keyboard.press("Home")
     for _ in range(50):
         if page.evaluate("() => document.activeElement.value") == value:
             return
         page.keyboard.press("ArrowDown")
-    raise AssertionError(f"No option {value!r} in {selector}")
+    raise AssertionError(f"No option {value!r} in the focused select")
+
+
+def add_line(page: Page, table: str, row: int) -> None:
+    """A table's "Ajouter une ligne", with the keyboard: the focus goes to the new line's first field."""
+    tab_to(page, f"#{table}-add")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#{table}-lines tr").nth(row).locator("select, input").first).to_be_focused()
+    assert_focus_visible(page)
 
 
 def log_in(page: Page, base: str, username: str) -> None:
@@ -131,14 +144,23 @@ def test_landlord_drafts_and_submits_with_the_keyboard(server, demo, page: Page)
     tab_to(page, "input[name=publics]")
     page.keyboard.press("Space")
     fill(page, "#id_new_partners", "Association Toit Commun")
+    # A table has one empty line; "Ajouter une ligne" adds one in place and moves the focus to its first field.
     for row, year in ((0, "1"), (1, "2")):
-        choose(page, f"#id_strands-{row}-strand", "acces")
+        if row:
+            add_line(page, "strands", row)
+            pick(page, "acces")
+        else:
+            choose(page, f"#id_strands-{row}-strand", "acces")
         fill(page, f"#id_strands-{row}-year", year)
         fill(page, f"#id_strands-{row}-households", "6")
     fill(page, "#id_territories-0-department", "13")
     fill(page, "#id_territories-0-commune", "Marseille")
     for row, year in ((0, "1"), (1, "2")):
-        fill(page, f"#id_budget-{row}-year", year)
+        if row:
+            add_line(page, "budget", row)
+            page.keyboard.type(year)
+        else:
+            fill(page, f"#id_budget-{row}-year", year)
         choose(page, f"#id_budget-{row}-funder", "fsi")
         fill(page, f"#id_budget-{row}-amount", "40000")
     fill(page, "#id_evaluation_plan", "Bilan annuel en comité de suivi.")

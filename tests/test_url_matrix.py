@@ -230,6 +230,9 @@ MATRIX = {
     "dossier_followup": Url(on("dossier"), RULES["DOSSIER"]),
     "dossier_new": Url(None, RULES["NEW_DOSSIER"], RULES["NEW_DOSSIER_POST"]),
     "dossier_edit": Url(on("draft"), RULES["DRAFT_PAGE"], RULES["DRAFT_ACT"]),
+    # A line of the draft's budget, added or taken off in place: parts of the draft's page.
+    "dossier_line_add": Url(on("draft", "pk", "budget"), RULES["DRAFT_PAGE"]),
+    "dossier_line_remove": Url(on("draft", "pk", "budget", 0), RULES["DRAFT_PAGE"]),
     "attachment_upload": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
     # Without a file: the form says to choose one.
     "attachment_replace": Url(on_document, POST_ONLY, RULES["DRAFT_ACT"]),
