@@ -418,3 +418,15 @@ def test_without_javascript_adding_a_line_saves_and_comes_back_to_the_table(cast
     assert response["Location"] == reverse("dossier_edit", args=[draft.pk]) + "#budget"
     page = text(client.get(response["Location"]))
     assert 'name="budget-1-year"' in page and 'name="budget-2-year"' not in page
+
+
+def test_a_budget_lines_label_is_shown_wherever_the_line_is(cast, draft, login):
+    client = login(cast.users["landlord"])
+    data = _edit_data(**{"budget-0-label": "Travailleur social, mi-temps", "budget-0-amount": "150 000,50"})
+    assert client.post(reverse("dossier_edit", args=[draft.pk]), data).status_code == 302
+    page = text(client.get(reverse("dossier_detail", args=[draft.pk])))
+    assert re.search(r"<td>FSI \(CGLLS\)</td><td>Travailleur social, mi-temps</td><td>150\u202f000,50 €</td>", page)
+    history = text(client.get(reverse("dossier_history", args=[draft.pk])))
+    assert "Année 1, FSI (CGLLS) « Travailleur social, mi-temps » : 150\u202f000,50 €" in history
+    line = client.get(reverse("api-v1:dossier_detail", args=[draft.pk])).json()["budget_lines"][0]
+    assert line["label"] == "Travailleur social, mi-temps"

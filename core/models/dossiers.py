@@ -184,7 +184,8 @@ class BudgetLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Année {self.year}, {self.get_funder_display()} : {euros(self.amount)}"
+        label = f" « {self.label} »" if self.label else ""
+        return f"Année {self.year}, {self.get_funder_display()}{label} : {euros(self.amount)}"
 
 
 class StateTransition(models.Model):
