@@ -169,6 +169,8 @@ def dossier_line_remove(request: HttpRequest, pk: int, prefix: str, index: int) 
     formset.add_fields(line, index)
     pk_field = formset.model._meta.pk.name
     saved = formset.get_queryset().filter(pk=request.GET.get(f"{line.prefix}-{pk_field}") or None).exists()
-    context = {"dossier": dossier, "formset": formset, "prefix": prefix, "line": line, "number": index + 1,
-               "saved": saved, "focus": True}  # fmt: skip
+    # The last line, not saved: the table's count goes back to it.
+    shrunk = not saved and request.GET.get(f"{prefix}-TOTAL_FORMS") == str(index + 1)
+    context = {"dossier": dossier, "formset": formset, "prefix": prefix, "line": line, "index": index,
+               "number": index + 1, "saved": saved, "shrunk": shrunk, "focus": True}  # fmt: skip
     return render(request, "front/formset_line_removed.html", context)

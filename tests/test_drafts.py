@@ -396,8 +396,12 @@ def test_a_saved_line_taken_off_is_deleted_with_the_draft_and_a_new_one_goes(cas
     assert re.search(r'id="budget-add"[^>]* hx-swap-oob="true" autofocus', page)
     # A line not saved (another dossier's id is none of this one's): nothing in its place.
     other = BudgetLine.objects.create(dossier=cast.dossier, year=1, funder="fnavdl", amount=5)
-    page = text(client.get(reverse("dossier_line_remove", args=[draft.pk, "budget", 1]), {"budget-1-id": other.pk}))
-    assert "<tr" not in page and "Ligne 2 retirée." in page
+    url = reverse("dossier_line_remove", args=[draft.pk, "budget", 1])
+    page = text(client.get(url, {"budget-1-id": other.pk, "budget-TOTAL_FORMS": "3"}))
+    assert "<tr" not in page and "Ligne 2 retirée." in page and 'name="budget-TOTAL_FORMS"' not in page
+    # The table's last line: its count goes back to it.
+    page = text(client.get(url, {"budget-TOTAL_FORMS": "2"}))
+    assert re.search(r'name="budget-TOTAL_FORMS" value="1" id="id_budget-TOTAL_FORMS" hx-swap-oob="true"', page)
 
     kept = {"budget-0-id": line.pk, "budget-0-dossier": draft.pk, "budget-0-year": "1", "budget-0-DELETE": "on"}
     new = {"budget-1-year": "2", "budget-1-funder": "fsi", "budget-1-label": "Deuxième année",
