@@ -25,7 +25,7 @@ from core.services.decisions import decision_record, decisions_notify
 from core.services.dossiers import dossier_create
 from core.services.exchanges import expert_request, message_post
 from core.services.followup import agreement_create, report_save
-from tests.browser import log_in
+from tests.browser import log_in, pdf
 
 AXE_SOURCE = (Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -135,6 +135,28 @@ def _weak_password(page: Page) -> None:
     expect(page.locator("#id_password-messages .fr-message--error").first).to_be_visible()
 
 
+def _refused_draft(page: Page) -> None:
+    """Save the draft with an amount that cannot be read: the error summary at the top, focused."""
+    page.locator("#id_budget-0-year").fill("1")
+    page.locator("#id_budget-0-amount").fill("cent euros")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.locator("#erreurs")).to_be_focused()
+
+
+def _lines_and_documents(page: Page) -> None:
+    """Add a line and take it off, in place; join a document, in place, and open its "Remplacer"."""
+    page.locator("#budget-add").click()
+    expect(page.locator("#id_budget-1-year")).to_be_focused()
+    page.get_by_role("button", name="Retirer la ligne 2 — Budget").click()
+    expect(page.locator("#budget-status")).to_have_text("Ligne 2 retirée.")
+    # A file of its own at each width: the dossier takes a file once.
+    width = page.viewport_size["width"]
+    page.locator("#id_file").set_input_files(files=[pdf(f"budget-{width}.pdf", f"budget {width}")])
+    page.get_by_role("button", name="Joindre la pièce").click()
+    expect(page.get_by_role("status").filter(has_text=f"« budget-{width}.pdf » ajoutée")).to_be_focused()
+    page.locator("#pieces summary").last.click()
+
+
 def _load_exchanges(page: Page) -> None:
     """Open the exchanges on the dossier page: htmx loads them in place, and the focus moves to them."""
     page.get_by_role("link", name="Afficher les échanges sur le dossier").click()
@@ -164,6 +186,8 @@ PAGES = {
     "notifications": Visit("arhlm.paca", "notification_list"),
     "dossier-nouveau": Visit("landlord", "dossier_new"),
     "dossier-brouillon-modifier": Visit("landlord", "dossier_edit", lambda s: [s.draft.pk]),
+    "dossier-brouillon-erreurs": Visit("landlord", "dossier_edit", lambda s: [s.draft.pk], _refused_draft),
+    "dossier-brouillon-lignes-pieces": Visit("landlord", "dossier_edit", lambda s: [s.draft.pk], _lines_and_documents),
     "dossier-brouillon-porteur": Visit("landlord", "dossier_detail", lambda s: [s.draft.pk]),
     "dossier-porteur": Visit("landlord", "dossier_detail", lambda s: [s.funded.pk]),
     "dossier-suivi-porteur": Visit("landlord", "dossier_followup", lambda s: [s.funded.pk]),
