@@ -55,7 +55,7 @@ class BudgetLineInline(admin.TabularInline):
 class AttachmentInline(admin.TabularInline):
     model = models.Attachment
     extra = 0
-    readonly_fields = ["uuid", "name", "kind", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["uuid", "document_type", "name", "kind", "size", "sha256", "uploaded_by", "uploaded_at"]
 
 
 class StateTransitionInline(ReadOnlyInline):
