@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from aap.s3 import ObjectStorage
 from aap.storage import file_storage
-from core.models import Attachment, Call, Dossier, Export
+from core.models import OTHER_DOCUMENT, Attachment, Call, Dossier, Export
 from core.services.exports import exports_prune
 from core.services.joint_opinions import joint_opinion_publish
 from core.services.opinions import opinion_sign
@@ -28,7 +28,8 @@ PDF = b"%PDF-1.7\n" + bytes(range(256)) * 4000 + b"\n%%EOF\n"
 
 def upload(client, draft):
     """Through the page's form, as a landlord attaches a document to their draft."""
-    return client.post(reverse("attachment_upload", args=[draft.pk]), {"file": SimpleUploadedFile("budget.pdf", PDF)})
+    form = {"file": SimpleUploadedFile("budget.pdf", PDF), "document_type": OTHER_DOCUMENT}
+    return client.post(reverse("attachment_upload", args=[draft.pk]), form)
 
 
 def body(response) -> bytes:

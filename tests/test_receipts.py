@@ -1,6 +1,7 @@
 """A receipt on submission: the dossier as submitted, frozen with its SHA-256 in the submission's transaction, and its
 PDF rendered by a task; kept with the dossier, for whoever reads it."""
 
+import hashlib
 from io import BytesIO
 
 from django.core.files.base import ContentFile
@@ -31,12 +32,24 @@ def test_a_submission_leaves_a_receipt_with_its_content_its_hash_and_its_pdf(
     django_capture_on_commit_callbacks,
 ):
     complete(draft)
-    piece = Attachment(dossier=draft, name="délibération.pdf", kind=Attachment.Kind.PDF, size=len(PDF))
+    piece = Attachment(
+        dossier=draft,
+        name="délibération.pdf",
+        kind=Attachment.Kind.PDF,
+        size=len(PDF),
+        document_type="Délibération du conseil",
+        sha256=hashlib.sha256(PDF).hexdigest(),
+    )
     piece.file.save("x.pdf", ContentFile(PDF))
     receipt = _submit(cast, draft, login, django_capture_on_commit_callbacks)
     assert receipt.submitted_by == cast.users["landlord"]
     assert receipt.content["title"] == "Nouveau projet" and receipt.content["attachments"] == [
-        {"name": "délibération.pdf", "size": len(PDF)}
+        {
+            "document": "Délibération du conseil",
+            "name": "délibération.pdf",
+            "size": len(PDF),
+            "sha256": hashlib.sha256(PDF).hexdigest(),
+        }
     ]
     assert [line["amount"] for line in receipt.content["budget"]] == ["40000.00", "40000.00"]
     assert receipt.sha256 == digest(receipt.content)
@@ -44,7 +57,7 @@ def test_a_submission_leaves_a_receipt_with_its_content_its_hash_and_its_pdf(
     assert receipt.pdf and len(receipt.pdf_sha256) == 64
     text = " ".join(page_texts(PdfReader(BytesIO(receipt.pdf.read()))))
     assert "Récépissé de dépôt" in text and "Nouveau projet" in text and receipt.sha256 in text.replace(" ", "")
-    assert "délibération.pdf" in text
+    assert "délibération.pdf" in text and "Délibération du conseil" in text
     # The dossier's page links it; the landlord downloads it.
     landlord = login(cast.users["landlord"])
     url = reverse("receipt_download", args=[receipt.uuid])

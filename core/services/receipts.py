@@ -37,7 +37,7 @@ def submitted_content(dossier: Dossier) -> dict:
         ],
         "requested": str(dossier.requested),
         "attachments": [
-            {"name": a.name, "size": a.size}
+            {"document": a.document_type, "name": a.name, "size": a.size, "sha256": a.sha256}
             for a in dossier.attachments.filter(message__isnull=True).order_by("uploaded_at", "pk")
         ],
     }
