@@ -73,7 +73,7 @@ def test_the_same_file_sent_twice_at_once_is_refused_by_the_database(cast, draft
 
 def test_the_files_stored_before_are_digested_through_the_storage(cast, draft):
     """Migration 0021: each stored file's digest; none for a file lost, nor for a second copy on its dossier."""
-    migration = importlib.import_module("core.migrations.0021_attachment_sha256")
+    migration = importlib.import_module("core.migrations.0024_attachment_sha256")
     files = (("a.pdf", PDF), ("b.pdf", OTHER_PDF), ("c.pdf", b"%PDF-1.4 perdu"))
     kept, copy, lost = (attachment_add(dossier=draft, upload=pdf(name, content), by=None) for name, content in files)
     Attachment.objects.filter(pk=copy.pk).update(file=kept.file.name)
