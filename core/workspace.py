@@ -4,7 +4,7 @@ and none for a user who may not take its action (its policy's filter selects not
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import (
     BooleanField,
@@ -15,20 +15,24 @@ from django.db.models import (
     Exists,
     Expression,
     F,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Power
+from django.urls import reverse
 
 from core import policies
-from core.models import Call, ClearedSignature, Committee, Dossier, ExpertRequest, Message, StateTransition
+from core.models import Call, ClearedSignature, Committee, Dossier, ExpertRequest, Message, Report, StateTransition
 from core.permissions import Access
 from core.services.dossiers import dossier_problems
-from core.workflow import ACTIONS, LIFECYCLE, RECEIVED, SELECTED, allows, permits, where
+from core.services.schedule import REMIND_BEFORE, SENT, report_due_dates
+from core.workflow import ACTIONS, LIFECYCLE, RECEIVED, REPORTING, SELECTED, allows, permits, where
 
 # Items shown of each list; the total is counted in the same query.
 SHOWN = 10
@@ -82,7 +86,6 @@ TODOS = [
         reason_title="Signature effacée",
     ),
     Todo("advice.give", "Avis d'expert attendus"),
-    Todo("report.submit", "Bilans à transmettre"),
     Todo("decision.record", "Décisions à enregistrer"),
     Todo("decision.notify", "Décisions à notifier"),
     Todo("agreement.create", "Conventions à établir"),
@@ -133,6 +136,57 @@ def todo_sections(access: Access) -> list[Section]:
             row.problems = dossier_problems(row) if todo.checklist else []
         sections.append(Section(todo, action.label, items, items[0].total))
     return sections
+
+
+@dataclass(frozen=True)
+class ReportDue:
+    dossier: Dossier
+    year: int
+    final: bool
+    due: date
+    # The report's row, if written: a draft, or returned by the secretariat.
+    state: str | None
+
+    @property
+    def label(self) -> str:
+        return "Évaluation finale" if self.final else f"Bilan de l'année {self.year}"
+
+    @property
+    def status(self) -> str:
+        return Report.State(self.state).label if self.state else "À rédiger"
+
+    @property
+    def url(self) -> str:
+        return reverse("final_report_edit" if self.final else "report_edit", args=[self.dossier.pk, self.year])
+
+
+def _reports_in(state: str) -> Coalesce:
+    """The dossier's reports in this state, as one number whose bit 2 × year + final says that report is: the
+    reports of many dossiers, read in the dossiers' own query."""
+    reports = Report.objects.filter(dossier=OuterRef("pk"), state=state).order_by().values("dossier")
+    bits = reports.annotate(bits=Sum(Power(2, F("year") * 2 + Cast("is_final", IntegerField())))).values("bits")
+    return Coalesce(Subquery(bits), 0.0)
+
+
+def reports_due(access: Access, today: date) -> list[ReportDue]:
+    """The reports the agreements ask for and the landlord has not sent, on the dossiers this user may report on
+    (report.save's policy and condition, asked in their filter form): the drafts and the returned ones, and those
+    not begun that are due within REMIND_BEFORE or overdue. One query."""
+    states = [Report.State.DRAFT, Report.State.RETURNED, *SENT]
+    dossiers = (
+        Dossier.objects.filter(ACTIONS["report.save"].policy.where(access, ""), state__in=REPORTING)
+        .filter(agreement__isnull=False)
+        .annotate(**{f"reports_{state}": _reports_in(state) for state in states})
+        .select_related("agreement", "committee")
+    )
+    due = []
+    for dossier in dossiers:
+        for year, final, on in report_due_dates(dossier):
+            bit = 1 << (2 * year + final)
+            state = next((s for s in states if int(getattr(dossier, f"reports_{s}")) & bit), None)
+            if state not in SENT and (state or on - REMIND_BEFORE <= today):
+                due.append(ReportDue(dossier, year, final, on, state))
+    return sorted(due, key=lambda item: (item.due, item.dossier.committee_id, item.dossier.number, item.final))
 
 
 def open_calls(access: Access) -> list[Committee]:

@@ -157,8 +157,9 @@ def test_the_dossier_page_costs_the_same_queries_whatever_the_dossiers_size(rich
 
 
 def add_work(cast, count: int) -> None:
-    """Dossiers that give every role something to do: landlord A's drafts with their parts, and dossiers submitted
-    to the committee, asked of an expert, with a message from the committee awaiting an answer."""
+    """Dossiers that give every role something to do: landlord A's drafts with their parts, dossiers submitted to the
+    committee, asked of an expert, with a message from the committee awaiting an answer, and dossiers in follow-up
+    whose reports are due."""
     landlord = cast.dossier.lead_landlord
     for _ in range(count):
         draft = DossierFactory(committee=cast.committee, lead_landlord=landlord, state=Dossier.State.DRAFT)
@@ -170,6 +171,11 @@ def add_work(cast, count: int) -> None:
         Message.objects.create(dossier=submitted, author=cast.users["member"], from_committee=True, body="Précisez ?")
         ExpertRequest.objects.create(dossier=submitted, expert=cast.users["expert"], question="Réaliste ?",
                                      requested_by=cast.users["member"])  # fmt: skip
+        # A dossier in follow-up whose reports are due, one of them written.
+        followed = DossierFactory(committee=cast.committee, lead_landlord=landlord, state=Dossier.State.REPORTING,
+                                  duration_years=3)  # fmt: skip
+        Agreement.objects.create(dossier=followed, amount=1000, starts_on=date(2020, 1, 1), ends_on=date(2023, 1, 1))
+        Report.objects.create(dossier=followed, year=1, state=Report.State.VALIDATED)
 
 
 @pytest.mark.parametrize("role", ["member", "landlord", "member_in_conflict", "secretariat", "observer", "expert"])

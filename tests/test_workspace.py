@@ -5,6 +5,7 @@ to the same answer, for every action it covers, every role and every object of t
 workspace page then lists, for each role, exactly the actions available to it (test_the_workspace_lists_...), at a
 number of queries that does not grow with the dossiers (test_query_counts.py)."""
 
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -13,8 +14,9 @@ from django.urls import reverse
 
 from core.models import Dossier, ExpertRequest, PaymentTranche, Report
 from core.permissions import Access
-from core.workflow import ACTIONS, LIFECYCLE, allows, where
-from core.workspace import SHOWN, TODOS
+from core.services.schedule import REMIND_BEFORE, SENT, report_due_dates
+from core.workflow import ACTIONS, LIFECYCLE, REPORTING, allows, where
+from core.workspace import SHOWN, TODOS, reports_due
 from tests.access import text
 from tests.test_actions import ROLES, quiet, with_relations, world  # noqa: F401 (fixtures)
 
@@ -105,3 +107,41 @@ def test_every_role_with_something_to_do_is_in_the_world(world):  # noqa: F811
         if allows(_access(world, role), todo.action, row)
     }
     assert available_somewhere == {todo.action for todo in TODOS}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_the_reports_due_are_those_the_user_may_write(world, role):  # noqa: F811
+    """reports_due() asks report.save's policy and condition in their filter form: it lists, of every report due by
+    the end of every agreement and not sent, those allows() lets this user write, each in its state."""
+    access = _access(world, role)
+    dossiers = [d for d in _rows(Dossier) if d.state in REPORTING and hasattr(d, "agreement")]
+    assert dossiers, "the world has dossiers in follow-up"
+    last_day = max(d.agreement.ends_on for d in dossiers)
+    written = {(r.dossier_id, r.year, r.is_final): r for r in Report.objects.all()}
+    expected = set()
+    for d in dossiers:
+        for year, final, _ in report_due_dates(d):
+            report = written.get((d.pk, year, final), Report(dossier=d, year=year, is_final=final))
+            if report.state not in SENT and allows(access, "report.save", report):
+                expected.add((d.pk, year, final, report.state if report.pk else None))
+    if role == "landlord":
+        assert {state for *_, state in expected} >= {None, Report.State.DRAFT}, "begun and not begun"
+    listed = reports_due(access, last_day)
+    assert {(item.dossier.pk, item.year, item.final, item.state) for item in listed} == expected
+    assert [item.due for item in listed] == sorted(item.due for item in listed)
+    # Before any is due, only the reports begun are listed.
+    first_due = min(due for d in dossiers for _, _, due in report_due_dates(d))
+    early = reports_due(access, first_due - REMIND_BEFORE - timedelta(days=1))
+    assert {(i.dossier.pk, i.year, i.final) for i in early} == {(p, y, f) for p, y, f, state in expected if state}
+
+
+@pytest.mark.django_db
+def test_a_landlord_reaches_the_report_due_from_its_workspace(world, client):  # noqa: F811
+    landlord = world.users["landlord"]
+    due = reports_due(Access(landlord), date(2100, 1, 1))
+    assert due, "the landlord has a report to write"
+    client.force_login(landlord)
+    page = text(client.get(reverse("home")))
+    assert "Bilans à remettre" in page and due[0].url in page and "dépassée" in page
+    assert client.get(due[0].url).status_code == 200
