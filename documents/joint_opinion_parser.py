@@ -17,11 +17,19 @@ from core.richtext import html_to_markdown
 from core.text import fold, xml_safe
 from documents.joint_opinion_values import SMILEY_CHARS, date_of, edition_of, plain, rank_of, verdict_of
 
+# Where a field was read: (line number, first word, end word or None) for each of its lines, the words counted in
+# the line without its markup; what the reading service turns into the field's confidence.
+Sources = dict[str, list[tuple[int, int, int | None]]]
+
 
 class ParseError(ValueError):
     def __init__(self, line: int, message: str):
         super().__init__(f"ligne {line} : {message}")
         self.line = line
+
+
+class NoProject(ParseError):
+    """No "PROJET N°…" heading anywhere: not an avis conjoint, or one cut before its first project."""
 
 
 @dataclass
@@ -35,6 +43,9 @@ class ParsedProject:
     rank: str | None
     retained: bool
     line: int
+    sources: Sources = field(default_factory=dict, repr=False)
+    # Each field's confidence, 0 to 1, set from its words' by documents/joint_opinion_reading.py.
+    confidence: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,6 +57,8 @@ class ParsedDocument:
     projects: list[ParsedProject]
     letterheads: list[str] = field(default_factory=list)
     edition: int | None = None
+    sources: Sources = field(default_factory=dict, repr=False)
+    confidence: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         """The shape `import_avis_conjoint --dry-run --json` prints."""
@@ -54,7 +67,10 @@ class ParsedDocument:
             "region": self.region,
             "dossiers_received": self.dossiers_received,
             "instructed_on": self.instructed_on.isoformat(),
-            "projects": [{key: value for key, value in asdict(p).items() if key != "line"} for p in self.projects],
+            "projects": [
+                {key: value for key, value in asdict(p).items() if key not in ("line", "sources", "confidence")}
+                for p in self.projects
+            ],
         }
 
 
@@ -62,12 +78,22 @@ def _value(line: str, match: re.Match) -> str:
     return line[match.end() :].strip().lstrip(":").strip()
 
 
+def _words(line: str) -> int:
+    return len(plain(line).split())
+
+
+def _source(number: int, line: str, value: str) -> tuple[int, int, None]:
+    """The line's last words, those of the value that follows its label."""
+    return number, _words(line) - len(value.split()), None
+
+
 TITLE = re.compile(r"appels?\s+a\s+projets?")
 REGION = re.compile(r"^nom\s+de\s+la\s+region\b")
 RECEIVED = re.compile(r"^nombre\s+(?:total\s+)?de\s+dossiers\s+(?:recus|deposes)\b")
 INSTRUCTED = re.compile(r"^date\s+de\s+l\W?\s*instruction\b")
-# The heading stands alone on its line: "projet n°3 de 2016" inside a cell is not a new project.
-PROJECT = re.compile(r"^projet\s*(?:n\s*[°ºo.]?\s*)?([0-9]+)[\s.:)–—-]*$")
+# The heading stands alone on its line: "projet n°3 de 2016" inside a cell is not a new project. OCR may read a
+# table's border before it as a colon or a quote.
+PROJECT = re.compile(r"^[:;,.'‘’|]?\s*projet\s*(?:n\s*[°ºo.]?\s*)?([0-9]+)[\s.:)–—-]*$")
 NAME = re.compile(r"^(?:nom|titre|intitule)\s+du\s+projet\b")
 LANDLORD = re.compile(r"^(?:bailleurs?\s+soci(?:al|aux)|bailleurs?|organismes?(?:\s+hlm)?)\b")
 OPINION = re.compile(r"^avis\s+du\s+(?:cpr|comite)\b")
@@ -75,7 +101,8 @@ OPINION = re.compile(r"^avis\s+du\s+(?:cpr|comite)\b")
 REMARKS = (re.compile(r"^remarques?\s*(?:/|et)\s*avis\s+global\b"), re.compile(r"^remarques?\b"))
 # The labels at the start of a cell once in Markdown, underlined, bold or neither, the colon in or out.
 QUESTIONS_LABEL = re.compile(r"^\s*((?:\^\^|\*{1,2})*)\s*questions?\s+soulev[eé]e?s?\s*:?\s*", re.I)
-REMARKS_LABEL = re.compile(r"^\s*((?:\^\^|\*{1,2})*)\s*remarques?\s*(?:(?:/|et)\s*avis\s+global\s*)?:?\s*", re.I)
+# OCR may lose the slash of "Remarques / avis global".
+REMARKS_LABEL = re.compile(r"^\s*((?:\^\^|\*{1,2})*)\s*remarques?\s*(?:(?:/|et)?\s*avis\s+global\s*)?:?\s*", re.I)
 MARKUP = re.compile(r"\^\^|\*{1,2}")
 HTML_TAG = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>", re.I)
 BULLET = re.compile(r"^[-–•*]\s+")
@@ -128,10 +155,10 @@ def parse(text: str) -> ParsedDocument:
     starts = [i for i, line in enumerate(lines) if PROJECT.match(fold(plain(line)))]
     if not starts:
         if not any(TITLE.search(fold(plain(line))) for line in lines):
-            raise ParseError(
+            raise NoProject(
                 1, "ni intitulé d'appel à projets ni « PROJET N°… » : ce fichier n'est pas un avis conjoint"
             )
-        raise ParseError(_last_line(lines), "aucun projet (« PROJET N°… ») après l'en-tête : document tronqué ?")
+        raise NoProject(_last_line(lines), "aucun projet (« PROJET N°… ») après l'en-tête : document tronqué ?")
     header = _parse_header(lines[: starts[0]])
 
     letterhead = {_letterhead_key(line) for block in header["letterheads"] for line in block.split("\n")} - {""}
@@ -211,7 +238,13 @@ def _parse_header(lines: list[str]) -> dict:
             line, f"date d'instruction illisible : « {written} » (attendu par exemple « 13 novembre 2018 »)"
         )
 
+    title_lines = range(title_at + 1, title_at + 1 + len(title_parts))
+    sources = {"call": [(n, 0, None) for n in title_lines]} | {
+        field: [_source(found[key][0], lines[found[key][0] - 1], found[key][1])]
+        for field, key in (("region", "region"), ("dossiers_received", "received"), ("instructed_on", "instructed"))
+    }
     return {
+        "sources": sources,
         "call": call,
         "region": found["region"][1],
         "dossiers_received": int(count.group(1)),
@@ -285,9 +318,25 @@ def _parse_project(body: list[tuple[int, str]]) -> ParsedProject:
                 f"le {what} du projet N°{number} dépasse {longest} caractères : étiquette manquante après lui ?",
             )
 
-    verdict, questions = _verdict_and_questions(number, body, opinion_at, remarks_at)
+    verdict, questions, opinion_sources = _verdict_and_questions(number, body, opinion_at, remarks_at)
     remarks = _drop_label(_cell_markdown([line for _, line in body[remarks_at:rank_at]]), REMARKS_LABEL)
     rank, retained = _rank(number, body[rank_at])
+
+    def lines_of(k: int, rx: re.Pattern, until: int) -> list[tuple[int, int, None]]:
+        first_number, first = body[k]
+        match = rx.match(plain(first)) or rx.match(fold(plain(first)))
+        head = [_source(first_number, first, _value(plain(first), match))] if match else []
+        return head + [(n, 0, None) for n, line in body[k + 1 : until] if plain(line)]
+
+    rank_number, rank_line = body[rank_at]
+    sources = {
+        "number": [(first_line, 0, None)],
+        "title": lines_of(name_at, NAME, landlord_at),
+        "landlord": lines_of(landlord_at, LANDLORD, opinion_at),
+        **opinion_sources,
+        "remarks": lines_of(remarks_at, REMARKS_LABEL, rank_at),
+        "rank": [_source(rank_number, rank_line, _value(plain(rank_line), RANK.match(fold(plain(rank_line)))))],
+    }
     return ParsedProject(
         number=number,
         title=title,
@@ -298,6 +347,7 @@ def _parse_project(body: list[tuple[int, str]]) -> ParsedProject:
         rank=rank,
         retained=retained,
         line=first_line,
+        sources=sources,
     )
 
 
@@ -314,7 +364,7 @@ def _unquote(title: str) -> str:
 
 def _verdict_and_questions(
     number: int, body: list[tuple[int, str]], opinion_at: int, remarks_at: int
-) -> tuple[str, str]:
+) -> tuple[str, str, Sources]:
     line_number, opinion_line = body[opinion_at]
     rest = _value(plain(opinion_line), OPINION.match(fold(plain(opinion_line))))
     cell = [(line_number, rest)] if rest else []
@@ -327,19 +377,26 @@ def _verdict_and_questions(
     first_number, first_line = cell[0]
     lines = [line for _, line in cell]
     first = plain(first_line).replace("\ufe0f", "")
+    # Words are counted in the whole line, the label's included when the smiley follows it.
+    end = _words(opinion_line) if rest and first_number == line_number else _words(first_line)
     verdict = verdict_of(first)
+    later = [(n, 0, None) for n, line in cell[1:] if plain(line)]
     if verdict:
         lines = lines[1:]
+        sources = {"verdict": [(first_number, end - len(first.split()), None)], "questions": later}
     elif first[:1] in SMILEY_CHARS and first[0] in lines[0]:
         # The smiley shares its line with the start of the questions.
         verdict = SMILEY_CHARS[first[0]]
         lines[0] = re.sub(re.escape(first[0]) + "\ufe0f?", "", lines[0], count=1)
+        start = end - len(first.split())
+        questions = [(first_number, start + 1, None), *later]
+        sources = {"verdict": [(first_number, start, start + 1)], "questions": questions}
     else:
         raise ParseError(
             first_number,
             f"avis illisible pour le projet N°{number} : « {first[:40]} » (attendu ☺, 😐 ou ☹ sous « AVIS DU CPR »)",
         )
-    return verdict, _drop_label(_cell_markdown(lines), QUESTIONS_LABEL)
+    return verdict, _drop_label(_cell_markdown(lines), QUESTIONS_LABEL), sources
 
 
 def _drop_label(markdown: str, label: re.Pattern) -> str:

@@ -4,12 +4,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from documents.joint_opinion_import import ImportRefused, joint_opinion_import
-from documents.joint_opinion_parser import ParseError, parse
-from documents.readers import joint_opinion_text
+from documents.joint_opinion_reading import DocumentRefused, joint_opinion_read
 
 
 class Command(BaseCommand):
-    help = "Import an avis conjoint (joint opinion of a regional committee) from a text or Word (DOCX) document."
+    help = "Import an avis conjoint (joint opinion of a regional committee) from a text, Word (DOCX) or PDF document."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -20,12 +19,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, as_json: bool, **options):
         try:
-            text = joint_opinion_text(file.read_bytes())
-            document = parse(text)
+            reading = joint_opinion_read(file.read_bytes())
         except OSError as error:
             raise CommandError(f"{file}: fichier illisible ({error.strerror})") from error
-        except ParseError as error:
+        except DocumentRefused as error:
             raise CommandError(f"{file}: {error}") from error
+        document = reading.document
 
         if as_json:
             self.stdout.write(json.dumps(document.as_json(), ensure_ascii=False, indent=2))
@@ -34,7 +33,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{len(document.projects)} projects parsed; nothing written (--dry-run).")
             return
         try:
-            result = joint_opinion_import(document=document, source=text)
+            result = joint_opinion_import(document=document, source=reading.text)
         except ImportRefused as refusal:
             raise CommandError(f"{file}: {refusal} Nothing was written.") from refusal
         if not as_json:
