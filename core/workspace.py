@@ -66,6 +66,13 @@ class Todo:
     # Why the item is back, shown with it (given the user, an expression on the action's rows), and its title.
     reason: Callable[[Access], Expression] | None = None
     reason_title: str = ""
+    # Where the action is taken, from the row and its dossier: the dossier's page unless the action sits elsewhere.
+    page: Callable[[object, Dossier], str] = lambda row, dossier: reverse("dossier_detail", args=[dossier.pk])
+
+
+def _on(name: str) -> Callable[[object, Dossier], str]:
+    """A page of the dossier's own, where an action sits apart from its page."""
+    return lambda row, dossier: reverse(name, args=[dossier.pk])
 
 
 TODOS = [
@@ -85,12 +92,16 @@ TODOS = [
         reason=_signature_cleared,
         reason_title="Signature effacée",
     ),
-    Todo("advice.give", "Avis d'expert attendus"),
+    Todo("advice.give", "Avis d'expert attendus", page=_on("dossier_exchanges")),
     Todo("decision.record", "Décisions à enregistrer"),
-    Todo("decision.notify", "Décisions à notifier"),
+    Todo(
+        "decision.notify",
+        "Décisions à notifier",
+        page=lambda row, dossier: reverse("call_selection", args=[dossier.call_id]),
+    ),
     Todo("agreement.create", "Conventions à établir"),
-    Todo("tranche.pay", "Versements à enregistrer", "due_on"),
-    Todo("report.validate", "Bilans à examiner"),
+    Todo("tranche.pay", "Versements à enregistrer", "due_on", page=_on("dossier_followup")),
+    Todo("report.validate", "Bilans à examiner", page=lambda row, dossier: reverse("report_review", args=[row.pk])),
 ]
 
 
@@ -133,6 +144,7 @@ def todo_sections(access: Access) -> list[Section]:
             continue
         for row in items:
             row.dossier_shown = _dossier_of(row, path)
+            row.page = todo.page(row, row.dossier_shown)
             row.problems = dossier_problems(row) if todo.checklist else []
         sections.append(Section(todo, action.label, items, items[0].total))
     return sections
