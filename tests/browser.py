@@ -10,6 +10,7 @@ from playwright.sync_api import FilePayload, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+WIDTHS = {"large": 1280, "phone": 390}
 
 
 # Playwright's sync API keeps an asyncio loop running in the test thread from its start to its stop, and while a
@@ -58,6 +59,14 @@ def log_in(page: Page, base: str, username: str) -> None:
 
 def log_out(page: Page) -> None:
     page.get_by_role("button", name="Se déconnecter").click()
+
+
+def script_errors(page: Page) -> list[str]:
+    """The errors the page's scripts log or throw from now on, as they come."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
 
 
 def shot(page: Page, name: str) -> None:

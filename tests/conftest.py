@@ -10,7 +10,7 @@ from django.test import TestCase
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # The browser tests' fixtures (a live server of their own, the demo); the object storage's (an S3 server on loopback).
-pytest_plugins = ["tests.browser", "tests.objectstore"]
+pytest_plugins = ["tests.browser", "tests.objectstore", "tests.scene"]
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo" / "data"
 

@@ -8,31 +8,19 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
 from playwright.sync_api import Page, expect
 
-from core.models import Call, Committee, Dossier, Invitation, Membership
-from core.services.accounts import invitation_digest
-from core.services.decisions import decision_record, decisions_notify
-from core.services.dossiers import dossier_create
-from core.services.exchanges import expert_request, message_post
-from core.services.followup import agreement_create, report_save
 from tests.browser import log_in, pdf
+from tests.scene import INVITATION_KEY, Scene
 
 AXE_SOURCE = (Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
 WIDTHS = (1280, 390)
-
-INVITATION_KEY = "lien-d-invitation-du-test-d-accessibilite"
 
 RUN_AXE = """async (tags) => {
     const result = await axe.run(document, {runOnly: tags, resultTypes: ['violations']});
@@ -41,68 +29,6 @@ RUN_AXE = """async (tags) => {
         targets: v.nodes.map(n => n.target.join(' ')),
     }));
 }"""
-
-
-@dataclass
-class Scene:
-    """What the demo lacks for some pages: a draft, decisions, an agreement, an expert request."""
-
-    paca: Committee
-    draft: Dossier
-    funded: Dossier  # retained, notified, under agreement: reports are due
-    retained: Dossier  # retained, notified, no agreement yet
-    decidable: Dossier  # opinion signed, awaiting the national decision
-    asked: Dossier  # sent to the invited expert
-    landlord: str  # the username of the landlord carrying `funded`
-
-
-@pytest.fixture
-def scene(demo) -> Scene:
-    secretariat = User.objects.get(username="secretariat")
-    member = User.objects.get(username="arhlm.paca")
-    paca = Committee.objects.get(call__edition=4)
-    open_committee = Committee.objects.get(call__status=Call.Status.OPEN)
-    funded, retained, decidable, asked = (paca.dossiers.get(number=n) for n in (1, 2, 3, 4))
-    landlord = slugify(funded.lead_landlord.name)
-    author = User.objects.get(username=landlord)
-    draft = dossier_create(
-        committee=open_committee, lead_landlord=funded.lead_landlord, title="Habiter et rester chez soi", by=author
-    )
-    for dossier, amount in ((funded, Decimal(100000)), (retained, Decimal(80000))):
-        decision_record(dossier=dossier, outcome="retenu", amount_granted=amount, conditions="", by=secretariat)
-    decisions_notify(call=paca.call, by=secretariat)
-    agreement_create(
-        dossier=funded,
-        amount=Decimal(100000),
-        signed_on=date(2019, 3, 1),
-        starts_on=date(2019, 3, 1),
-        ends_on=date(2021, 2, 28),
-        tranches=[
-            {"amount": Decimal(50000), "condition": "À la signature"},
-            {"amount": Decimal(50000), "condition": "Sur bilan de la première année"},
-        ],
-        by=secretariat,
-    )
-    # The final evaluation, sent: the secretariat reviews it (the first year's report is still to write).
-    report_save(
-        dossier=funded,
-        year=funded.duration_years or 1,
-        is_final=True,
-        submit=True,
-        by=author,
-        values={"entries_into_housing": 7, "evictions_avoided": 2, "transfers": 1, "comment": "Bonne année."},
-        households={"acces": 4, "maintien": 9},
-        spend={"fnavdl": Decimal(45000), "fonds_propres": Decimal(9000)},
-    )
-    expert = Membership.objects.get(role=Membership.Role.EXPERT).user
-    expert_request(dossier=asked, expert=expert, question="Le partenariat avec le CMP est-il solide ?", by=member)
-    message_post(dossier=asked, by=member, body="Pouvez-vous préciser le budget ?")
-    Invitation.objects.create(
-        email="nouveau.membre@dreal.gouv.fr", organisation=paca.state_service, role=Membership.Role.COMMITTEE_MEMBER,
-        committee=paca, invited_by=secretariat, expires_at=timezone.now() + timedelta(days=7),
-        key_hash=invitation_digest(INVITATION_KEY),
-    )  # fmt: skip
-    return Scene(paca, draft, funded, retained, decidable, asked, landlord)
 
 
 def _filter_committee(page: Page) -> None:

@@ -7,9 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from core.models import Committee, Dossier
-from tests.browser import log_in
-
-WIDTHS = {"large": 1280, "phone": 390}
+from tests.browser import WIDTHS, log_in, script_errors
 
 # Each role's main pages (URL names and arguments, from the demo) and the main navigation it is given.
 PAGES = {
@@ -51,13 +49,6 @@ def _url(name: str, args: list) -> str:
     return reverse(name, args=[values[a] for a in args])
 
 
-def _errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
 def _navigation(page: Page) -> list[str]:
     return [
         text.strip()
@@ -67,7 +58,7 @@ def _navigation(page: Page) -> list[str]:
 
 @pytest.mark.parametrize("username", PAGES, ids=lambda u: u or "anonyme")
 def test_header_navigation_and_mobile_menu_without_script_error(username, server, demo, page: Page):
-    errors = _errors(page)
+    errors = script_errors(page)
     expected = _expected_navigation(username)
     if username:
         log_in(page, server.url, username)
