@@ -24,8 +24,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from core import policies
-from core.models import Call, ClearedSignature, Committee, Dossier, ExpertRequest, Message, StateTransition
+from core import grants, policies
+from core.models import Agreement, Call, ClearedSignature, Committee, Dossier, ExpertRequest, Message, StateTransition
 from core.permissions import Access
 from core.services.dossiers import dossier_problems
 from core.workflow import ACTIONS, LIFECYCLE, RECEIVED, SELECTED, allows, permits, where
@@ -133,6 +133,22 @@ def todo_sections(access: Access) -> list[Section]:
             row.problems = dossier_problems(row) if todo.checklist else []
         sections.append(Section(todo, action.label, items, items[0].total))
     return sections
+
+
+def grants_due(access: Access) -> list[Agreement]:
+    """The grants the law asks to publish and that are not (core/grants.py), the oldest signature first, each with the
+    day it is due by: for whoever publishes them. Not a Todo: the act is on the call, which publishes them all."""
+    if not permits(access, "call.publish_grants"):
+        return []
+    rows = list(
+        grants.due()
+        .select_related("dossier__committee", "dossier__call")
+        .annotate(total=Window(Count("pk")))
+        .order_by("signed_on", "pk")[:SHOWN]
+    )
+    for row in rows:
+        row.due = grants.publish_by(row.signed_on)
+    return rows
 
 
 def open_calls(access: Access) -> list[Committee]:

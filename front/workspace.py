@@ -7,7 +7,14 @@ from django.utils import timezone
 
 from core.models import Preference
 from core.permissions import Access
-from core.workspace import changed_since, committee_progress, messages_to_answer, open_calls, todo_sections
+from core.workspace import (
+    changed_since,
+    committee_progress,
+    grants_due,
+    messages_to_answer,
+    open_calls,
+    todo_sections,
+)
 
 
 def _last_visit(access: Access):
@@ -25,17 +32,20 @@ def _last_visit(access: Access):
 def workspace(request: HttpRequest) -> HttpResponse:
     access = Access(request.user)
     sections = todo_sections(access)
+    due = grants_due(access)
     return render(
         request,
         "front/workspace.html",
         {
             "title": "Mon espace",
             "sections": sections,
-            "todo_count": sum(section.total for section in sections),
+            "todo_count": sum(section.total for section in sections) + (due[0].total if due else 0),
+            "grants_due": due,
             "open_calls": open_calls(access),
             "to_answer": messages_to_answer(access),
             "changed": changed_since(access, _last_visit(access)),
             "committees": committee_progress(access),
             "now": timezone.now(),
+            "today": timezone.localdate(),
         },
     )
