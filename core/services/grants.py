@@ -22,7 +22,7 @@ class Published:
 def grants_publish(*, call: Call, by) -> Published:
     """Publish the call's signed agreements not yet published. One whose grantor or beneficiary lacks the number the
     schema asks is reported and blocks no other: the file must be valid, and the others are due all the same."""
-    call = Call.objects.select_for_update().select_related("grantor").get(pk=call.pk)
+    call = Call.objects.select_for_update(of=("self",)).select_related("grantor").get(pk=call.pk)
     check(by, "call.publish_grants", call)
     pending = (
         to_publish(call)
