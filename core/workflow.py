@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from core import policies
+from core import grants, policies
 from core.formats import french_datetime
 from core.models import (
     Call,
@@ -233,6 +233,12 @@ def has_committees(access: Access, call: Call) -> str | None:
 def decisions_to_notify(access: Access, call: Call) -> str | None:
     if not (call.pk and Decision.objects.filter(dossier__call=call, notified_at__isnull=True).exists()):
         return "Aucune décision à notifier."
+    return None
+
+
+def grants_to_publish(access: Access, call: Call) -> str | None:
+    if not (call.pk and grants.to_publish(call).exists()):
+        return "Aucune subvention conventionnée à publier : chaque convention signée l'est déjà."
     return None
 
 
@@ -518,6 +524,10 @@ CALL.actions = [
     Action("notify_decisions", "Notifier les décisions enregistrées", policies.secretariat,
            frozenset(Call.Status.values), conditions=(decisions_to_notify,),
            effects="decision.notify on each dossier whose decision is recorded; reports those that fail."),
+    Action("publish_grants", "Publier les subventions", policies.secretariat, frozenset(Call.Status.values),
+           conditions=(grants_to_publish,),
+           effects="Each signed agreement not yet published enters the call's open data (SCDL « Subventions » "
+                   "2.1.1), public; one that lacks a SIRET is reported and blocks no other."),
     Action("add_committee", "Ajouter un comité régional", policies.secretariat, frozenset(Call.Status.values)),
     Action("decide_many", "Décisions groupées", policies.secretariat, frozenset(Call.Status.values),
            effects="decision.record on each chosen dossier, in one transaction: one refused, none recorded."),

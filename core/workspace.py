@@ -27,8 +27,18 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Power
 from django.urls import reverse
 
-from core import policies
-from core.models import Call, ClearedSignature, Committee, Dossier, ExpertRequest, Message, Report, StateTransition
+from core import grants, policies
+from core.models import (
+    Agreement,
+    Call,
+    ClearedSignature,
+    Committee,
+    Dossier,
+    ExpertRequest,
+    Message,
+    Report,
+    StateTransition,
+)
 from core.permissions import Access
 from core.services.dossiers import dossier_problems
 from core.services.schedule import REMIND_BEFORE, SENT, report_due_dates
@@ -199,6 +209,22 @@ def reports_due(access: Access, today: date) -> list[ReportDue]:
             if state not in SENT and (state or on - REMIND_BEFORE <= today):
                 due.append(ReportDue(dossier, year, final, on, state))
     return sorted(due, key=lambda item: (item.due, item.dossier.committee_id, item.dossier.number, item.final))
+
+
+def grants_due(access: Access) -> list[Agreement]:
+    """The grants the law asks to publish and that are not (core/grants.py), the oldest signature first, each with the
+    day it is due by: for whoever publishes them. Not a Todo: the act is on the call, which publishes them all."""
+    if not permits(access, "call.publish_grants"):
+        return []
+    rows = list(
+        grants.due()
+        .select_related("dossier__committee", "dossier__call")
+        .annotate(total=Window(Count("pk")))
+        .order_by("signed_on", "pk")[:SHOWN]
+    )
+    for row in rows:
+        row.due = grants.publish_by(row.signed_on)
+    return rows
 
 
 def open_calls(access: Access) -> list[Committee]:

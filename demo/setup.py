@@ -24,6 +24,7 @@ from core.models import (
 from core.services.budgets import requested_refresh
 from core.services.organisations import organisation_get_or_create
 from demo.auth import DEMO_GROUP
+from demo.grants import demo_grants
 from documents.joint_opinion_import import joint_opinion_import
 from documents.joint_opinion_parser import decode, parse
 
@@ -172,4 +173,8 @@ def demo_setup() -> list[DemoLogin]:
     text = decode(SEED.read_bytes())
     result = joint_opinion_import(document=parse(text), source=text)
     _load_details(result.committee, tomllib.loads(DETAILS.read_text(encoding="utf-8")))
-    return _accounts(result.committee, _open_call(result.committee))
+    logins = _accounts(result.committee, _open_call(result.committee))
+    secretariat = User.objects.get(username="secretariat")
+    national = Organisation.objects.get(memberships__user=secretariat)
+    demo_grants(result.committee.call, national, secretariat)
+    return logins

@@ -3,11 +3,13 @@
 from django import forms
 from django.contrib.auth.models import User
 
-from core.models import OTHER_DOCUMENT, Call, Decision, Dossier, Public, Rank, Strand
+from core.models import OTHER_DOCUMENT, Call, Decision, Dossier, Organisation, Public, Rank, Strand
 from core.models.calls import DOCUMENT_NAME_LENGTH
 from core.regions import Region
 from core.services.decisions import amount_warnings
 from front.fields import DateField, EurosField, Form, IdsField, ModelForm
+
+GRANTOR_KINDS = (Organisation.Kind.NATIONAL, Organisation.Kind.STATE_SERVICE, Organisation.Kind.FUNDER)
 
 
 class CallForm(ModelForm):
@@ -30,6 +32,7 @@ class CallForm(ModelForm):
             "publics",
             "strands",
             "required_documents",
+            "grantor",
         ]
         widgets = {
             "required_documents": forms.Textarea(attrs={"rows": 4}),
@@ -48,6 +51,8 @@ class CallForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["publics"].queryset = Public.objects.all()
         self.fields["publics"].required = False
+        # The grantor signs the agreements: a public body, never a landlord or an association.
+        self.fields["grantor"].queryset = Organisation.objects.filter(kind__in=GRANTOR_KINDS).order_by("name")
 
     def clean_required_documents(self) -> str:
         """One document a line, each named once; "Autre document" is the type of what no line names."""

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from core import grants
 from core.formats import euros
 from core.models import Call, Committee, Decision, Dossier, PaymentTranche
 from core.policies import landlord_staff_of
@@ -166,3 +167,23 @@ def payment(tranche: PaymentTranche, left: Decimal) -> Confirmation:
 def confirmation_page(request: HttpRequest, confirmation: Confirmation) -> HttpResponse:
     """The confirmation without JavaScript: the action's URL read with GET, which changes nothing."""
     return render(request, "front/confirmation_page.html", {"title": confirmation.action, "confirmation": confirmation})
+
+
+def grants_publication(call: Call) -> Confirmation:
+    pending = grants.to_publish(call).count()
+    plural = "s" if pending > 1 else ""
+    return Confirmation(
+        "call.publish_grants",
+        "publish-grants",
+        f"Publier {pending} subvention{plural} en données ouvertes ?",
+        "Publier les subventions",
+        "Confirmer la publication",
+        reverse("call_publish_grants", args=[call.pk]),
+        [
+            f"{pending} subvention{plural} conventionnée{plural} de l'appel « {call.title} » "
+            f"{'seront publiées' if plural else 'sera publiée'} sans connexion, au format national SCDL "
+            "« Subventions » : attribuant, bénéficiaire, montant, date de la convention et versements.",
+            "Une subvention publiée ne peut plus être retirée du fichier.",
+        ],
+        back=reverse("call_detail", args=[call.pk]),
+    )

@@ -95,6 +95,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actions = available(access, call)
     step = CALL_STEPS.get(call.status)
     next_step = confirmations.call_step(call, step) if step is not None and step.qualified in actions else None
+    grants = confirmations.grants_publication(call) if "call.publish_grants" in actions else None
     return render(
         request,
         "front/call_detail.html",
@@ -104,6 +105,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "committees": committees,
             "actions": actions,
             "next_step": next_step,
+            "grants": grants,
             # The call's own trail: its status, settings, committees and their members.
             "trail": [
                 (event, action_label(event.action))
@@ -320,6 +322,14 @@ def decision_clear_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("dossier_detail", pk=dossier.pk)
 
 
+def report_each(request: HttpRequest, done: str, failed: list) -> None:
+    """A call's act taken dossier by dossier: what was done, and each dossier left out, with why."""
+    if done:
+        messages.success(request, done)
+    for dossier, reason in failed:
+        messages.error(request, f"Projet N°{dossier.number} « {dossier.title} » ({dossier.committee.name}) : {reason}")
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
@@ -329,13 +339,9 @@ def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirmations.confirmation_page(request, confirmations.notification(call))
     result = decisions_notify(call=call, by=request.user)
-    if result.done:
-        plural = "s" if len(result.done) > 1 else ""
-        messages.success(
-            request, f"{len(result.done)} décision{plural} notifiée{plural} : les porteurs en sont avertis."
-        )
-    for dossier, reason in result.failed:
-        messages.error(request, f"Projet N°{dossier.number} « {dossier.title} » ({dossier.committee.name}) : {reason}")
+    plural = "s" if len(result.done) > 1 else ""
+    done = f"{len(result.done)} décision{plural} notifiée{plural} : les porteurs en sont avertis."
+    report_each(request, done if result.done else "", result.failed)
     return redirect("call_selection", pk=call.pk)
 
 

@@ -10,6 +10,7 @@ from core.permissions import Access
 from core.workspace import (
     changed_since,
     committee_progress,
+    grants_due,
     messages_to_answer,
     open_calls,
     reports_due,
@@ -33,14 +34,18 @@ def workspace(request: HttpRequest) -> HttpResponse:
     access = Access(request.user)
     sections = todo_sections(access)
     reports = reports_due(access, timezone.localdate())
+    grants = grants_due(access)
     return render(
         request,
         "front/workspace.html",
         {
             "title": "Mon espace",
             "sections": sections,
-            "todo_count": sum(section.total for section in sections) + len(reports),
+            "todo_count": sum(section.total for section in sections)
+            + len(reports)
+            + (grants[0].total if grants else 0),
             "reports_due": reports,
+            "grants_due": grants,
             "open_calls": open_calls(access),
             "to_answer": messages_to_answer(access),
             "changed": changed_since(access, _last_visit(access)),

@@ -220,6 +220,8 @@ ACTION_URLS: dict[str, Post | Via | Outside] = {
     "call.create": Post("call_new", no_args, form(**CALL), on=lambda world: {"nouvel appel": Call()}),
     "call.edit": Post("call_edit", data=form(**CALL)),
     "call.notify_decisions": Post("call_notify"),
+    # Call A's grantor has no SIRET: each grant is reported, none published (tests/test_grants.py publishes).
+    "call.publish_grants": Post("call_publish_grants"),
     # Every dossier of the call, not retained: one the user may not decide on refuses them all (400).
     "call.decide_many": Post(
         "call_decide_many",
@@ -348,9 +350,9 @@ def build_dossiers(world: World, other_expert) -> None:
                                     notified_at=now if notified else None)  # fmt: skip
         return dossier
 
-    def agreed(dossier, paid):
+    def agreed(dossier, paid, signed_on=None):
         agreement = Agreement.objects.create(dossier=dossier, amount=Decimal(1000), starts_on=date(2019, 1, 1),
-                                             ends_on=date(2021, 1, 1))  # fmt: skip
+                                             ends_on=date(2021, 1, 1), signed_on=signed_on)  # fmt: skip
         return [PaymentTranche.objects.create(agreement=agreement, order=order, amount=Decimal(500),
                                               paid_on=date(2019, 6, 1) if order <= paid else None)
                 for order in (1, 2)]  # fmt: skip
@@ -383,7 +385,13 @@ def build_dossiers(world: World, other_expert) -> None:
         if dossier.state in (State.DRAFT, State.INCOMPLETE, State.SUBMITTED):
             upload = SimpleUploadedFile("budget.pdf", b"%PDF-1.7\n%% " + dossier.title.encode() + b"\n%%EOF\n")
             attachment_add(dossier=dossier, upload=upload, by=None, document_type=OTHER_DOCUMENT)
-    tranches = agreed(agreed_a, paid=1) + agreed(followed, paid=2) + agreed(closed, paid=2) + agreed(followed_b, 0)
+    # Agreement A signed, not published: call A has a grant to publish.
+    tranches = (
+        agreed(agreed_a, paid=1, signed_on=date(2019, 1, 1))
+        + agreed(followed, paid=2)
+        + agreed(closed, paid=2)
+        + agreed(followed_b, 0)
+    )
     reports = [Report.objects.create(dossier=followed, year=year, state=state) for year, state in enumerate(
         (Report.State.DRAFT, Report.State.RETURNED, Report.State.SUBMITTED, Report.State.VALIDATED), 1)]  # fmt: skip
     reports += [
@@ -490,7 +498,7 @@ WRITTEN = {
     Opinion: ("revision", "verdict"),
     OpinionSignature: (),
     Decision: ("outcome", "amount_granted", "notified_at"),
-    Agreement: (),
+    Agreement: ("published_at",),
     PaymentTranche: ("paid_on",),
     Report: ("state", "entries_into_housing"),
     Call: ("status", "title"),
@@ -625,7 +633,7 @@ DOSSIER_ACTIONS = {"dossier.edit", "dossier.submit", "dossier.withdraw", "dossie
 FOLLOWUP_ACTIONS = {"agreement.create", "tranche.pay", "report.save", "report.validate", "report.return"}
 EXCHANGES_ACTIONS = {"exchanges.message", "exchanges.note", "exchanges.ask_expert", "advice.give"}
 CALL_ACTIONS = {"call.edit", "call.open", "call.close", "call.decide", "call.archive", "call.add_committee",
-                "committee.add_member"}  # fmt: skip
+                "committee.add_member", "call.publish_grants"}  # fmt: skip
 PAGES = {
     "dossier_detail": Page(Dossier, lambda dossier: [dossier], frozenset(DOSSIER_ACTIONS)),
     # The dossier form's page, for whoever may change the dossier: its documents (one on each such dossier of the

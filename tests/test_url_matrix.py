@@ -282,6 +282,15 @@ MATRIX = {
     "decision_edit": Url(on("signed"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
     "decision_clear": Url(on("pending"), POST_ONLY, RULES["ON_COMMITTEE_ACT"], through="done"),
     "dashboard_national": Url(None, RULES["NATIONAL"]),
+    # Open data: call A has a grant to publish (without the grantor's SIRET: the page says so), call B none.
+    "call_publish_grants": Url(
+        on("call"),
+        row("login", "403", "403", "403", "403", "403", "200|403", "403", "403", "403"),
+        row("login", "403", "403", "403", "403", "403", "ok|403", "403", "403", "403"),
+    ),
+    # Public: the published grants of call A; call B has none, and is not found.
+    "grants_index": Url(None, PUBLIC),
+    "grants_file": Url(on("call"), everyone("200|404", "200|404")),
     # Follow-up
     "agreement_edit": Url(on("retained"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
     "tranche_paid": Url(on("tranche"), RULES["ON_DOSSIER_PAGE"], RULES["ON_DOSSIER_ACT"]),
@@ -395,9 +404,11 @@ def world(cast) -> World:
         for decided in (retained, followed):
             Decision.objects.create(dossier=decided, outcome="retenu", amount_granted=1000, notified_at=timezone.now())
         Decision.objects.create(dossier=pending, outcome="retenu", amount_granted=1000)
+        # Both in call A, signed: side A's grant is published (call A's open data), side B's is to publish.
         agreement = Agreement.objects.create(
-            dossier=followed, amount=Decimal(1000), starts_on=date(2019, 1, 1), ends_on=date(2020, 1, 1)
-        )
+            dossier=followed, amount=Decimal(1000), starts_on=date(2019, 1, 1), ends_on=date(2020, 1, 1),
+            signed_on=date(2019, 1, 1), published_at=timezone.now() if side == "A" else None,
+        )  # fmt: skip
         world.objects |= {
             ("signed", side): signed,
             ("retained", side): retained,

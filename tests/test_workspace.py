@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from core.models import Call, Dossier, ExpertRequest, PaymentTranche, Report
 from core.formats import euros
+from core.models import Call, Dossier, ExpertRequest, PaymentTranche, Report
 from core.permissions import Access
 from core.services.schedule import REMIND_BEFORE, SENT, report_due_dates
 from core.workflow import ACTIONS, LIFECYCLE, REPORTING, allows, where

@@ -71,6 +71,17 @@ class Call(models.Model):
         default=default_required_documents,
         help_text="Une par ligne : chaque dossier les joint avant d'être déposé.",
     )
+    # The grantor its open data name (SCDL « Subventions »: nomAttribuant, idAttribuant): the body that signs the
+    # agreements, whose SIRET the published file must give.
+    grantor = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="attribuant des subventions",
+        help_text="L'organisme qui signe les conventions : son nom et son SIRET sont publiés avec les subventions.",
+    )
     # Only the call's export URL carries it: a file of every dossier is not found by counting ids.
     uuid = models.UUIDField("identifiant des exports", default=uuid.uuid4, unique=True, editable=False)
 

@@ -57,6 +57,9 @@ class Agreement(models.Model):
     signed_on = models.DateField("signée le", null=True, blank=True)
     starts_on = models.DateField("début")
     ends_on = models.DateField("fin")
+    # When the grant entered the call's open data (core/grants.py); a grant of 23 000 € or more is due there within
+    # three months of the signature (décret n° 2017-779).
+    published_at = models.DateTimeField("publiée en données ouvertes le", null=True, blank=True)
 
     class Meta:
         verbose_name = "convention"

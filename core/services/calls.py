@@ -92,7 +92,7 @@ def committee_member_add(*, committee: Committee, user: User, institution: Organ
 
 CALL_FIELDS = (
     "title", "edition", "year", "opens_on", "submission_deadline", "instruction_deadline", "national_envelope",
-    "cap_per_project", "max_duration_years", "strands", "required_documents",
+    "cap_per_project", "max_duration_years", "strands", "required_documents", "grantor",
 )  # fmt: skip
 
 
