@@ -12,8 +12,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from core.formats import euros
-from core.models import Call, Dossier, ExpertRequest, PaymentTranche, Report
+from core.models import Dossier, ExpertRequest, PaymentTranche, Report
 from core.permissions import Access
 from core.services.schedule import REMIND_BEFORE, SENT, report_due_dates
 from core.workflow import ACTIONS, LIFECYCLE, REPORTING, allows, where
@@ -146,13 +145,3 @@ def test_a_landlord_reaches_the_report_due_from_its_workspace(world, client):  #
     page = text(client.get(reverse("home")))
     assert "Bilans à remettre" in page and due[0].url in page and "dépassée" in page
     assert client.get(due[0].url).status_code == 200
-
-
-def test_an_open_call_shows_its_rules_and_the_documents_it_asks(cast, login):
-    call = cast.committee.call
-    call.status, call.cap_per_project, call.max_duration_years = Call.Status.OPEN, 150000, 3
-    call.required_documents = "Délibération du conseil d'administration\nBudget prévisionnel détaillé"
-    call.save()
-    page = text(login(cast.users["landlord"]).get(reverse("home")))
-    assert f"Plafond par projet : {euros(150000)}" in page and "Durée maximale : 3 ans" in page
-    assert "Pièces à joindre : Délibération du conseil d'administration ; Budget prévisionnel détaillé" in page
