@@ -48,7 +48,7 @@ def scene(demo) -> Scene:
     member = User.objects.get(username="arhlm.paca")
     paca = Committee.objects.get(call__edition=4)
     open_committee = Committee.objects.get(call__status=Call.Status.OPEN)
-    funded, retained, decidable, asked = (paca.dossiers.get(number=n) for n in (1, 2, 3, 4))
+    funded, retained, decidable, asked = (paca.dossiers.get(number=n) for n in (1, 2, 3, 7))
     landlord = slugify(funded.lead_landlord.name)
     author = User.objects.get(username=landlord)
     draft = dossier_create(
