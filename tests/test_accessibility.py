@@ -33,6 +33,7 @@ BLOCKING = {"serious", "critical"}
 WIDTHS = (1280, 390)
 
 INVITATION_KEY = "lien-d-invitation-du-test-d-accessibilite"
+ROLE_INVITATION_KEY = "lien-d-invitation-a-un-compte-existant"
 
 RUN_AXE = """async (tags) => {
     const result = await axe.run(document, {runOnly: tags, resultTypes: ['violations']});
@@ -101,6 +102,13 @@ def scene(demo) -> Scene:
         email="nouveau.membre@dreal.gouv.fr", organisation=paca.state_service, role=Membership.Role.COMMITTEE_MEMBER,
         committee=paca, invited_by=secretariat, expires_at=timezone.now() + timedelta(days=7),
         key_hash=invitation_digest(INVITATION_KEY),
+    )  # fmt: skip
+    # An observer's role added to the account of a committee member.
+    User.objects.filter(username="dreal.paca").update(email="sophie.durand@developpement-durable.gouv.fr")
+    Invitation.objects.create(
+        email="sophie.durand@developpement-durable.gouv.fr", organisation=paca.state_service,
+        role=Membership.Role.OBSERVER, committee=paca, invited_by=secretariat,
+        expires_at=timezone.now() + timedelta(days=7), key_hash=invitation_digest(ROLE_INVITATION_KEY),
     )  # fmt: skip
     return Scene(paca, draft, funded, retained, decidable, asked, landlord)
 
@@ -220,6 +228,9 @@ PAGES = {
     "invitation-nouvelle-erreurs": Visit("secretariat", "invitation_new", prepare=_invalid_invitation),
     "invitation-accepter": Visit(None, "invitation_accept", lambda s: [INVITATION_KEY]),
     "invitation-mot-de-passe-refuse": Visit(None, "invitation_accept", lambda s: [INVITATION_KEY], _weak_password),
+    "invitation-compte-existant": Visit("dreal.paca", "invitation_accept", lambda s: [ROLE_INVITATION_KEY]),
+    "invitation-compte-existant-connexion": Visit(None, "invitation_accept", lambda s: [ROLE_INVITATION_KEY]),
+    "invitation-autre-compte": Visit("arhlm.paca", "invitation_accept", lambda s: [ROLE_INVITATION_KEY]),
     "accessibilite": Visit(None, "accessibility"),
     "mentions-legales": Visit(None, "legal_notice"),
     "donnees-personnelles": Visit("landlord", "personal_data"),
