@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.models.organisations import Membership
 
@@ -14,6 +15,12 @@ def account_for(email: str):
         return None
     users = get_user_model().objects
     return users.filter(email__iexact=email.strip()).first() or users.filter(username__iexact=email.strip()).first()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Sent, neither accepted nor expired: its link still gives its role."""
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
 
 
 class Invitation(models.Model):
@@ -51,6 +58,8 @@ class Invitation(models.Model):
         related_name="invitations",
         verbose_name="compte",
     )
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "invitation"
