@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -168,6 +169,12 @@ OIDC_RP_SCOPES = os.environ.get("PROCONNECT_SCOPES", "openid email given_name us
 OIDC_USE_PKCE = True
 OIDC_TIMEOUT = env_int("PROCONNECT_TIMEOUT_SECONDS", 10)
 OIDC_AUTHENTICATION_CALLBACK_URL = "proconnect_callback"
+# Logging out after a ProConnect login ends the ProConnect session too, when the provider's end-session endpoint is
+# set: the browser is sent there with the ID token kept in the session at login, and comes back to the login page
+# (its address must be registered with the provider as a post-logout redirect URI).
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("PROCONNECT_LOGOUT_ENDPOINT", "")
+OIDC_STORE_ID_TOKEN = True
+OIDC_OP_LOGOUT_URL_METHOD = "front.proconnect.provider_logout_url"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -279,6 +286,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+if PROCONNECT_ENABLED and OIDC_OP_LOGOUT_ENDPOINT:
+    # The logout button's form is answered, after a ProConnect login, by a redirect to the provider's end-session
+    # endpoint: browsers hold form-action to the redirects a form leads to.
+    logout = urlsplit(OIDC_OP_LOGOUT_ENDPOINT)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{logout.scheme}://{logout.netloc}")
 
 LOGGING = {
     "version": 1,

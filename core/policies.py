@@ -144,7 +144,8 @@ def invitable_roles(access: Access) -> list[tuple[str, str]]:
 
 @who("réservé à la personne invitée, qui a reçu le lien")
 def invitee(access: Access, invitation: Invitation) -> bool:
-    """Whoever holds the e-mailed link: its secret is the proof (only its digest is stored)."""
+    """Whoever holds the e-mailed link: its secret is the proof (only its digest is stored). For an address that has
+    an account, that account alone, logged in (core/workflow.py, by_its_account)."""
     return True
 
 

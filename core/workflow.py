@@ -614,11 +614,36 @@ def not_expired(access: Access, invitation: Invitation) -> str | None:
     return None
 
 
+def by_its_account(access: Access, invitation: Invitation) -> str | None:
+    """An address that already has an account is invited to add a role to it: that account accepts, logged in. The
+    link alone gives its role to no one else, and creates no second account."""
+    account = invitation.account()
+    if account is None or account.pk == access.user.pk:
+        return None
+    if not account.is_active:
+        return (
+            f"Le compte de l'adresse {invitation.email} est désactivé : demandez au secrétariat national de le "
+            "réactiver, puis acceptez l'invitation en vous connectant."
+        )
+    if not access.user.is_authenticated:
+        return (
+            f"L'adresse {invitation.email} a déjà un compte aap : connectez-vous avec ce compte pour accepter "
+            "l'invitation, qui y ajoutera son rôle."
+        )
+    return (
+        f"Vous êtes connecté avec le compte {access.user.username}, mais cette invitation est adressée à "
+        f"{invitation.email} : déconnectez-vous, puis connectez-vous avec le compte de cette adresse pour l'accepter."
+    )
+
+
 INVITATION.actions = [
     Action("send", "Inviter", policies.inviter, frozenset({"a_envoyer"}), "envoyee",
-           effects="E-mails a link valid 7 days, for one use: the invitee sets their password."),
+           effects="E-mails a link valid 7 days, for one use: the invitee sets their password, or logs in if the "
+                   "address has an account."),
     Action("accept", "Accepter l'invitation", policies.invitee, frozenset({"envoyee"}), "acceptee",
-           conditions=(not_expired,), effects="Creates the account with the invitation's membership."),
+           conditions=(not_expired, by_its_account),
+           effects="Creates the account with the invitation's membership, or adds the membership to the account "
+                   "the address has, which accepts logged in."),
 ]  # fmt: skip
 
 ACCOUNT = Lifecycle(

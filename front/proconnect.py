@@ -1,7 +1,10 @@
 """ProConnect, the State's single sign-on, through mozilla-django-oidc: an agent is matched to the account they were
-invited to, by e-mail; a login never creates an account nor gives a role. Off unless PROCONNECT_ENABLED."""
+invited to, by e-mail; a login never creates an account nor gives a role. Logging out ends the ProConnect session
+too. Off unless PROCONNECT_ENABLED."""
 
 import logging
+import secrets
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,10 +13,12 @@ from django.contrib.auth.models import User
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.utils.module_loading import import_string
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 from requests import RequestException
 
+from core.models import Invitation
 from core.permissions import Access
 from core.workflow import refusal
 from demo.auth import DemoAwareBackend
@@ -41,9 +46,19 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         return users
 
     def create_user(self, claims):
-        """No account is ever made from a login: whoever has none must be invited."""
-        _refuse(self.request, f"Aucun compte aap n'est ouvert pour l'adresse {claims['email']}. Demandez une "
-                "invitation au secrétariat national de l'appel à projets.")  # fmt: skip
+        """No account is ever made from a login: whoever has none must be invited, and accept with the link."""
+        email = claims["email"]
+        if Invitation.objects.pending().filter(email__iexact=email.strip()).exists():
+            reason = (
+                f"Aucun compte aap n'est encore ouvert pour l'adresse {email}. Une invitation vous a été envoyée à "
+                "cette adresse : ouvrez le lien de son courriel pour créer votre compte."
+            )
+        else:
+            reason = (
+                f"Aucun compte aap n'est ouvert pour l'adresse {email}. Demandez une invitation au secrétariat "
+                "national de l'appel à projets."
+            )
+        _refuse(self.request, reason)
         return None
 
     def update_user(self, user: User, claims):
@@ -66,6 +81,33 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "proconnect": settings.PROCONNECT_ENABLED}
+
+
+class LogoutView(auth_views.LogoutView):
+    """Ends aap's session. After a ProConnect login, the browser then goes to end ProConnect's session too
+    (OIDC_OP_LOGOUT_URL_METHOD, as mozilla-django-oidc's own logout view asks it); a password login's logout is
+    Django's."""
+
+    def post(self, request, *args, **kwargs):
+        provider = None
+        if request.user.is_authenticated and request.session.get("oidc_id_token"):
+            # Read before the session ends: the ID token is in it.
+            provider = import_string(settings.OIDC_OP_LOGOUT_URL_METHOD)(request)
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(provider) if provider else response
+
+
+def provider_logout_url(request) -> str:
+    """Where logging out sends the browser after a ProConnect login: the provider's end-session endpoint, with the ID
+    token it issued (id_token_hint), a state, as ProConnect requires, and aap's login page to come back to. Without
+    the endpoint set, aap's page after logout."""
+    id_token = request.session.get("oidc_id_token")
+    after = resolve_url(settings.LOGOUT_REDIRECT_URL)
+    if not (settings.PROCONNECT_ENABLED and settings.OIDC_OP_LOGOUT_ENDPOINT and id_token):
+        return after
+    query = {"id_token_hint": id_token, "state": secrets.token_urlsafe(16),
+             "post_logout_redirect_uri": request.build_absolute_uri(after)}  # fmt: skip
+    return f"{settings.OIDC_OP_LOGOUT_ENDPOINT}?{urlencode(query)}"
 
 
 class Enabled:
@@ -93,5 +135,8 @@ class ProConnectCallback(Enabled, OIDCAuthenticationCallbackView):
             return self.login_failure()
 
     def login_failure(self):
+        # The library kept the refused agent's ID token: a password login in this session must not log out of
+        # ProConnect with it.
+        self.request.session.pop("oidc_id_token", None)
         messages.error(self.request, getattr(self.request, REFUSAL, FAILED))
         return HttpResponseRedirect(resolve_url("login"))

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from front import (
@@ -119,5 +118,5 @@ urlpatterns = [
     path("notifications/<int:pk>/lue/", notifications.notification_read, name="notification_read"),
     path("notifications/lues/", notifications.notification_read, name="notification_read_all"),
     path("notifications/preferences/", notifications.preference_edit, name="preference_edit"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/", proconnect.LogoutView.as_view(), name="logout"),
 ]

@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.formats import french_datetime
 from core.models import Committee, Invitation, Membership
 from core.permissions import Access
 from core.policies import invitable_organisations, invitable_roles
@@ -20,6 +22,7 @@ from core.services.accounts import (
     invitation_digest,
     invitation_send,
     profile_save,
+    role_of,
 )
 from core.workflow import available, guard, guard_who, permits, refusal
 from front.fields import Form
@@ -117,12 +120,28 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
 
 
 def invitation_accept_view(request: HttpRequest, key: str) -> HttpResponse:
-    """The invitee's page, reached by the e-mailed link: an unknown link is a 404, a spent or expired one says so."""
-    invitation = get_object_or_404(Invitation.objects.select_related("organisation"), key_hash=invitation_digest(key))
-    context = {"title": "Créer votre compte", "invitation": invitation}
+    """The invitee's page, reached by the e-mailed link: an unknown link is a 404, a spent or expired one says so.
+    A new invitee creates their account; an address that has one accepts logged in with it, and the role is added."""
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("organisation", "committee"), key_hash=invitation_digest(key)
+    )
+    account = invitation.account()
+    title = "Accepter l'invitation" if account else "Créer votre compte"
+    context = {"title": title, "invitation": invitation, "account": account}
     reason = refusal(Access(request.user), "invitation.accept", invitation)
     if reason is not None:
-        return render(request, "front/invitation_accept.html", {**context, "refused": reason}, status=410)
+        gone = invitation.accepted_at is not None or invitation.expires_at <= timezone.now()
+        if invitation.accepted_at:
+            reason = (
+                f"Cette invitation a déjà été acceptée, le {french_datetime(invitation.accepted_at)} : son lien ne "
+                "sert qu'une fois. Connectez-vous avec votre compte."
+            )
+        # The invitee with an account opens the link before logging in: the page says how, it refuses nothing yet.
+        to_log_in = not gone and account is not None and account.is_active and not request.user.is_authenticated
+        status = 410 if gone else 200 if to_log_in and request.method == "GET" else 403
+        return render(request, "front/invitation_accept.html", {**context, "refused": reason}, status=status)
+    if account is not None:
+        return _add_role(request, invitation, context)
     names = {"first_name": invitation.first_name, "last_name": invitation.last_name}
     form = AcceptForm(request.POST or None, initial=names)
     if request.method == "POST" and form.is_valid():
@@ -139,6 +158,18 @@ def invitation_accept_view(request: HttpRequest, key: str) -> HttpResponse:
             messages.success(request, f"Votre compte est créé. Votre identifiant : {user.username}.")
             return redirect("home")
     return render(request, "front/invitation_accept.html", {**context, "form": form})
+
+
+def _add_role(request: HttpRequest, invitation: Invitation, context: dict) -> HttpResponse:
+    """The invitee logged in with the account their address has: a button adds the role to it, nothing else."""
+    if request.method == "POST":
+        try:
+            invitation_accept(invitation=invitation, by=request.user)
+        except InvitationRefused as refused:
+            return render(request, "front/invitation_accept.html", {**context, "refused": str(refused)}, status=409)
+        messages.success(request, f"Invitation acceptée : votre compte a maintenant le rôle {role_of(invitation)}.")
+        return redirect("home")
+    return render(request, "front/invitation_accept.html", context)
 
 
 def _set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:

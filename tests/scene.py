@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from core.models import Committee, Dossier
 
 INVITATION_KEY = "lien-d-invitation-du-test-d-accessibilite"
+ROLE_INVITATION_KEY = "lien-d-invitation-a-un-compte-existant"
 
 
 @dataclass
@@ -87,5 +88,12 @@ def scene(demo) -> Scene:
         email="nouveau.membre@dreal.gouv.fr", organisation=paca.state_service, role=Membership.Role.COMMITTEE_MEMBER,
         committee=paca, invited_by=secretariat, expires_at=timezone.now() + timedelta(days=7),
         key_hash=invitation_digest(INVITATION_KEY),
+    )  # fmt: skip
+    # An observer's role added to the account of a committee member.
+    User.objects.filter(username="dreal.paca").update(email="sophie.durand@developpement-durable.gouv.fr")
+    Invitation.objects.create(
+        email="sophie.durand@developpement-durable.gouv.fr", organisation=paca.state_service,
+        role=Membership.Role.OBSERVER, committee=paca, invited_by=secretariat,
+        expires_at=timezone.now() + timedelta(days=7), key_hash=invitation_digest(ROLE_INVITATION_KEY),
     )  # fmt: skip
     return Scene(paca, draft, funded, retained, decidable, asked, landlord)

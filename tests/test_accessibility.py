@@ -15,7 +15,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from tests.browser import log_in, pdf
-from tests.scene import INVITATION_KEY, Scene
+from tests.scene import INVITATION_KEY, ROLE_INVITATION_KEY, Scene
 
 AXE_SOURCE = (Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -146,6 +146,9 @@ PAGES = {
     "invitation-nouvelle-erreurs": Visit("secretariat", "invitation_new", prepare=_invalid_invitation),
     "invitation-accepter": Visit(None, "invitation_accept", lambda s: [INVITATION_KEY]),
     "invitation-mot-de-passe-refuse": Visit(None, "invitation_accept", lambda s: [INVITATION_KEY], _weak_password),
+    "invitation-compte-existant": Visit("dreal.paca", "invitation_accept", lambda s: [ROLE_INVITATION_KEY]),
+    "invitation-compte-existant-connexion": Visit(None, "invitation_accept", lambda s: [ROLE_INVITATION_KEY]),
+    "invitation-autre-compte": Visit("arhlm.paca", "invitation_accept", lambda s: [ROLE_INVITATION_KEY]),
     "accessibilite": Visit(None, "accessibility"),
     "mentions-legales": Visit(None, "legal_notice"),
     "donnees-personnelles": Visit("landlord", "personal_data"),

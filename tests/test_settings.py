@@ -39,6 +39,22 @@ def test_proconnect_turned_on_names_what_it_lacks(tmp_path):
     assert "PROCONNECT_ENABLED needs PROCONNECT_CLIENT_SECRET, PROCONNECT_AUTHORIZATION_ENDPOINT" in result.stderr
 
 
+def test_proconnect_logout_is_read_from_the_environment(tmp_path):
+    """The end-session endpoint, the ID token kept for it, and its origin allowed to the logout form's redirect."""
+    endpoints = ("AUTHORIZATION", "TOKEN", "USERINFO", "JWKS", "LOGOUT")
+    enabled = {"PROCONNECT_ENABLED": "1", "PROCONNECT_CLIENT_ID": "aap", "PROCONNECT_CLIENT_SECRET": "secret"}
+    enabled |= {f"PROCONNECT_{name}_ENDPOINT": f"https://proconnect.example/{name.lower()}" for name in endpoints}
+    script = (
+        "from django.conf import settings; print(settings.OIDC_OP_LOGOUT_ENDPOINT, settings.OIDC_STORE_ID_TOKEN, "
+        "settings.OIDC_OP_LOGOUT_URL_METHOD, settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"
+    )
+    result = manage("shell", "--no-imports", "-c", script, AAP_VAR_DIR=str(tmp_path), **PRODUCTION, **enabled)
+    assert result.stdout.strip() == (
+        "https://proconnect.example/logout True front.proconnect.provider_logout_url "
+        "[\"'self'\", 'https://proconnect.example']"
+    ), result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = manage("check", AAP_VAR_DIR=str(tmp_path), ALLOWED_HOSTS="aap.example.gouv.fr")
     assert result.returncode != 0

@@ -1,15 +1,32 @@
 """Bringing users in: an invitation names the organisation and the role its account will have."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.models.organisations import Membership
 
 
+def account_for(email: str):
+    """The account an e-mail address belongs to, compared without case, as ProConnect's matching does."""
+    if not email.strip():
+        return None
+    users = get_user_model().objects
+    return users.filter(email__iexact=email.strip()).first() or users.filter(username__iexact=email.strip()).first()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Sent, neither accepted nor expired: its link still gives its role."""
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+
 class Invitation(models.Model):
-    """An e-mailed, single-use link that creates an account with one membership. Only the SHA-256 of its secret is
-    kept: the link itself is in the e-mail alone."""
+    """An e-mailed, single-use link that gives one membership: to a new account, or to the account the address
+    already belongs to, which accepts it logged in. Only the SHA-256 of its secret is kept: the link itself is in the
+    e-mail alone."""
 
     email = models.EmailField("adresse électronique")
     first_name = models.CharField("prénom", max_length=150, blank=True)
@@ -39,8 +56,10 @@ class Invitation(models.Model):
         null=True,
         blank=True,
         related_name="invitations",
-        verbose_name="compte créé",
+        verbose_name="compte",
     )
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "invitation"
@@ -57,3 +76,7 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} — {self.get_role_display()} — {self.organisation}"
+
+    def account(self):
+        """The account the invited address already belongs to, if any: the invitation then adds to it."""
+        return account_for(self.email)

@@ -18,6 +18,9 @@ from django_tasks import task
 from core.audit import audit
 from core.formats import french_datetime
 from core.models import Committee, Invitation, Membership, Organisation
+from core.models.accounts import account_for
+from core.policies import may_sit_on_committee
+from core.services.conflicts import refused_on_conflict
 from core.tasks import enqueue_on_commit
 from core.workflow import check
 
@@ -31,16 +34,6 @@ class InvitationRefused(Exception):
 def invitation_digest(secret: str) -> str:
     # The secret carries 256 random bits: a plain SHA-256 resists guessing without a slow hash.
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def account_for(email: str) -> User | None:
-    """The account an e-mail address belongs to, compared without case, as ProConnect's matching does."""
-    if not email.strip():
-        return None
-    return (
-        User.objects.filter(email__iexact=email.strip()).first()
-        or User.objects.filter(username__iexact=email.strip()).first()
-    )
 
 
 def _coherent(invitation: Invitation) -> None:
@@ -60,12 +53,36 @@ def _coherent(invitation: Invitation) -> None:
         invitation.committee = None
 
 
+def _addable(invitation: Invitation, account: User) -> None:
+    """The role an invitation adds to an existing account must be one it lacks, and may hold."""
+    if not account.is_active:
+        raise InvitationRefused(
+            f"Le compte de l'adresse {invitation.email} est désactivé : réactivez-le avant de lui ajouter un rôle."
+        )
+    memberships = list(account.memberships.all())
+    held = {(m.organisation_id, m.role, m.committee_id) for m in memberships}
+    if (invitation.organisation_id, invitation.role, invitation.committee_id) in held:
+        raise InvitationRefused(f"Le compte de l'adresse {invitation.email} a déjà ce rôle : {role_of(invitation)}.")
+    if invitation.role == Membership.Role.COMMITTEE_MEMBER and not may_sit_on_committee(memberships):
+        raise InvitationRefused(
+            f"Le compte de l'adresse {invitation.email} est celui d'un membre du secrétariat national, qui ne siège "
+            "dans aucun comité."
+        )
+
+
+def role_of(invitation: Invitation) -> str:
+    """The role an invitation gives, as a sentence says it: "membre de comité régional du comité X, pour Y"."""
+    where = f" du comité {invitation.committee.name}" if invitation.committee else ""
+    return f"{invitation.get_role_display().lower()}{where}, pour {invitation.organisation}"
+
+
 @transaction.atomic
 def invitation_send(
     *, email: str, organisation: Organisation, role: str, committee: Committee | None = None, first_name: str = "",
     last_name: str = "", site: str, by,
 ) -> Invitation:  # fmt: skip
-    """Invite someone to an account with one membership; `site` is the app's address, for the e-mailed link."""
+    """Invite someone to an account with one membership, or to add it to the account their address already has;
+    `site` is the app's address, for the e-mailed link."""
     email = email.strip()
     invitation = Invitation(
         email=email, first_name=first_name.strip(), last_name=last_name.strip(), organisation=organisation,
@@ -73,8 +90,8 @@ def invitation_send(
     )  # fmt: skip
     check(by, "invitation.send", invitation)
     _coherent(invitation)
-    if account_for(email) is not None:
-        raise InvitationRefused(f"Un compte existe déjà pour l'adresse {email}.")
+    if (account := account_for(email)) is not None:
+        _addable(invitation, account)
     # Its link is made when the e-mail is sent (invitation_mail): the secret is then in the e-mail alone, never in the
     # queue's table. Until then the invitation answers to no link.
     invitation.key_hash = invitation_digest(secrets.token_urlsafe(32))
@@ -82,7 +99,8 @@ def invitation_send(
     invitation.full_clean()
     invitation.save()
     audit("invitation.send", by=by, subject=invitation, committee=invitation.committee,
-          after={"email": email, "organisation": str(organisation), "role": role})  # fmt: skip
+          after={"email": email, "organisation": str(organisation), "role": role,
+                 "existing_account": account is not None})  # fmt: skip
     enqueue_on_commit(invitation_mail, invitation.pk, site)
     return invitation
 
@@ -105,40 +123,73 @@ def invitation_mail(invitation_id: int, site: str) -> int:
     link = urljoin(site, reverse("invitation_accept", args=[secret]))
     inviter = invitation.invited_by.get_full_name() or invitation.invited_by.username
     where = f" du comité {invitation.committee.name}" if invitation.committee else ""
+    role = f"pour {invitation.organisation}, comme {invitation.get_role_display().lower()}{where}"
+    if invitation.account() is None:
+        subject = "Invitation à rejoindre aap"
+        invited = (
+            f"{inviter} vous invite à rejoindre aap, l'outil de l'appel à projets « 10 000 logements HLM "
+            f"accompagnés », {role}.\n\nPour créer votre compte et choisir votre mot de passe, ouvrez ce lien :"
+        )
+    else:
+        subject = "Un nouveau rôle dans aap"
+        invited = (
+            f"{inviter} vous invite à un nouveau rôle dans aap, {role}.\n\nPour l'ajouter à votre compte, ouvrez ce "
+            "lien et connectez-vous comme d'habitude, avec votre identifiant ou ProConnect :"
+        )
     body = (
-        f"Bonjour,\n\n{inviter} vous invite à rejoindre aap, l'outil de l'appel à projets « 10 000 logements HLM "
-        f"accompagnés », pour {invitation.organisation}, comme {invitation.get_role_display().lower()}{where}.\n\n"
-        f"Pour créer votre compte et choisir votre mot de passe, ouvrez ce lien :\n{link}\n\n"
-        f"Il ne sert qu'une fois et expire le {french_datetime(invitation.expires_at)}. Si vous n'attendiez pas cette "
-        "invitation, ignorez ce message.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
+        f"Bonjour,\n\n{invited}\n{link}\n\n"
+        f"Il ne sert qu'une fois et expire le {french_datetime(invitation.expires_at)}. "
+        "Si vous n'attendiez pas cette invitation, ignorez ce message.\n\n"
+        "— aap, appel à projets « 10 000 logements HLM accompagnés »"
     )
-    return send_mail("Invitation à rejoindre aap", body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, first_name: str, last_name: str, password: str, by) -> User:
-    """Create the invitee's account, with their password and the invitation's membership; the link is spent.
-    Raises django's ValidationError for a password the validators refuse."""
+def invitation_accept(
+    *, invitation: Invitation, by, first_name: str = "", last_name: str = "", password: str = ""
+) -> User:
+    """Give the invitation's membership and spend the link. To a new account, with the invitee's name and password
+    (django's ValidationError for a password the validators refuse); or, when the address already has an account, to
+    that account, which `by` must be (the workflow's check): its name and password stay as they are."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     check(by, "invitation.accept", invitation)
-    if account_for(invitation.email) is not None:
-        raise InvitationRefused(
-            f"Un compte existe déjà pour l'adresse {invitation.email} : connectez-vous avec son identifiant."
+    user = invitation.account()
+    if user is None:
+        user = User(
+            username=invitation.email.lower(), email=invitation.email, first_name=first_name.strip(),
+            last_name=last_name.strip(),
+        )  # fmt: skip
+        validate_password(password, user)
+        user.set_password(password)
+        # Another invitation to the same address, accepted at the same moment, made the account first.
+        made = InvitationRefused(
+            f"Un compte existe déjà pour l'adresse {invitation.email} : connectez-vous avec ce compte, puis rouvrez "
+            "le lien."
         )
-    user = User(
-        username=invitation.email.lower(), email=invitation.email, first_name=first_name.strip(),
-        last_name=last_name.strip(),
-    )  # fmt: skip
-    validate_password(password, user)
-    user.set_password(password)
-    user.save()
-    membership = Membership.objects.create(
-        user=user, organisation=invitation.organisation, role=invitation.role, committee=invitation.committee
-    )
+        with refused_on_conflict(made):
+            user.save()
+        existing = False
+    else:
+        existing = True
+    # Given since the invitation was sent (another invitation, the admin): nothing left to give.
+    held = InvitationRefused(f"Votre compte a déjà ce rôle : {role_of(invitation)}.")
+    if (
+        existing
+        and user.memberships.filter(
+            organisation=invitation.organisation, role=invitation.role, committee=invitation.committee
+        ).exists()
+    ):
+        raise held
+    with refused_on_conflict(held):
+        membership = Membership.objects.create(
+            user=user, organisation=invitation.organisation, role=invitation.role, committee=invitation.committee
+        )
     invitation.accepted_at = timezone.now()
     invitation.user = user
     invitation.save(update_fields=["accepted_at", "user"])
-    after = {"user": user.username, "organisation": str(invitation.organisation), "role": invitation.role}
+    after = {"user": user.username, "organisation": str(invitation.organisation), "role": invitation.role,
+             "existing_account": existing}  # fmt: skip
     audit("invitation.accept", by=user, subject=membership, committee=invitation.committee, after=after)
     return user
 

@@ -1,9 +1,10 @@
 // A real OpenID Connect provider on loopback, for the ProConnect tests (tests/test_proconnect.py).
-// Usage: node provider.mjs PORT REDIRECT_URI. Its development login form takes any login: the login typed is
-// the account's e-mail, as ProConnect's is. It prints "ready" once it listens.
+// Usage: node provider.mjs PORT REDIRECT_URI POST_LOGOUT_REDIRECT_URI. Its development login form takes any login:
+// the login typed is the account's e-mail, as ProConnect's is. Its end-session endpoint (RP-initiated logout) asks
+// to confirm, then sends back to POST_LOGOUT_REDIRECT_URI. It prints "ready" once it listens.
 import Provider from 'oidc-provider';
 
-const [port, redirectUri] = process.argv.slice(2);
+const [port, redirectUri, postLogoutRedirectUri] = process.argv.slice(2);
 const issuer = `http://127.0.0.1:${port}`;
 
 const provider = new Provider(issuer, {
@@ -11,6 +12,7 @@ const provider = new Provider(issuer, {
     client_id: 'aap',
     client_secret: 'aap-test-secret',
     redirect_uris: [redirectUri],
+    post_logout_redirect_uris: [postLogoutRedirectUri],
     response_types: ['code'],
     grant_types: ['authorization_code'],
     // As ProConnect: the secret in the token request's body.
