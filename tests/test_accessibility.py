@@ -133,6 +133,8 @@ PAGES = {
     "appel-nouveau": Visit("secretariat", "call_new"),
     "selection-nationale": Visit("secretariat", "call_selection", lambda s: [s.paca.call_id]),
     "decision": Visit("secretariat", "decision_edit", lambda s: [s.decidable.pk]),
+    "decisions-groupees": Visit("secretariat", "call_decide_many", lambda s: [s.paca.call_id]),
+    "donnees-subventions": Visit(None, "grants_index"),
     "tableau-de-bord-national": Visit("secretariat", "dashboard_national"),
     "tableau-de-bord-comite": Visit("arhlm.paca", "dashboard_committee", lambda s: [s.paca.pk]),
     "dossier-suivi-secretariat": Visit("secretariat", "dossier_followup", lambda s: [s.funded.pk]),
