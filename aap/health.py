@@ -6,11 +6,12 @@ Which check failed is told only to the readers Access.reads_health names, or to 
 
 import logging
 import secrets
+import time
 import uuid
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -22,6 +23,11 @@ from core.permissions import Access
 logger = logging.getLogger(__name__)
 
 PROBE = b"sante"
+# A storage that answered is believed for this long: balancers ask every few seconds, each instance of them, and a
+# bucket's write, read and delete are three paid requests each time. A failure is probed again at once.
+STORAGE_TRUSTED_FOR = 30.0
+# The store last probed and until when its answer holds (time.monotonic()); a storage reconfigured is a new one.
+_storage_answered = (None, 0.0)
 
 
 def database() -> None:
@@ -32,13 +38,18 @@ def database() -> None:
 def storage() -> None:
     """A tiny object written, read back and deleted: a bucket missing, or a disk read-only, fails here where exists()
     would answer False. Named afresh each time, as every server probes the same store."""
-    name = default_storage.save(f"sante/{uuid.uuid4().hex}.txt", ContentFile(PROBE))
+    global _storage_answered
+    store = storages["default"]
+    if _storage_answered[0] is store and time.monotonic() < _storage_answered[1]:
+        return
+    name = store.save(f"sante/{uuid.uuid4().hex}.txt", ContentFile(PROBE))
     try:
-        with default_storage.open(name, "rb") as probe:
+        with store.open(name, "rb") as probe:
             if probe.read() != PROBE:
                 raise OSError("the object read back is not the one written")
     finally:
-        default_storage.delete(name)
+        store.delete(name)
+    _storage_answered = (store, time.monotonic() + STORAGE_TRUSTED_FOR)
 
 
 def task_queue() -> None:

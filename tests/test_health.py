@@ -1,11 +1,15 @@
 """GET /sante/ (aap/health.py): 200 while the database, the storage and the task queue answer, 503 when one does not;
 which one, only to the secretariat, the support's superusers and the holder of AAP_HEALTH_TOKEN."""
 
+import time
+
 import pytest
+from django.core.files.storage import storages
 from django.db import OperationalError, connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from aap import health
 from tests.factories import UserFactory
 from tests.test_settings import PRODUCTION, manage
 
@@ -127,3 +131,26 @@ def test_answered_over_plain_http_in_production(tmp_path):
     assert login == "301", result.stderr
     assert anonymous == '503 {"status": "erreur"}'
     assert '"base_de_donnees": "ok", "stockage": "ok", "file_de_taches": "erreur (OperationalError)"' in detailed
+
+
+def test_a_storage_that_answered_is_believed_for_a_while_and_a_failing_one_never(db, client, monkeypatch):
+    monkeypatch.setattr(health, "_storage_answered", (None, 0.0))
+    writes = []
+    store = storages["default"]
+    monkeypatch.setattr(store, "save", lambda *args, **kwargs: writes.append(1) or type(store).save(store, *args))
+    check(client)
+    check(client)
+    assert len(writes) == 1, "one write for two probes within STORAGE_TRUSTED_FOR"
+    monkeypatch.setattr(health, "_storage_answered", (store, time.monotonic() - 1))
+    check(client)
+    assert len(writes) == 2, "probed again once the answer is stale"
+
+    def fail(*args, **kwargs):
+        writes.append(1)
+        raise OSError("disque plein")
+
+    monkeypatch.setattr(health, "_storage_answered", (None, 0.0))
+    monkeypatch.setattr(store, "save", fail)
+    assert check(client, **bearer(TOKEN))[0] == 503
+    assert check(client, **bearer(TOKEN))[0] == 503
+    assert len(writes) == 4, "a failure is not believed: each probe writes again"
