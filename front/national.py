@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import action_label
-from core.models import ArchiveImport, Call, Dossier
+from core.models import Call, Dossier
 from core.permissions import Access
 from core.reading import shown_on, shown_opinion
 from core.services.calls import SetupRefused, call_advance, call_save, committee_create, committee_member_add
@@ -54,12 +54,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "front/call_list.html",
-        {
-            "title": "Appels à projets",
-            "calls": calls,
-            "can_create": allows(access, "call.create", Call()),
-            "can_import": allows(access, "import.upload", ArchiveImport()),
-        },
+        {"title": "Appels à projets", "calls": calls, "can_create": allows(access, "call.create", Call())},
     )
 
 

@@ -196,7 +196,7 @@ def test_a_member_imports_for_their_own_region_only(client, upload, seed_text):
 def test_who_may_open_the_import_page(client, secretariat):
     client.force_login(secretariat)
     assert client.get(reverse("import_new")).status_code == 200
-    assert 'data-action="import.upload"' in text(client.get(reverse("call_list")))
+    assert "Importer un avis conjoint" in text(client.get(reverse("home")))
     without_region = CommitteeFactory()
     client.force_login(member(UserFactory(), without_region.ar_hlm, Membership.Role.COMMITTEE_MEMBER, without_region))
     assert client.get(reverse("import_new")).status_code == 403
