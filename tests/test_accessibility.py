@@ -14,18 +14,22 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from playwright.sync_api import Page, expect
 
-from core.models import Call, Committee, Dossier, Invitation, Membership
+from core.models import ArchiveImport, Call, Committee, Dossier, Invitation, Membership
 from core.services.accounts import invitation_digest
 from core.services.decisions import decision_record, decisions_notify
 from core.services.dossiers import dossier_create
 from core.services.exchanges import expert_request, message_post
 from core.services.followup import agreement_create, report_save
+from documents.joint_opinion_corrections import document_json
+from documents.joint_opinion_parser import parse
 from tests.browser import log_in, pdf
+from tests.conftest import DEMO_DATA
 
 AXE_SOURCE = (Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -54,6 +58,8 @@ class Scene:
     decidable: Dossier  # opinion signed, awaiting the national decision
     asked: Dossier  # sent to the invited expert
     landlord: str  # the username of the landlord carrying `funded`
+    archive: ArchiveImport | None = None  # an avis conjoint read, to review, a field of it doubtful
+    refused: ArchiveImport | None = None  # a file the reader refused
 
 
 @pytest.fixture
@@ -102,7 +108,23 @@ def scene(demo) -> Scene:
         committee=paca, invited_by=secretariat, expires_at=timezone.now() + timedelta(days=7),
         key_hash=invitation_digest(INVITATION_KEY),
     )  # fmt: skip
-    return Scene(paca, draft, funded, retained, decidable, asked, landlord)
+    return Scene(paca, draft, funded, retained, decidable, asked, landlord, *archive_imports(secretariat))
+
+
+def archive_imports(by: User) -> tuple[ArchiveImport, ArchiveImport]:
+    """The PACA 2018 avis conjoint read, its first project's title doubtful (as a scan's); a file refused."""
+    text = (DEMO_DATA / "avis-conjoint-paca-2018.txt").read_text(encoding="utf-8")
+    document = document_json(parse(text))
+    document["projects"][0]["confidence"]["title"] = 0.42
+    imports = []
+    for state, values in (
+        (ArchiveImport.State.READY, {"document": document, "text": text, "region": "93"}),
+        (ArchiveImport.State.REFUSED, {"error": "Ce fichier n'est pas un avis conjoint."}),
+    ):
+        archive = ArchiveImport(uploaded_by=by, filename="avis.txt", sha256="0" * 64, state=state, **values)
+        archive.file.save("avis.txt", ContentFile(text.encode()))
+        imports.append(archive)
+    return tuple(imports)
 
 
 def _filter_committee(page: Page) -> None:
@@ -220,6 +242,9 @@ PAGES = {
     "invitation-nouvelle-erreurs": Visit("secretariat", "invitation_new", prepare=_invalid_invitation),
     "invitation-accepter": Visit(None, "invitation_accept", lambda s: [INVITATION_KEY]),
     "invitation-mot-de-passe-refuse": Visit(None, "invitation_accept", lambda s: [INVITATION_KEY], _weak_password),
+    "import-avis-conjoint": Visit("secretariat", "import_new"),
+    "import-revue": Visit("secretariat", "import_detail", lambda s: [s.archive.uuid]),
+    "import-refuse": Visit("secretariat", "import_detail", lambda s: [s.refused.uuid]),
     "accessibilite": Visit(None, "accessibility"),
     "mentions-legales": Visit(None, "legal_notice"),
     "donnees-personnelles": Visit("landlord", "personal_data"),
