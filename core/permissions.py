@@ -148,6 +148,16 @@ class Access:
             None,
         )
 
+    @cached_property
+    def import_regions(self) -> set[str]:
+        """The regions whose past avis conjoints this user imports: those of the committees where it represents one
+        of the co-chairing institutions (institution_in, from the memberships alone)."""
+        return {
+            m.committee.region
+            for m in self._with(Membership.Role.COMMITTEE_MEMBER)
+            if m.committee.region and m.organisation_id in (m.committee.ar_hlm_id, m.committee.state_service_id)
+        }
+
     def own_committees(self) -> list[Committee]:
         """The committees this user sits on or observes by name (not every committee, as a national observer does),
         the latest call first: no query beyond the memberships."""

@@ -8,7 +8,17 @@ from collections.abc import Callable
 
 from django.db.models import Q
 
-from core.models import Committee, Dossier, ExpertRequest, Export, Invitation, Membership, Organisation, Report
+from core.models import (
+    ArchiveImport,
+    Committee,
+    Dossier,
+    ExpertRequest,
+    Export,
+    Invitation,
+    Membership,
+    Organisation,
+    Report,
+)
 from core.permissions import NOTHING, Access, carried_by
 
 
@@ -113,6 +123,29 @@ def requester(access: Access, export: Export) -> bool:
     return export.requested_by_id == access.user.pk
 
 
+@who(
+    "réservé au secrétariat national et aux membres des institutions co-présidentes d'un comité, pour les imports "
+    "qu'ils ont déposés"
+)
+@as_filter(
+    lambda access, prefix: (
+        Q()
+        if access.is_secretariat
+        else Q(**{f"{prefix}uploaded_by_id": access.user.pk})
+        if access.import_regions
+        else NOTHING
+    )
+)
+def importer(access: Access, archive: ArchiveImport | None) -> bool:
+    """The secretariat, for every import; a member who represents a co-chairing institution of a regional committee,
+    for the imports they uploaded (whose region the workflow checks: own_region)."""
+    if access.is_secretariat:
+        return True
+    if not access.import_regions:
+        return False
+    return archive is None or archive.pk is None or archive.uploaded_by_id == access.user.pk
+
+
 # The roles an invitation may give: who comes to the committees, reads them, or carries dossiers. The secretariat and
 # the experts are set up by support (the admin).
 INVITED_ROLES = (Membership.Role.COMMITTEE_MEMBER, Membership.Role.OBSERVER, Membership.Role.LANDLORD_STAFF)
@@ -178,6 +211,7 @@ POLICIES = {
         thread_side,
         asked_expert,
         committee_members,
+        importer,
         inviter,
         invitee,
         public_agent,

@@ -24,6 +24,7 @@ from django.utils import timezone
 from core import grants, policies
 from core.formats import french_datetime
 from core.models import (
+    ArchiveImport,
     Call,
     Committee,
     Decision,
@@ -38,6 +39,7 @@ from core.models import (
 from core.models.exports import KEPT_DAYS
 from core.permissions import NOTHING, Access
 from core.policies import as_filter
+from core.regions import Region
 
 State = Dossier.State
 
@@ -694,9 +696,60 @@ EXPORT.actions = [
            conditions=(kept,), effects="Served from the storage; deleted with its file after KEPT_DAYS (7)."),
 ]  # fmt: skip
 
+Imported = ArchiveImport.State
+IMPORT = Lifecycle(
+    "import",
+    "Import d'avis conjoint",
+    ArchiveImport,
+    {
+        "nouveau": ("Nouveau", "depot"),
+        Imported.PARSING: (Imported.PARSING.label, "lecture"),
+        Imported.READY: (Imported.READY.label, "revue"),
+        Imported.CONFIRMED: (Imported.CONFIRMED.label, "fin"),
+        Imported.REFUSED: (Imported.REFUSED.label, "fin"),
+        Imported.CANCELLED: (Imported.CANCELLED.label, "fin"),
+    },
+    ("depot", "lecture", "revue", "fin"),
+    lambda archive: archive.state if archive.pk else "nouveau",
+    rows=lambda state: NOTHING if state == "nouveau" else Q(state=state),
+)
+
+
+def own_region(access: Access, archive: ArchiveImport) -> str | None:
+    """A committee's member writes the avis conjoints of their own region; the secretariat, any region's."""
+    if access.is_secretariat:
+        return None
+    if not archive.region:
+        return (
+            "La région de cet avis conjoint n'est pas reconnue : corrigez le nom de la région, ou demandez au "
+            "secrétariat national de l'importer."
+        )
+    if archive.region not in access.import_regions:
+        theirs = ", ".join(sorted(Region(code).label for code in access.import_regions))
+        return (
+            f"Cet avis conjoint est celui de la région {Region(archive.region).label} : vous n'importez que ceux de "
+            f"votre région ({theirs})."
+        )
+    return None
+
+
+IMPORT.actions = [
+    Action("upload", "Importer un avis conjoint", policies.importer, frozenset({"nouveau"}), Imported.PARSING,
+           effects="A TXT, DOCX, ODT or PDF file, kept with its SHA-256; a task reads it (OCR for scans) and its "
+           "progress is shown. Nothing else is written."),
+    Action("correct", "Enregistrer les corrections", policies.importer, frozenset({Imported.READY}),
+           effects="The doubtful fields corrected, the landlords linked to organisations; nothing else is written."),
+    Action("confirm", "Confirmer l'import", policies.importer, frozenset({Imported.READY}), Imported.CONFIRMED,
+           conditions=(own_region,),
+           effects="Writes call, committee, landlords, dossiers, opinions and the published version in one "
+           "transaction (joint_opinion_import); records who, when, the file's SHA-256 and what changed."),
+    Action("cancel", "Annuler l'import", policies.importer, frozenset({Imported.PARSING, Imported.READY}),
+           Imported.CANCELLED, effects="Nothing is written; the file leaves the storage."),
+]  # fmt: skip
+
 LIFECYCLES = [
     DOSSIER, OPINION, DECISION, AGREEMENT, TRANCHE, REPORT, CALL, COMMITTEE, EXCHANGES, ADVICE, INVITATION, ACCOUNT,
-    EXPORT,
+    EXPORT, IMPORT,
 ]  # fmt: skip
 ACTIONS: dict[str, Action] = {}
 for _lifecycle in LIFECYCLES:

@@ -13,10 +13,11 @@ from django.db.models import Max
 from core.models import Call, Committee, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation, StateTransition
 from core.regions import find_region
 from core.services.joint_opinions import snapshot_digest
-from core.services.organisations import organisation_get_or_create
+from core.services.organisations import organisation_get_or_create, organisation_named
 from core.tasks import enqueue_on_commit
-from core.text import fold
+from core.text import fold, name_key
 from core.workflow import OPINION_CONDITIONS
+from documents.joint_opinion_corrections import apply_corrections
 from documents.joint_opinion_files import joint_opinion_render
 from documents.joint_opinion_parser import ParsedDocument, ParsedProject
 
@@ -73,7 +74,25 @@ def _institutions(document: ParsedDocument, kinds: set[str], result: ImportResul
     return found
 
 
-def _landlord(name: str, result: ImportResult) -> Organisation:
+# The landlord each name of the document is linked to, by the name as compared (core.text.name_key): the reviewer's
+# choice, over the organisation of that name.
+LandlordLinks = dict[str, Organisation]
+
+
+def landlord_key(name: str) -> str:
+    return name_key(name)
+
+
+def find_landlord(name: str, links: LandlordLinks) -> Organisation | None:
+    """The organisation the landlord named in the document is, as the reviewer linked it, or of that name; None: it
+    is created when written."""
+    return links.get(landlord_key(name)) or organisation_named(name)
+
+
+def _landlord(name: str, links: LandlordLinks, result: ImportResult) -> Organisation:
+    linked = links.get(landlord_key(name))
+    if linked is not None:
+        return linked
     legal_form = Organisation.LegalForm.OPH if fold(name).startswith(("oph ", "office public")) else ""
     org, created = organisation_get_or_create(name=name, kind=Organisation.Kind.LANDLORD, legal_form=legal_form)
     if created:
@@ -81,10 +100,15 @@ def _landlord(name: str, result: ImportResult) -> Organisation:
     return org
 
 
-def _call(document: ParsedDocument, result: ImportResult) -> Call:
+def find_call(document: ParsedDocument) -> Call | None:
+    """The call the document speaks of: by its edition, or else its title."""
     calls = Call.objects.all()
     call = calls.filter(edition=document.edition) if document.edition else calls.filter(title__iexact=document.call)
-    call = call.first()
+    return call.first()
+
+
+def _call(document: ParsedDocument, result: ImportResult) -> Call:
+    call = find_call(document)
     if call is None:
         call = Call.objects.create(
             title=document.call, edition=document.edition, year=document.instructed_on.year, status=Call.Status.CLOSED
@@ -93,13 +117,29 @@ def _call(document: ParsedDocument, result: ImportResult) -> Call:
     return call
 
 
-def _committee(document: ParsedDocument, call: Call, result: ImportResult) -> Committee:
-    region = find_region(document.region, document.call, *document.letterheads) or ""
+def document_region(document: ParsedDocument) -> str:
+    """The region's INSEE code, as the document's region, call or letterheads name it; "" when none does."""
+    return find_region(document.region, document.call, *document.letterheads) or ""
+
+
+def find_committee(document: ParsedDocument, call: Call | None) -> Committee | None:
+    if call is None:
+        return None
+    region = document_region(document)
     committees = Committee.objects.filter(call=call)
     # A committee created by hand may have no region yet; its name is unique within the call.
     committee = committees.filter(region=region).first() if region else None
-    committee = committee or committees.filter(region="", name__iexact=document.region).first()
-    values = {"instructed_on": document.instructed_on, "dossiers_received": document.dossiers_received}
+    return committee or committees.filter(region="", name__iexact=document.region).first()
+
+
+def committee_values(document: ParsedDocument) -> dict:
+    return {"instructed_on": document.instructed_on, "dossiers_received": document.dossiers_received}
+
+
+def _committee(document: ParsedDocument, call: Call, result: ImportResult) -> Committee:
+    region = document_region(document)
+    committee = find_committee(document, call)
+    values = committee_values(document)
     if committee is None:
         institutions = _institutions(document, {Organisation.Kind.AR_HLM, Organisation.Kind.STATE_SERVICE}, result)
         committee = Committee.objects.create(
@@ -125,8 +165,8 @@ def _committee(document: ParsedDocument, call: Call, result: ImportResult) -> Co
     return committee
 
 
-def _dossier(project: ParsedProject, committee: Committee, result: ImportResult) -> Dossier:
-    landlord = _landlord(project.landlord, result)
+def _dossier(project: ParsedProject, committee: Committee, links: LandlordLinks, result: ImportResult) -> Dossier:
+    landlord = _landlord(project.landlord, links, result)
     label = f"dossier {project.number}"
     dossier = Dossier.objects.filter(committee=committee, number=project.number).first()
     if dossier is None:
@@ -147,14 +187,18 @@ def _dossier(project: ParsedProject, committee: Committee, result: ImportResult)
     return dossier
 
 
-def _opinion(project: ParsedProject, dossier: Dossier, committee: Committee, result: ImportResult) -> None:
-    values = {
+def opinion_values(project: ParsedProject) -> dict:
+    return {
         "verdict": project.verdict,
         "questions": project.questions,
         "remarks": project.remarks,
         "retained": project.retained,
         "rank": project.rank or "",
     }
+
+
+def _opinion(project: ParsedProject, dossier: Dossier, committee: Committee, result: ImportResult) -> None:
+    values = opinion_values(project)
     label = f"opinion {project.number}"
     opinion = Opinion.objects.filter(dossier=dossier).first()
     if opinion is None:
@@ -172,18 +216,30 @@ class ImportRefused(Exception):
     """What the document would change that the process no longer allows; the message names the project."""
 
 
-def _check_open(dossier: Dossier) -> None:
-    """A corrected document changes an opinion only while the committee could change it itself (core/workflow.py):
-    not once a decision is recorded or notified."""
+def closed_reason(dossier: Dossier) -> str | None:
+    """Why the document may no longer change the dossier's opinion: a corrected document changes an opinion only
+    while the committee could change it itself (core/workflow.py), not once a decision is recorded or notified."""
     for condition in OPINION_CONDITIONS:
         reason = condition(None, dossier)
         if reason:
-            raise ImportRefused(f"Projet N°{dossier.number} « {dossier.title} » : {reason}")
+            return f"Projet N°{dossier.number} « {dossier.title} » : {reason}"
+    return None
+
+
+def _check_open(dossier: Dossier) -> None:
+    reason = closed_reason(dossier)
+    if reason:
+        raise ImportRefused(reason)
+
+
+def joint_opinion_content(document: ParsedDocument) -> tuple[dict, str]:
+    """The published version's content, and its SHA-256: a document already imported is not a new version."""
+    content = {**document.as_json(), "letterheads": document.letterheads}
+    return content, snapshot_digest(content)
 
 
 def _joint_opinion(document: ParsedDocument, source: str, committee: Committee, result: ImportResult) -> None:
-    content = {**document.as_json(), "letterheads": document.letterheads}
-    digest = snapshot_digest(content)
+    content, digest = joint_opinion_content(document)
     if committee.joint_opinions.filter(sha256=digest).exists():
         return
     last = committee.joint_opinions.aggregate(last=Max("version"))["last"] or 0
@@ -200,13 +256,24 @@ def _joint_opinion(document: ParsedDocument, source: str, committee: Committee, 
 
 
 @transaction.atomic
-def joint_opinion_import(*, document: ParsedDocument, source: str) -> ImportResult:
+def joint_opinion_import(
+    *,
+    document: ParsedDocument,
+    source: str,
+    corrections: dict | None = None,
+    landlord_links: dict[str, Organisation] | None = None,
+) -> ImportResult:
+    """Writes the document, with the reviewer's corrections (documents/joint_opinion_review.py's form) and the
+    landlords linked to existing organisations by name ({name as written: organisation}); everything or nothing."""
+    if corrections:
+        document = apply_corrections(document, corrections)
+    links = {landlord_key(name): org for name, org in (landlord_links or {}).items()}
     result = ImportResult(committee=None)
     call = _call(document, result)
     committee = _committee(document, call, result)
     result.committee = committee
     for project in document.projects:
-        dossier = _dossier(project, committee, result)
+        dossier = _dossier(project, committee, links, result)
         _opinion(project, dossier, committee, result)
     _joint_opinion(document, source, committee, result)
     return result

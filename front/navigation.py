@@ -44,6 +44,9 @@ def main_navigation(request: HttpRequest, access: Access) -> list[NavItem]:
     if access.is_national:
         items.append(_link(request, "Appels à projets", reverse("call_list")))
         items.append(_link(request, "Tableau de bord national", reverse("dashboard_national")))
+    # The region is the document's, known once it is read: the role alone decides whether the page is offered.
+    if permits(access, "import.upload"):
+        items.append(_link(request, "Importer un avis conjoint", reverse("import_new")))
     return items
 
 

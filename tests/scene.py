@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from core.models import Committee, Dossier
+    from core.models import ArchiveImport, Committee, Dossier
 
 INVITATION_KEY = "lien-d-invitation-du-test-d-accessibilite"
 ROLE_INVITATION_KEY = "lien-d-invitation-a-un-compte-existant"
@@ -29,6 +29,8 @@ class Scene:
     decidable: Dossier  # opinion signed, awaiting the national decision
     asked: Dossier  # sent to the invited expert
     landlord: str  # the username of the landlord carrying `funded`
+    archive: ArchiveImport | None = None  # an avis conjoint read, to review, a field of it doubtful
+    refused: ArchiveImport | None = None  # a file the reader refused
 
 
 @pytest.fixture
@@ -96,4 +98,27 @@ def scene(demo) -> Scene:
         role=Membership.Role.OBSERVER, committee=paca, invited_by=secretariat,
         expires_at=timezone.now() + timedelta(days=7), key_hash=invitation_digest(ROLE_INVITATION_KEY),
     )  # fmt: skip
-    return Scene(paca, draft, funded, retained, decidable, asked, landlord)
+    return Scene(paca, draft, funded, retained, decidable, asked, landlord, *archive_imports(secretariat))
+
+
+def archive_imports(by) -> tuple[ArchiveImport, ArchiveImport]:
+    """The PACA 2018 avis conjoint read, its first project's title doubtful (as a scan's); a file refused."""
+    from django.core.files.base import ContentFile
+
+    from core.models import ArchiveImport
+    from documents.joint_opinion_corrections import document_json
+    from documents.joint_opinion_parser import parse
+    from tests.conftest import DEMO_DATA
+
+    text = (DEMO_DATA / "avis-conjoint-paca-2018.txt").read_text(encoding="utf-8")
+    document = document_json(parse(text))
+    document["projects"][0]["confidence"]["title"] = 0.42
+    imports = []
+    for state, values in (
+        (ArchiveImport.State.READY, {"document": document, "text": text, "region": "93"}),
+        (ArchiveImport.State.REFUSED, {"error": "Ce fichier n'est pas un avis conjoint."}),
+    ):
+        archive = ArchiveImport(uploaded_by=by, filename="avis.txt", sha256="0" * 64, state=state, **values)
+        archive.file.save("avis.txt", ContentFile(text.encode()))
+        imports.append(archive)
+    return tuple(imports)

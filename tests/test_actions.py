@@ -32,6 +32,7 @@ from django.utils import timezone
 from core.models import (
     OTHER_DOCUMENT,
     Agreement,
+    ArchiveImport,
     Attachment,
     AuditEvent,
     BudgetLine,
@@ -59,7 +60,9 @@ from core.permissions import Access
 from core.services.accounts import invitation_digest
 from core.services.attachments import attachment_add
 from core.workflow import ACTIONS, LIFECYCLE, allows, available
-from tests.conftest import make_cast
+from documents.joint_opinion_corrections import document_json
+from documents.joint_opinion_parser import parse
+from tests.conftest import DEMO_DATA, make_cast
 from tests.factories import CallFactory, CommitteeFactory, DossierFactory, OpinionFactory, UserFactory, member
 
 State = Dossier.State
@@ -271,6 +274,17 @@ ACTION_URLS: dict[str, Post | Via | Outside] = {
         "committee_export", lambda committee: [committee.uuid], form(format="xlsx"), reaches_target=False
     ),
     "export.download": Outside("the file's link, a GET for its requester alone: tests/test_exports.py"),
+    # The reading is queued once the upload is saved, after the cell's rollback: the import stays « nouveau » here.
+    "import.upload": Post(
+        "import_new",
+        no_args,
+        lambda world, role, archive: {"file": SimpleUploadedFile("avis.txt", world.seed.encode())},
+        reaches_target=False,
+        on=lambda world: {"nouvel import": ArchiveImport()},
+    ),
+    "import.correct": Post("import_review", lambda archive: [archive.uuid], form(**{"h-dossiers_received": "8"})),
+    "import.confirm": Post("import_review", lambda archive: [archive.uuid], form(confirm="1")),
+    "import.cancel": Post("import_cancel", lambda archive: [archive.uuid]),
 }
 POSTED = sorted(name for name, entry in ACTION_URLS.items() if isinstance(entry, Post))
 
@@ -294,6 +308,8 @@ class World:
     users: dict
     consulted: object  # an expert nobody has asked yet
     built: dict = field(default_factory=dict)
+    # An avis conjoint's text, for the imports.
+    seed: str = ""
 
     def objects(self, kind: type) -> dict:
         return self.built[kind]
@@ -317,6 +333,7 @@ def world(django_db_setup, django_db_blocker) -> World:
         build_committees(world, elsewhere)
         build_calls(world, elsewhere)
         build_accounts(world)
+        build_imports(world, elsewhere)
         yield world
         transaction.set_rollback(True)
 
@@ -491,6 +508,33 @@ def build_accounts(world: World) -> None:
     world.built[Invitation] = invitations
 
 
+def build_imports(world: World, elsewhere: Committee) -> None:
+    """Committee A is Bretagne's, whose member imports Bretagne's avis conjoints; imports in every state, the member's,
+    one of another region (PACA's), one the secretariat's."""
+    Committee.objects.filter(pk=world.cast.committee.pk).update(region="53")
+    Committee.objects.filter(pk=elsewhere.pk).update(region="76")
+    paca = (DEMO_DATA / "avis-conjoint-paca-2018.txt").read_text(encoding="utf-8")
+    world.seed = paca.replace("PACA & Corse", "Bretagne").replace("PROVENCE-ALPES-COTE D'AZUR", "BRETAGNE")
+    member, secretariat = world.users["member"], world.users["secretariat"]
+    imported = ArchiveImport.State
+    imports = {}
+    for label, state, by, text, region in (
+        ("en lecture", imported.PARSING, member, "", ""),
+        ("à vérifier", imported.READY, member, world.seed, "53"),
+        ("à vérifier, de PACA", imported.READY, member, paca, "93"),
+        ("à vérifier, du secrétariat", imported.READY, secretariat, world.seed, "53"),
+        ("refusé", imported.REFUSED, member, "", ""),
+        ("importé", imported.CONFIRMED, member, world.seed, "53"),
+        ("annulé", imported.CANCELLED, member, world.seed, "53"),
+    ):
+        document = document_json(parse(text)) if text else {}
+        archive = ArchiveImport(uploaded_by=by, filename="avis.txt", sha256="0" * 64, state=state, region=region,
+                                text=text, document=document, file=f"imports/{label}.txt")  # fmt: skip
+        archive.save()
+        imports[f"import {label}"] = archive
+    world.built[ArchiveImport] = imports
+
+
 # The rows an action may write, with the fields a refusal must leave as they are.
 WRITTEN = {
     Dossier: ("state", "title", "updated_at"),
@@ -512,6 +556,7 @@ WRITTEN = {
     ExpertRequest: ("answered_at",),
     JointOpinion: (),
     Invitation: ("accepted_at",),
+    ArchiveImport: ("state", "corrections"),
 }
 
 
@@ -673,6 +718,11 @@ ELSEWHERE = {
     "call.export": "the committee's dossier list, « Tous les dossiers de l'appel »: tests/test_exports.py",
     "committee.export": "the committee's page, « Exporter les dossiers et leurs avis »: tests/test_exports.py",
     "export.download": "the export's page once it is ready, for its requester: tests/test_exports.py",
+    "import.upload": "the header's « Importer un avis conjoint » (permits: the role alone decides, the region is "
+    "checked once the file is read), and the committee page of the member's region: tests/test_imports.py",
+    "import.correct": "the import's page (import_detail), for its uploader and the secretariat: tests/test_imports.py",
+    "import.confirm": "the import's page (import_detail), for its uploader and the secretariat: tests/test_imports.py",
+    "import.cancel": "the import's page (import_detail), for its uploader and the secretariat: tests/test_imports.py",
     "committee.create_dossier": "the home page's « Nouveau dossier », before a committee is chosen: the role alone "
     "decides whether it shows (guard_who), the committee is checked when the form is posted",
 }

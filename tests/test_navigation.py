@@ -36,7 +36,7 @@ def _labels(client) -> list[str]:
         # In conflict on a dossier, a member still reads its committee; as its landlord's staff, it starts dossiers.
         ("member_in_conflict", ["Accueil", "Nouveau dossier", "{committee}"]),
         ("other_committee_member", ["Accueil", "{elsewhere}"]),
-        ("secretariat", ["Accueil", "Appels à projets", "Tableau de bord national"]),
+        ("secretariat", ["Accueil", "Appels à projets", "Tableau de bord national", "Importer un avis conjoint"]),
         ("observer", ["Accueil", "Appels à projets", "Tableau de bord national"]),
         ("other_committee_observer", ["Accueil", "{elsewhere}"]),
     ],

@@ -37,6 +37,7 @@ from django.utils import timezone
 from api.tokens import token_create
 from core.models import (
     Agreement,
+    ArchiveImport,
     Attachment,
     Committee,
     Decision,
@@ -54,6 +55,8 @@ from core.models import (
 from core.services.accounts import invitation_digest
 from core.services.joint_opinions import committee_snapshot, snapshot_digest
 from core.services.receipts import receipt_create
+from documents.joint_opinion_corrections import document_json
+from documents.joint_opinion_parser import parse
 from tests.access import A_DRAFT, A_TITLE, B_DRAFT, B_TITLE, text
 from tests.factories import DossierFactory, OrganisationFactory, UserFactory, member
 
@@ -145,6 +148,12 @@ ACCOUNT_ACT         login  403|404 404|403 403     403|404  403     ok   403  40
 # Exports of a committee's dossiers, of a call's: whoever reads them.
 COMMITTEE_EXPORT    login  404     404     ok|404  ok|404   404|ok  ok   ok   404|ok  404
 CALL_EXPORT         login  403     403     403     403      403     ok   ok   403     403
+# Importing a past avis conjoint: the secretariat, and the members of a committee's co-chairing institutions (committee
+# A's two, committee B's one), each for the imports they uploaded (A: the member's, B: the other committee's member's).
+IMPORT_PAGE         login  403     403     200     200      200     200  403  403     403
+IMPORT_POST         login  403     403     ok      ok       ok      ok   403  403     403
+IMPORT              login  404     404     200|404 404      404|200 200  404  404     404
+IMPORT_ACT          login  404     404     ok|404  404      404|ok  ok   404  404     404
 """)
 LOGGED_IN = everyone("login", "200")
 LOGGED_IN_POST = everyone("login", "ok")
@@ -266,6 +275,12 @@ MATRIX = {
     "export_detail": Url(owned("export", "uuid"), everyone("login", "200|404")),
     "export_download": Url(owned("export", "uuid"), everyone("login", "200|404")),
     "dashboard_committee": Url(on("committee"), RULES["COMMITTEE"]),
+    # Past avis conjoints imported (POST without a file: the form asks for one); each followed, corrected, confirmed
+    # or cancelled by whoever uploaded it and the secretariat.
+    "import_new": Url(None, RULES["IMPORT_PAGE"], RULES["IMPORT_POST"]),
+    "import_detail": Url(on("import", "uuid"), RULES["IMPORT"]),
+    "import_review": Url(on("import", "uuid"), POST_ONLY, RULES["IMPORT_ACT"], {"confirm": "1"}, "done"),
+    "import_cancel": Url(on("import", "uuid"), POST_ONLY, RULES["IMPORT_ACT"], through="done"),
     # The national secretariat
     "call_list": Url(None, RULES["NATIONAL"]),
     "call_new": Url(None, RULES["SECRETARIAT"], RULES["SECRETARIAT_ACT"]),
@@ -359,8 +374,16 @@ def test_every_url_has_a_row():
     assert sorted(set(MATRIX) - outside_admin) == [], "Rows of MATRIX for URLs that no longer exist"
 
 
+def archive_import(user, region: str, text: str) -> ArchiveImport:
+    """An avis conjoint read and waiting for its review, uploaded by the user, of the region given."""
+    archive = ArchiveImport(uploaded_by=user, filename="avis.txt", sha256="0" * 64, region=region, text=text,
+                            document=document_json(parse(text)), state=ArchiveImport.State.READY)  # fmt: skip
+    archive.file.save("avis.txt", ContentFile(text.encode()))
+    return archive
+
+
 @pytest.fixture
-def world(cast) -> World:
+def world(cast, seed_text) -> World:
     """The cast, with its expert, published avis conjoints, drafts, attachments, decisions, agreements, reports
     and tokens on both sides."""
     users = cast.users
@@ -369,6 +392,11 @@ def world(cast) -> World:
     other_expert = member(UserFactory(username="other_expert"), foundation, Membership.Role.EXPERT)
     outsider = UserFactory(username="outsider")
     elsewhere = Committee.objects.exclude(pk=cast.committee.pk).get()
+    # Regions, for the members who import their region's avis conjoints.
+    Committee.objects.filter(pk=cast.committee.pk).update(region="93")
+    Committee.objects.filter(pk=elsewhere.pk).update(region="53")
+    cast.committee.refresh_from_db()
+    elsewhere.refresh_from_db()
     world = World(cast)
     landlords = {"A": cast.dossier.lead_landlord, "B": cast.other_dossier.lead_landlord}
     for side, dossier, committee in (("A", cast.dossier, cast.committee), ("B", cast.other_dossier, elsewhere)):
@@ -417,6 +445,9 @@ def world(cast) -> World:
             ("tranche", side): PaymentTranche.objects.create(agreement=agreement, order=1, amount=Decimal(1000)),
             ("report", side): Report.objects.create(dossier=followed, year=2, state=Report.State.SUBMITTED),
         }
+    world.objects["import", "A"] = archive_import(users["member"], "93", seed_text)
+    bretagne = seed_text.replace("PACA & Corse", "Bretagne").replace("PROVENCE-ALPES-COTE D'AZUR", "BRETAGNE")
+    world.objects["import", "B"] = archive_import(users["other_committee_member"], "53", bretagne)
     for side, landlord in landlords.items():
         for kind, active in (("account", True), ("inactive_account", False)):
             colleague = UserFactory(username=f"{kind}_{side}", is_active=active)

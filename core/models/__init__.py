@@ -5,6 +5,7 @@ from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand,
 from core.models.exchanges import ExpertRequest, Message, Note
 from core.models.exports import Export
 from core.models.followup import Agreement, Decision, PaymentTranche, Report, ReportHouseholds, ReportSpend
+from core.models.imports import ArchiveImport
 from core.models.notifications import Dispatch, Notification, Preference
 from core.models.opinions import SMILEYS, ClearedSignature, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
 from core.models.organisations import Membership, Organisation
@@ -15,6 +16,7 @@ __all__ = [
     "REQUIRED_DOCUMENTS",
     "SMILEYS",
     "Agreement",
+    "ArchiveImport",
     "Attachment",
     "AuditEvent",
     "BudgetLine",

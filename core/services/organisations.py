@@ -2,12 +2,13 @@
 number. Every path that names an organisation (the importer, a committee's institutions, the demo, a partner)
 comes here, so that "LOGEO MÉDITERRANÉE" and "Logeo Mediterranee" are never two."""
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from core.identifiers import NONE, Identifier
+from core.identifiers import NONE, Identifier, compact, read_identifier
 from core.models import Organisation
 from core.text import name_key
 
@@ -25,6 +26,17 @@ def organisation_identified(identifier: Identifier) -> Organisation | None:
         return Organisation.objects.filter(siret__startswith=identifier.siren).order_by("pk").first()
     if identifier.rna:
         return Organisation.objects.filter(rna=identifier.rna).first()
+    return None
+
+
+def organisation_referred(reference: str) -> Organisation | None:
+    """The organisation a user names by its number in aap ("12") or by its SIREN or SIRET ("782 855 696"): an
+    imported landlord linked by hand. ValidationError, in French, for a SIREN or SIRET whose key is wrong."""
+    number = compact(reference)
+    if re.fullmatch(r"\d{9}|\d{14}", number):
+        return organisation_identified(read_identifier(number))
+    if number.isdigit():
+        return Organisation.objects.filter(pk=int(number)).first()
     return None
 
 
