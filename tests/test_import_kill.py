@@ -53,7 +53,9 @@ def write_opinion_then_pause(project, *args):
     written.append(project.number)
     if len(written) == 3:
         seen = {"dossiers": Dossier.objects.count(), "opinions": Opinion.objects.count()}
-        marker.write_text(json.dumps(seen))
+        # Written aside then renamed: the test, polling for the marker, never reads it half written.
+        marker.with_suffix(".part").write_text(json.dumps(seen))
+        marker.with_suffix(".part").rename(marker)
         time.sleep(600)
 
 
