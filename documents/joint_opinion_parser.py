@@ -149,9 +149,14 @@ def _letterhead_key(line: str) -> str:
     return re.sub(r"[\W_]+", "", fold(plain(line)))
 
 
+def split_lines(text: str) -> list[str]:
+    """The document's lines, whatever its line ends (CRLF, CR or LF): the parser's line numbers are these."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def parse(text: str) -> ParsedDocument:
     text = unicodedata.normalize("NFC", text)
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [line.rstrip() for line in split_lines(text)]
     starts = [i for i, line in enumerate(lines) if PROJECT.match(fold(plain(line)))]
     if not starts:
         if not any(TITLE.search(fold(plain(line))) for line in lines):

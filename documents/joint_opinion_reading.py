@@ -8,7 +8,7 @@ drawing's reading; every field of a text, Word or born-digital PDF, 1.
 
 from dataclasses import dataclass, field
 
-from documents.joint_opinion_parser import NoProject, ParsedDocument, ParseError, Sources, parse
+from documents.joint_opinion_parser import NoProject, ParsedDocument, ParseError, Sources, parse, split_lines
 from documents.layout import Line
 from documents.pdf_reader import UnreadablePdf, is_pdf, pdf_lines
 from documents.readers import joint_opinion_text
@@ -52,7 +52,7 @@ def _confidence(lines: list[Line], sources: Sources) -> dict[str, float]:
 def _lines(data: bytes) -> tuple[list[Line], list[int]]:
     if is_pdf(data):
         return pdf_lines(data)
-    return [Line(text, (1.0,) * len(text.split())) for text in joint_opinion_text(data).split("\n")], []
+    return [Line(text, (1.0,) * len(text.split())) for text in split_lines(joint_opinion_text(data))], []
 
 
 def joint_opinion_read(data: bytes) -> Reading:

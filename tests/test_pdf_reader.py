@@ -168,3 +168,14 @@ def test_the_command_refuses_a_bad_pdf_and_writes_nothing(tmp_path, seed_pdf):
     with pytest.raises(CommandError, match=r"avis\.pdf: ce PDF est protégé par un mot de passe"):
         call_command("import_avis_conjoint", str(path), stdout=io.StringIO())
     assert not Committee.objects.exists()
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+def test_a_text_with_other_line_ends_reads_as_the_parser_counts_its_lines(line_end):
+    """A value holding a carriage return is two lines for the parser: the reading's lines are the same ones, so each
+    field's confidence is found on the line it was read from."""
+    text = (Path(__file__).resolve().parent.parent / "demo" / "data" / "avis-conjoint-paca-2018.txt").read_text()
+    text = text.replace("Nom du projet : ", f"Nom du projet :{line_end}", 1)
+    reading = joint_opinion_read(text.encode())
+    assert [p.number for p in reading.document.projects] == [p.number for p in parse(text).projects]
+    assert len(reading.lines) == len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
