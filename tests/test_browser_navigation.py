@@ -32,13 +32,16 @@ PAGES = {
 
 
 def _expected_navigation(username: str | None) -> list[str]:
-    """A member's menus name each committee it sits on with its call's year, the latest call first."""
+    """A member's menus name each committee it sits on with its call's year, the latest call first; whoever may import
+    a past avis conjoint (the secretariat, a co-chairing institution's member) has its link last."""
     committees = Committee.objects.filter(memberships__user__username=username).select_related("call")
     return {
         "logirem": ["Accueil", "Nouveau dossier"],
-        "arhlm.paca": ["Accueil"] + [str(c) for c in sorted(committees, key=lambda c: (-c.call.year, -c.call_id))],
+        "arhlm.paca": ["Accueil"]
+        + [str(c) for c in sorted(committees, key=lambda c: (-c.call.year, -c.call_id))]
+        + ["Importer un avis conjoint"],
         "expert.fondation": ["Accueil"],
-        "secretariat": ["Accueil", "Appels à projets", "Tableau de bord national"],
+        "secretariat": ["Accueil", "Appels à projets", "Tableau de bord national", "Importer un avis conjoint"],
         None: [],
     }[username]
 
