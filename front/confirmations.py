@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from core import grants
 from core.formats import euros
+from core.formats import plural as french_plural
 from core.models import Call, Committee, Decision, Dossier, PaymentTranche
 from core.policies import landlord_staff_of
 from core.services.notifications import addresses, told_of_publication, told_of_submission
@@ -95,7 +96,7 @@ def notification(call: Call) -> Confirmation:
     pending = list(Decision.objects.filter(dossier__call=call, notified_at__isnull=True).select_related("dossier"))
     dossiers = [decision.dossier for decision in pending]
     told = len(addresses(landlord_staff_of(dossiers)))
-    plural = "s" if len(pending) > 1 else ""
+    plural = french_plural(len(pending))
     return Confirmation(
         "call.notify_decisions",
         "notify",

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import action_label
+from core.formats import plural as french_plural
 from core.models import Call, Dossier
 from core.permissions import Access
 from core.reading import shown_on, shown_opinion
@@ -255,7 +256,7 @@ def call_decide_many(request: HttpRequest, pk: int) -> HttpResponse:
             except DecisionRefused as refusal:
                 form.add_error(None, str(refusal))
             else:
-                plural = "s" if len(recorded) > 1 else ""
+                plural = french_plural(len(recorded))
                 messages.success(request, f"{len(recorded)} décision{plural} enregistrée{plural} (à notifier).")
                 return redirect("call_selection", pk=call.pk)
     return render(
@@ -339,7 +340,7 @@ def call_notify(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirmations.confirmation_page(request, confirmations.notification(call))
     result = decisions_notify(call=call, by=request.user)
-    plural = "s" if len(result.done) > 1 else ""
+    plural = french_plural(len(result.done))
     done = f"{len(result.done)} décision{plural} notifiée{plural} : les porteurs en sont avertis."
     report_each(request, done if result.done else "", result.failed)
     return redirect("call_selection", pk=call.pk)

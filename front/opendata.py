@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core import grants
+from core.formats import plural as french_plural
 from core.models import Call
 from core.permissions import Access
 from core.services.grants import grants_publish
@@ -53,7 +54,7 @@ def call_publish_grants(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirmations.confirmation_page(request, confirmations.grants_publication(call))
     result = grants_publish(call=call, by=request.user)
-    plural = "s" if len(result.done) > 1 else ""
+    plural = french_plural(len(result.done))
     done = f"{len(result.done)} subvention{plural} publiée{plural} en données ouvertes."
     report_each(request, done if result.done else "", result.failed)
     return redirect("call_detail", pk=call.pk)
