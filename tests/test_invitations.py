@@ -153,7 +153,7 @@ def test_the_invitation_must_hold_together(cast, login):
     cases = [
         ({"organisation": other_org, "role": "membre_comite", "committee": cast.committee}, "co-présidentes"),
         ({"organisation": cast.committee.ar_hlm, "role": "membre_comite"}, "Choisissez le comité"),
-        ({"organisation": other_org, "role": "porteur"}, "n'est pas un bailleur social"),
+        ({"organisation": other_org, "role": "porteur"}, "n'est ni un bailleur social ni une association"),
     ]
     for values, reason in cases:
         values = {"email": "quelqu.un@example.fr", **values}
@@ -162,7 +162,7 @@ def test_the_invitation_must_hold_together(cast, login):
     assert not Invitation.objects.exists()
     # Through the page: the reason, in French, and no invitation.
     response = invite(login(secretariat), organisation=other_org.pk, role="porteur")
-    assert response.status_code == 400 and "n'est pas un bailleur social" in text(response)
+    assert response.status_code == 400 and "n'est ni un bailleur social ni une association" in text(response)
 
 
 def test_a_deactivated_account_can_no_longer_log_in_nor_use_its_tokens(cast):

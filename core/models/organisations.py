@@ -31,6 +31,9 @@ class Organisation(models.Model):
 
     # The forms only an Hlm body has.
     HLM_FORMS = (LegalForm.OPH, LegalForm.ESH, LegalForm.COOP)
+    # Who carries a dossier, as lead or co-carrier: a social landlord, or an association with Hlm bodies as
+    # co-carriers (issue #21: associations carry projects, at least 30 % of them with an Hlm body).
+    CARRIER_KINDS = (Kind.LANDLORD, Kind.ASSOCIATION)
 
     name = models.CharField("nom", max_length=255, unique=True)
     # The name as it is compared (core.text.name_key), set on each save: "LOGEO MÉDITERRANÉE" and "Logeo
@@ -103,6 +106,12 @@ class Organisation(models.Model):
             raise ValidationError({"rna": "Seule une association a un numéro RNA."})
         if self.legal_form in self.HLM_FORMS and self.kind != self.Kind.LANDLORD:
             raise ValidationError({"legal_form": "Cette forme juridique est celle d'un bailleur social."})
+
+    @property
+    def is_hlm(self) -> bool:
+        """An Hlm body (organisme Hlm): a social landlord, unless it is a SEM, which builds social housing without
+        being one. A landlord whose legal form is not given counts as one: the kind says it is a social landlord."""
+        return self.kind == self.Kind.LANDLORD and self.legal_form != self.LegalForm.SEM
 
 
 class Membership(models.Model):

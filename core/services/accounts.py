@@ -48,8 +48,10 @@ def _coherent(invitation: Invitation) -> None:
                 f"{committee.ar_hlm} ou {committee.state_service}."
             )
     elif role == Membership.Role.LANDLORD_STAFF:
-        if organisation.kind != Organisation.Kind.LANDLORD:
-            raise InvitationRefused(f"« {organisation} » n'est pas un bailleur social : il ne porte pas de dossier.")
+        if organisation.kind not in Organisation.CARRIER_KINDS:
+            raise InvitationRefused(
+                f"« {organisation} » n'est ni un bailleur social ni une association : il ne porte pas de dossier."
+            )
         invitation.committee = None
 
 
