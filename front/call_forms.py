@@ -3,12 +3,13 @@
 from django import forms
 from django.contrib.auth.models import User
 
-from core.models import OTHER_DOCUMENT, Call, Decision, Dossier, Organisation, Public, Rank, Strand
+from core.models import OTHER_DOCUMENT, Call, Decision, Dossier, Organisation, Public, Rank, RuleMode, Strand
 from core.models.calls import DOCUMENT_NAME_LENGTH
 from core.regions import Region
 from core.services.decisions import amount_warnings
-from front.fields import DateField, EurosField, Form, IdsField, ModelForm
+from front.fields import DateField, EurosField, Form, IdsField, ModelForm, WholeNumberField
 
+RULE_MODES = ("hlm_share_mode", "fund_share_mode", "cap_mode", "envelope_mode")
 GRANTOR_KINDS = (Organisation.Kind.NATIONAL, Organisation.Kind.STATE_SERVICE, Organisation.Kind.FUNDER)
 
 
@@ -33,6 +34,12 @@ class CallForm(ModelForm):
             "strands",
             "required_documents",
             "grantor",
+            "hlm_share_min",
+            "hlm_share_mode",
+            "fund_share_max",
+            "fund_share_mode",
+            "cap_mode",
+            "envelope_mode",
         ]
         widgets = {
             "required_documents": forms.Textarea(attrs={"rows": 4}),
@@ -41,6 +48,8 @@ class CallForm(ModelForm):
         }
         field_classes = {
             "publics": IdsField,
+            "hlm_share_min": WholeNumberField,
+            "fund_share_max": WholeNumberField,
             "opens_on": DateField,
             "instruction_deadline": DateField,
             "national_envelope": EurosField,
@@ -53,6 +62,9 @@ class CallForm(ModelForm):
         self.fields["publics"].required = False
         # The grantor signs the agreements: a public body, never a landlord or an association.
         self.fields["grantor"].queryset = Organisation.objects.filter(kind__in=GRANTOR_KINDS).order_by("name")
+        # A form that does not send a rule's mode (a script, an older page) keeps the rule a warning.
+        for name in RULE_MODES:
+            self.fields[name].required = False
 
     def clean_required_documents(self) -> str:
         """One document a line, each named once; "Autre document" is the type of what no line names."""
@@ -71,6 +83,8 @@ class CallForm(ModelForm):
 
     def clean(self):
         data = super().clean()
+        for name in RULE_MODES:
+            data[name] = data.get(name) or RuleMode.WARNING
         if (
             data.get("cap_per_project")
             and data.get("national_envelope")

@@ -1,6 +1,6 @@
 from core.models.accounts import Invitation
 from core.models.audit import AuditEvent
-from core.models.calls import OTHER_DOCUMENT, REQUIRED_DOCUMENTS, Call, Committee, Public, Strand
+from core.models.calls import OTHER_DOCUMENT, REQUIRED_DOCUMENTS, Call, Committee, Public, RuleMode, Strand
 from core.models.dossiers import Attachment, BudgetLine, Dossier, DossierStrand, StateTransition, Territory
 from core.models.exchanges import ExpertRequest, Message, Note
 from core.models.exports import Export
@@ -46,6 +46,7 @@ __all__ = [
     "Report",
     "ReportHouseholds",
     "ReportSpend",
+    "RuleMode",
     "StateTransition",
     "Strand",
     "Territory",

@@ -1,5 +1,6 @@
 import uuid
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -41,6 +42,30 @@ def default_required_documents() -> str:
     return "\n".join(REQUIRED_DOCUMENTS)
 
 
+class RuleMode(models.TextChoices):
+    """How a rule of the call is held at the selection: shown as a warning, or blocking the notification."""
+
+    WARNING = "avertissement", "Avertissement"
+    BLOCKING = "bloquant", "Bloquant"
+
+
+def _mode(label: str) -> models.CharField:
+    return models.CharField(
+        label,
+        max_length=20,
+        choices=RuleMode.choices,
+        default=RuleMode.WARNING,
+        help_text="Bloquant : tant que la règle n'est pas respectée, les décisions ne sont pas notifiées.",
+    )
+
+
+def _percent(label: str, default: int, help_text: str) -> models.PositiveSmallIntegerField:
+    validators = [MinValueValidator(0), MaxValueValidator(100)]
+    return models.PositiveSmallIntegerField(
+        label, null=True, blank=True, default=default, validators=validators, help_text=help_text
+    )
+
+
 class Call(models.Model):
     class Status(models.TextChoices):
         DRAFT = "preparation", "En préparation"
@@ -63,6 +88,21 @@ class Call(models.Model):
         "plafond par projet (€)", max_digits=12, decimal_places=2, null=True, blank=True
     )
     max_duration_years = models.PositiveSmallIntegerField("durée maximale (années)", default=3)
+    # The call's rules, checked over the dossiers retained (core/selection_rules.py).
+    hlm_share_min = _percent(
+        "part minimale de dossiers Hlm (%)",
+        30,
+        "Part des dossiers retenus portés ou co-portés par un organisme Hlm. Vide : pas de minimum.",
+    )
+    hlm_share_mode = _mode("règle de la part Hlm")
+    fund_share_max = _percent(
+        "part maximale du fonds dans les dépenses (%)",
+        50,
+        "Pour chaque dossier retenu : montant accordé sur le budget total du projet. Vide : pas de maximum.",
+    )
+    fund_share_mode = _mode("règle de la part du fonds")
+    cap_mode = _mode("règle du plafond par projet")
+    envelope_mode = _mode("règle des enveloppes régionales")
     publics = models.ManyToManyField(Public, blank=True, verbose_name="publics proposés")
     strands = models.JSONField("volets proposés", default=list, blank=True)
     required_documents = models.TextField(
@@ -121,6 +161,14 @@ class Committee(models.Model):
         verbose_name="service régional de l'État",
     )
     instructed_on = models.DateField("date de l'instruction", null=True, blank=True)
+    envelope = models.DecimalField(
+        "enveloppe régionale (€)",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Ce que les montants accordés aux dossiers retenus de la région ne dépassent pas.",
+    )
     dossiers_received = models.PositiveIntegerField(
         "nombre de dossiers reçus", null=True, blank=True, help_text="Tel qu'annoncé par l'avis conjoint importé."
     )

@@ -92,7 +92,8 @@ def committee_member_add(*, committee: Committee, user: User, institution: Organ
 
 CALL_FIELDS = (
     "title", "edition", "year", "opens_on", "submission_deadline", "instruction_deadline", "national_envelope",
-    "cap_per_project", "max_duration_years", "strands", "required_documents", "grantor",
+    "cap_per_project", "max_duration_years", "strands", "required_documents", "grantor", "hlm_share_min",
+    "hlm_share_mode", "fund_share_max", "fund_share_mode", "cap_mode", "envelope_mode",
 )  # fmt: skip
 
 
