@@ -8,7 +8,7 @@ Django's French locale do; the decimal mark is the comma. The API and the export
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
 from django.db.models import Choices
@@ -46,6 +46,15 @@ def number(value: int | Decimal) -> str:
 def euros(amount: int | Decimal) -> str:
     """An amount in euros: "150 000,50 €", "260 000 €"."""
     return f"{number(amount)} €"
+
+
+def percent(value: int | Decimal, rounding: str = ROUND_HALF_UP) -> str:
+    """A percentage to a tenth, with a no-break space before the sign: "19,5 %", "30 %". A rule shows its figure
+    rounded away from its limit (`rounding`), so that 29,96 % against a minimum of 30 % does not read "30 %"."""
+    tenths = int(Decimal(value).quantize(Decimal("0.1"), rounding=rounding) * 10)
+    whole, tenth = divmod(abs(tenths), 10)
+    sign = "-" if tenths < 0 else ""
+    return f"{sign}{number(whole)}{f',{tenth}' if tenth else ''}\u00a0%"
 
 
 class NotANumber(ValueError):

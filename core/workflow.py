@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from core import grants, policies
+from core import grants, policies, selection_rules
 from core.formats import french_datetime
 from core.models import (
     ArchiveImport,
@@ -236,6 +236,11 @@ def decisions_to_notify(access: Access, call: Call) -> str | None:
     if not (call.pk and Decision.objects.filter(dossier__call=call, notified_at__isnull=True).exists()):
         return "Aucune décision à notifier."
     return None
+
+
+def selection_rules_hold(access: Access, call: Call) -> str | None:
+    # The call's blocking rules, over the dossiers its decisions retain (core/selection_rules.py); warnings pass.
+    return selection_rules.refusal(call) if call.pk else None
 
 
 def grants_to_publish(access: Access, call: Call) -> str | None:
@@ -524,8 +529,9 @@ CALL.actions = [
            effects="A new call is in preparation."),
     Action("edit", "Modifier l'appel", policies.secretariat, frozenset(Call.Status.values)),
     Action("notify_decisions", "Notifier les décisions enregistrées", policies.secretariat,
-           frozenset(Call.Status.values), conditions=(decisions_to_notify,),
-           effects="decision.notify on each dossier whose decision is recorded; reports those that fail."),
+           frozenset(Call.Status.values), conditions=(decisions_to_notify, selection_rules_hold),
+           effects="decision.notify on each dossier whose decision is recorded; reports those that fail. Refused "
+                   "while a rule the call makes blocking does not hold (Hlm share, fund share, cap, envelope)."),
     Action("publish_grants", "Publier les subventions", policies.secretariat, frozenset(Call.Status.values),
            conditions=(grants_to_publish,),
            effects="Each signed agreement not yet published enters the call's open data (SCDL « Subventions » "

@@ -14,6 +14,7 @@ from core.formats import plural as french_plural
 from core.models import Call, Dossier
 from core.permissions import Access
 from core.reading import shown_on, shown_opinion
+from core.selection_rules import rule_checks
 from core.services.calls import SetupRefused, call_advance, call_save, committee_create, committee_member_add
 from core.services.dashboards import dashboard
 from core.services.decisions import (
@@ -27,7 +28,7 @@ from core.services.decisions import (
 )
 from core.services.joint_opinions import published_projects
 from core.services.selection import selection, selection_page
-from core.workflow import CALL_STEPS, allows, available, guard, guard_who
+from core.workflow import CALL_STEPS, allows, available, blocked, guard, guard_who
 from front import confirmations
 from front.call_forms import CallForm, CommitteeForm, DecideManyForm, DecisionForm, MemberForm
 from front.fields import Form
@@ -211,6 +212,8 @@ def call_selection(request: HttpRequest, pk: int) -> HttpResponse:
     for dossier in page:
         dossier.can_decide = allows(access, "decision.record", dossier)
     actions = available(access, call)
+    # The rules read the decisions recorded, notified or not: only for who reads those.
+    rules = rule_checks(call) if access.reads_recorded_decisions else []
     return render(
         request,
         "front/selection.html",
@@ -222,6 +225,8 @@ def call_selection(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "actions": actions,
             "notification": confirmations.notification(call) if "call.notify_decisions" in actions else None,
+            "notify_blocked": blocked(access, "call.notify_decisions", call) if any(r.refuses for r in rules) else None,
+            "rules": rules,
             "reads_recorded": access.reads_recorded_decisions,
         },
     )

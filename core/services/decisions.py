@@ -1,14 +1,15 @@
 """The national decisions: one per dossier, recorded (which freezes the dossier), then notified dossier by dossier."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from core import selection_rules
 from core.audit import audit, snapshot
-from core.formats import euros
+from core.formats import euros, percent
 from core.models import Call, Decision, Dossier
 from core.services.dossiers import dossier_transition, locked
 from core.services.notifications import notify_decisions
@@ -24,8 +25,9 @@ class DecisionRefused(Exception):
 
 
 def amount_warnings(dossier: Dossier, amount: Decimal | None) -> list[str]:
-    """What the secretariat is asked to confirm before granting this amount: more than the call's cap per project, or
-    more than the landlord asked. Neither is forbidden: a committee may have its reasons."""
+    """What the secretariat is asked to confirm before granting this amount: more than the call's cap per project,
+    more than the landlord asked, or more than the call's share of the project's expenses. None is forbidden here: a
+    committee may have its reasons, and a blocking rule of the call holds at the notification (core/selection_rules)."""
     warnings = []
     if amount is None:
         return warnings
@@ -37,6 +39,13 @@ def amount_warnings(dossier: Dossier, amount: Decimal | None) -> list[str]:
     if amount > dossier.requested:
         warnings.append(
             f"Le montant accordé ({euros(amount)}) dépasse le montant demandé ({euros(dossier.requested)})."
+        )
+    maximum, share = dossier.call.fund_share_max, selection_rules.fund_share(dossier, amount)
+    if maximum is not None and amount and (share is None or share > maximum):
+        shown = "un budget vide" if share is None else percent(share, ROUND_CEILING)
+        warnings.append(
+            f"Le montant accordé ({euros(amount)}) couvre {shown} des dépenses du projet "
+            f"({euros(selection_rules.expenses(dossier))}), au-delà des {percent(maximum)} que l'appel permet."
         )
     return warnings
 
@@ -67,6 +76,7 @@ def decidable(access, call: Call) -> QuerySet[Dossier]:
     return (
         Dossier.objects.filter(where(access, "decision.record"), call=call)
         .select_related("committee", "call", "lead_landlord", "opinion", "decision")
+        .annotate(budget_total=Sum("budget_lines__amount", default=Decimal(0)))
         .order_by("committee__name", "number")
     )
 
@@ -114,6 +124,9 @@ def decisions_notify(*, call: Call, by) -> Notified:
     """Notify the call's decisions not yet notified, dossier by dossier: each in its own transaction, so that one
     that fails is reported and blocks no other."""
     pending = Decision.objects.filter(dossier__call=call, notified_at__isnull=True).select_related("dossier")
+    # The call's blocking rules hold for the selection as a whole: none of it is told while one fails.
+    if pending.exists() and (reason := selection_rules.refusal(call)):
+        raise ActionRefused(reason)
     result = Notified()
     for decision in pending.order_by("dossier__committee__name", "dossier__number"):
         try:
