@@ -105,6 +105,11 @@ class CommitteeForm(Form):
     state_service_name = forms.CharField(
         label="Service régional de l'État", max_length=255, help_text="Par exemple « DREAL PACA »."
     )
+    envelope = EurosField(
+        label="Enveloppe régionale (€)",
+        required=False,
+        help_text="Ce que les montants accordés aux dossiers retenus de la région ne dépassent pas.",
+    )
 
 
 class MemberForm(Form):

@@ -108,13 +108,15 @@ def test_a_call_is_set_up_then_opened(cast, login):
     assert "Créez au moins un comité régional" in text(response)
     client.post(
         reverse("committee_new", args=[call.pk]),
-        {"region": "76", "ar_hlm_name": "AR Hlm Occitanie", "state_service_name": "DREAL Occitanie"},
-    )
+        {"region": "76", "ar_hlm_name": "AR Hlm Occitanie", "state_service_name": "DREAL Occitanie",
+         "envelope": "1 200 000"},
+    )  # fmt: skip
     committee = Committee.objects.get(call=call)
-    assert (committee.name, str(committee.ar_hlm), str(committee.state_service)) == (
+    assert (committee.name, str(committee.ar_hlm), str(committee.state_service), committee.envelope) == (
         "Occitanie",
         "AR Hlm Occitanie",
         "DREAL Occitanie",
+        Decimal("1200000"),
     )
     response = client.post(
         reverse("committee_new", args=[call.pk]),
@@ -128,6 +130,7 @@ def test_a_call_is_set_up_then_opened(cast, login):
         {"username": cast.users["member"].username, "institution": committee.state_service_id},
     )
     assert Membership.objects.filter(committee=committee, user=cast.users["member"]).exists()
+    assert "enveloppe régionale : 1\u202f200\u202f000 €" in text(client.get(reverse("call_detail", args=[call.pk])))
     response = client.post(
         reverse("member_new", args=[committee.pk]), {"username": "personne", "institution": "0"}, follow=True
     )

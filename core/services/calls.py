@@ -1,5 +1,7 @@
 """Setting up a call: its regional committees, their institutions and members; opening and closing it."""
 
+from decimal import Decimal
+
 from django.contrib.auth.models import User
 from django.db import transaction
 
@@ -46,8 +48,9 @@ def _institution(name: str, kind: str) -> Organisation:
 
 @transaction.atomic
 def committee_create(
-    *, call: Call, region: str, ar_hlm_name: str, state_service_name: str, name: str = "", by
-) -> Committee:
+    *, call: Call, region: str, ar_hlm_name: str, state_service_name: str, name: str = "",
+    envelope: Decimal | None = None, by,
+) -> Committee:  # fmt: skip
     check(by, "call.add_committee", call)
     if call.committees.filter(region=region).exists():
         raise SetupRefused(f"L'appel a déjà un comité pour la région {Region(region).label}.")
@@ -61,11 +64,13 @@ def committee_create(
             name=name,
             ar_hlm=_institution(ar_hlm_name, Organisation.Kind.AR_HLM),
             state_service=_institution(state_service_name, Organisation.Kind.STATE_SERVICE),
+            envelope=envelope,
         )
         # The constraints are checked above, with their own message; one met here is met in the database.
         committee.full_clean(validate_constraints=False)
         committee.save()
-    after = {"region": committee.region, "ar_hlm": str(committee.ar_hlm), "state_service": str(committee.state_service)}
+    after = {"region": committee.region, "ar_hlm": str(committee.ar_hlm), "state_service": str(committee.state_service),
+             "envelope": str(committee.envelope)}  # fmt: skip
     audit("call.add_committee", by=by, subject=committee, committee=committee, after=after)
     return committee
 
