@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from core.models import OTHER_DOCUMENT, Call, Decision, Dossier, Organisation, Public, Rank, RuleMode, Strand
 from core.models.calls import DOCUMENT_NAME_LENGTH
 from core.regions import Region
+from core.services.calls import process_refusal
 from core.services.decisions import amount_warnings
 from front.fields import DateField, EurosField, Form, IdsField, ModelForm, WholeNumberField
 
@@ -22,6 +23,7 @@ class CallForm(ModelForm):
         model = Call
         fields = [
             "title",
+            "process",
             "edition",
             "year",
             "opens_on",
@@ -60,6 +62,7 @@ class CallForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["publics"].queryset = Public.objects.all()
         self.fields["publics"].required = False
+        self.fields["process"].required = False
         # The grantor signs the agreements: a public body, never a landlord or an association.
         self.fields["grantor"].queryset = Organisation.objects.filter(kind__in=GRANTOR_KINDS).order_by("name")
         # A form that does not send a rule's mode (a script, an older page) keeps the rule a warning.
@@ -80,6 +83,15 @@ class CallForm(ModelForm):
                     "demandée."
                 )
         return "\n".join(lines)
+
+    def clean_process(self) -> str:
+        # The instance holds the value posted once the form is cleaned: the saved call says what it was.
+        saved = Call.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        # Not given (a form of before the choice): the call keeps its process, a new one is national.
+        process = self.cleaned_data["process"] or (saved.process if saved else Call.Process.NATIONAL)
+        if reason := process_refusal(saved, process):
+            raise forms.ValidationError(reason)
+        return process
 
     def clean(self):
         data = super().clean()

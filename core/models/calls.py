@@ -74,10 +74,24 @@ class Call(models.Model):
         DECIDED = "decide", "Sélection arrêtée"
         ARCHIVED = "archive", "Archivé"
 
+    class Process(models.TextChoices):
+        """Who decides on the dossiers, and notifies and agrees them: the process is the call's data, and the
+        workflow's policies read it (core/policies.py, decider)."""
+
+        NATIONAL = "national", "Sélection nationale (appels 2014–2018)"
+        REGIONAL = "regional", "Décision régionale (FNAVDL, depuis 2020)"
+
     title = models.CharField("intitulé", max_length=255)
     edition = models.PositiveSmallIntegerField("édition", unique=True, null=True, blank=True)
     year = models.PositiveSmallIntegerField("année")
     status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    process = models.CharField(
+        "processus de décision",
+        max_length=20,
+        choices=Process.choices,
+        default=Process.NATIONAL,
+        help_text="Choisi à la création de l'appel : il ne change plus une fois l'appel ouvert.",
+    )
     opens_on = models.DateField("ouverture", null=True, blank=True)
     submission_deadline = models.DateTimeField("date limite de dépôt", null=True, blank=True)
     instruction_deadline = models.DateField("date limite d'instruction régionale", null=True, blank=True)

@@ -98,8 +98,18 @@ def committee_member_add(*, committee: Committee, user: User, institution: Organ
 CALL_FIELDS = (
     "title", "edition", "year", "opens_on", "submission_deadline", "instruction_deadline", "national_envelope",
     "cap_per_project", "max_duration_years", "strands", "required_documents", "grantor", "hlm_share_min",
-    "hlm_share_mode", "fund_share_max", "fund_share_mode", "cap_mode", "envelope_mode",
+    "hlm_share_mode", "fund_share_max", "fund_share_mode", "cap_mode", "envelope_mode", "process",
 )  # fmt: skip
+
+
+def process_refusal(call: Call | None, process: str) -> str | None:
+    """A call's process is chosen while it is prepared: once open, its dossiers are submitted to who decides."""
+    if call is None or call.status == Call.Status.DRAFT or process == call.process:
+        return None
+    return (
+        f"Le processus de décision d'un appel « {call.get_status_display()} » ne change plus : il reste "
+        f"« {call.get_process_display()} »."
+    )
 
 
 @transaction.atomic
@@ -108,6 +118,8 @@ def call_save(*, call: Call | None, values: dict, by) -> Call:
     # Re-read: a ModelForm has already written its values on the instance it was given.
     call = Call.objects.select_for_update().get(pk=call.pk) if call else None
     check(by, "call.edit" if call else "call.create", call or Call())
+    if reason := process_refusal(call, values["process"]):
+        raise SetupRefused(reason)
     before = {name: str(getattr(call, name)) for name in CALL_FIELDS} if call else {}
     call = call or Call()
     for name in CALL_FIELDS:
