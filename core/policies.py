@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from core.models import (
     ArchiveImport,
+    Call,
     Committee,
     Dossier,
     ExpertRequest,
@@ -83,6 +84,42 @@ def committee_member(access: Access, dossier: Dossier) -> bool:
 def signatory(access: Access, dossier: Dossier) -> bool:
     """A member of the dossier's committee, not in conflict, who represents one of its co-chairing institutions."""
     return committee_member(access, dossier) and access.institution_in(dossier.committee) is not None
+
+
+def _decides(access: Access, prefix: str) -> Q:
+    """decider() as a filter: the call's process says whose filter applies to each row."""
+    national = Q(**{f"{prefix}call__process": Call.Process.NATIONAL}) & secretariat.where(access, prefix)
+    # Only members of a regional decision's committee decide as members (their memberships carry their calls): for
+    # any other, NOTHING, which Django answers without a query, as the workspace of a national call's member did.
+    if not any(
+        m.role == m.Role.COMMITTEE_MEMBER and m.committee.call.process == Call.Process.REGIONAL
+        for m in access.memberships
+    ):
+        return national
+    regional = Q(**{f"{prefix}call__process": Call.Process.REGIONAL}) & signatory.where(access, prefix)
+    return national | regional
+
+
+@who(
+    "réservé au secrétariat national sur un appel à sélection nationale, et aux membres des institutions "
+    "co-présidentes du comité, hors conflit d'intérêts, sur un appel à décision régionale"
+)
+@as_filter(_decides)
+def decider(access: Access, obj: Dossier) -> bool:
+    """Who decides on the dossier, notifies and agrees it, as its call's process says (Call.process): the secretariat
+    on a national selection; on a regional decision, the committee, through the members who sign its opinions."""
+    if obj is None:
+        # A page that chooses its dossier later: whether this user decides on any.
+        return access.is_secretariat or any(m.role == m.Role.COMMITTEE_MEMBER for m in access.memberships)
+    if obj.call.process == Call.Process.REGIONAL:
+        return signatory(access, obj)
+    return secretariat(access, obj)
+
+
+@who("réservé aux membres des institutions co-présidentes du comité")
+def committee_chairs(access: Access, committee: Committee) -> bool:
+    """The members who represent one of the committee's co-chairing institutions: its acts as a decider."""
+    return access.institution_in(committee) is not None
 
 
 @who("réservé au porteur du dossier et aux membres du comité")
@@ -208,6 +245,8 @@ POLICIES = {
         landlord_staff,
         committee_member,
         signatory,
+        decider,
+        committee_chairs,
         thread_side,
         asked_expert,
         committee_members,

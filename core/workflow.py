@@ -243,6 +243,30 @@ def selection_rules_hold(access: Access, call: Call) -> str | None:
     return selection_rules.refusal(call) if call.pk else None
 
 
+def national_process(access: Access, call: Call) -> str | None:
+    if call.process != Call.Process.NATIONAL:
+        return (
+            "Sur un appel à décision régionale, chaque comité régional décide de ses dossiers et notifie ses "
+            "décisions : le secrétariat national consolide et suit."
+        )
+    return None
+
+
+def regional_process(access: Access, committee: Committee) -> str | None:
+    if committee.call.process != Call.Process.REGIONAL:
+        return (
+            "Sur un appel à sélection nationale, le secrétariat national décide et notifie les décisions de tous les "
+            "comités."
+        )
+    return None
+
+
+def committee_decisions_to_notify(access: Access, committee: Committee) -> str | None:
+    if not Decision.objects.filter(dossier__committee=committee, notified_at__isnull=True).exists():
+        return "Aucune décision à notifier."
+    return None
+
+
 def grants_to_publish(access: Access, call: Call) -> str | None:
     if not (call.pk and grants.to_publish(call).exists()):
         return "Aucune subvention conventionnée à publier : chaque convention signée l'est déjà."
@@ -412,17 +436,17 @@ DECISION.actions = [
     Action(
         "record",
         "Enregistrer la décision",
-        policies.secretariat,
+        policies.decider,
         DECISION.in_phases("decision"),
         "enregistree",
         conditions=(decidable,),
         effects="Freezes the dossier and its opinion until notified or cleared; its history is kept.",
     ),
-    Action("clear", "Effacer la décision", policies.secretariat, frozenset({"enregistree"}), "a_decider"),
+    Action("clear", "Effacer la décision", policies.decider, frozenset({"enregistree"}), "a_decider"),
     Action(
         "notify",
         "Notifier la décision",
-        policies.secretariat,
+        policies.decider,
         frozenset({"enregistree"}),
         "notifiee",
         conditions=(decidable,),
@@ -445,7 +469,7 @@ AGREEMENT.actions = [
     Action(
         "create",
         "Établir la convention",
-        policies.secretariat,
+        policies.decider,
         frozenset({"sans"}),
         "signee",
         conditions=(retained,),
@@ -529,7 +553,7 @@ CALL.actions = [
            effects="A new call is in preparation."),
     Action("edit", "Modifier l'appel", policies.secretariat, frozenset(Call.Status.values)),
     Action("notify_decisions", "Notifier les décisions enregistrées", policies.secretariat,
-           frozenset(Call.Status.values), conditions=(decisions_to_notify, selection_rules_hold),
+           frozenset(Call.Status.values), conditions=(national_process, decisions_to_notify, selection_rules_hold),
            effects="decision.notify on each dossier whose decision is recorded; reports those that fail. Refused "
                    "while a rule the call makes blocking does not hold (Hlm share, fund share, cap, envelope)."),
     Action("publish_grants", "Publier les subventions", policies.secretariat, frozenset(Call.Status.values),
@@ -538,6 +562,7 @@ CALL.actions = [
                    "2.1.1), public; one that lacks a SIRET is reported and blocks no other."),
     Action("add_committee", "Ajouter un comité régional", policies.secretariat, frozenset(Call.Status.values)),
     Action("decide_many", "Décisions groupées", policies.secretariat, frozenset(Call.Status.values),
+           conditions=(national_process,),
            effects="decision.record on each chosen dossier, in one transaction: one refused, none recorded."),
     Action("export", "Exporter les dossiers de l'appel", policies.national_reader, frozenset(Call.Status.values),
            effects="Queues the export of the call's dossiers, as the user reads them (export lifecycle)."),
@@ -562,6 +587,15 @@ COMMITTEE.actions = [
         policies.committee_members,
         frozenset({""}),
         effects="Freezes the opinions as a new version with its SHA-256; e-mails members and carrying landlords.",
+    ),
+    Action(
+        "notify_decisions",
+        "Notifier les décisions du comité",
+        policies.committee_chairs,
+        frozenset({""}),
+        conditions=(regional_process, committee_decisions_to_notify),
+        effects="On a regional decision's call: decision.notify on each of the committee's dossiers whose decision "
+        "is recorded; reports those that fail, such as those the member is in conflict on.",
     ),
     Action(
         "add_member",

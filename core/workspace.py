@@ -107,7 +107,12 @@ TODOS = [
     Todo(
         "decision.notify",
         "Décisions à notifier",
-        page=lambda row, dossier: reverse("call_selection", args=[dossier.call_id]),
+        # Where they are notified: the committee's page on a regional decision's call, the national selection else.
+        page=lambda row, dossier: (
+            reverse("committee_detail", args=[dossier.committee_id])
+            if dossier.call.process == Call.Process.REGIONAL
+            else reverse("call_selection", args=[dossier.call_id])
+        ),
     ),
     Todo("agreement.create", "Conventions à établir"),
     Todo("tranche.pay", "Versements à enregistrer", "due_on", page=_on("dossier_followup")),

@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from core.models import ArchiveImport, Dossier, Organisation, Rank, Verdict
+from core.models import ArchiveImport, Call, Dossier, Organisation, Rank, Verdict
 from core.paging import page_of
 from core.permissions import Access
 from core.reading import shown_opinion, with_shown
+from core.services.decisions import decisions_notify
 from core.services.joint_opinions import (
     Check,
     PublicationRefused,
@@ -21,10 +22,11 @@ from core.services.joint_opinions import (
     publication_checks,
     published_projects,
 )
-from core.workflow import allows, guard
+from core.workflow import allows, guard, where
 from documents.joint_opinion_content import joint_opinion_context
-from front.confirmations import confirmation_page, publication
+from front.confirmations import confirmation_page, notification, publication
 from front.fields import Form
+from front.national import report_each
 
 PER_PAGE = 50
 
@@ -120,12 +122,24 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             access, dossier, published or {}, dossier.reads_draft
         )
 
+    regional = committee.call.process == Call.Process.REGIONAL
     return render(
         request,
         "front/committee_detail.html",
         {
             "title": f"{committee.name} — {committee.call.title}",
             "committee": committee,
+            # On a regional decision's call, the committee decides: the dossiers this user may decide on now.
+            "to_decide": (
+                Dossier.objects.filter(where(access, "decision.record"), committee=committee)
+                .select_related("decision")
+                .order_by("number")
+                if regional
+                else []
+            ),
+            "notification": (
+                notification(committee) if allows(access, "committee.notify_decisions", committee) else None
+            ),
             "filters": filters,
             "page": page,
             "total": total,
@@ -141,6 +155,23 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("-version"),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def committee_notify(request: HttpRequest, pk: int) -> HttpResponse:
+    """On a regional decision's call, the committee notifies its decisions. GET: the confirmation, without JavaScript;
+    POST: the notification, dossier by dossier."""
+    access = Access(request.user)
+    committee = access.committee_or_404(pk)
+    guard(access, "committee.notify_decisions", committee)
+    if request.method == "GET":
+        return confirmation_page(request, notification(committee))
+    result = decisions_notify(committee=committee, by=request.user)
+    plural = "s" if len(result.done) > 1 else ""
+    done = f"{len(result.done)} décision{plural} notifiée{plural} : les porteurs en sont avertis."
+    report_each(request, done if result.done else "", result.failed)
+    return redirect("committee_detail", pk=committee.pk)
 
 
 @login_required

@@ -92,26 +92,41 @@ def publication(committee: Committee, version: int) -> Confirmation:
     )
 
 
-def notification(call: Call) -> Confirmation:
-    pending = list(Decision.objects.filter(dossier__call=call, notified_at__isnull=True).select_related("dossier"))
+def notification(scope: Call | Committee) -> Confirmation:
+    """The decisions recorded, notified at once: a national selection's by the secretariat (a call), a regional
+    decision's by its committee (a committee)."""
+    regional = isinstance(scope, Committee)
+    kind = "committee" if regional else "call"
+    pending = Decision.objects.filter(**{f"dossier__{kind}": scope}, notified_at__isnull=True)
+    return _notification(
+        f"{kind}.notify_decisions",
+        pending,
+        f"le comité « {scope.name} »" if regional else f"l'appel « {scope.title} »",
+        reverse(f"{kind}_notify", args=[scope.pk]),
+        reverse("committee_detail" if regional else "call_selection", args=[scope.pk]),
+    )
+
+
+def _notification(qualified: str, pending, where: str, url: str, back: str) -> Confirmation:
+    pending = list(pending.select_related("dossier"))
     dossiers = [decision.dossier for decision in pending]
     told = len(addresses(landlord_staff_of(dossiers)))
     plural = french_plural(len(pending))
     return Confirmation(
-        "call.notify_decisions",
+        qualified,
         "notify",
         f"Notifier {len(pending)} décision{plural} ?",
         "Notifier les décisions enregistrées",
         "Confirmer la notification",
-        reverse("call_notify", args=[call.pk]),
+        url,
         [
-            f"{len(pending)} décision{plural} enregistrée{plural} sur l'appel « {call.title} » "
+            f"{len(pending)} décision{plural} enregistrée{plural} sur {where} "
             f"{'seront notifiées' if plural else 'sera notifiée'} : les porteurs la liront sur leur dossier, et elle "
             "ne pourra plus être effacée.",
             _told(told, "porteurs des dossiers"),
         ],
         told,
-        back=reverse("call_selection", args=[call.pk]),
+        back=back,
     )
 
 

@@ -301,6 +301,9 @@ def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, f"Décision enregistrée pour le projet N°{dossier.number} (à notifier).")
+            # Back to the list of decisions the user came from: the committee's, on a regional decision's call.
+            if dossier.call.process == Call.Process.REGIONAL:
+                return redirect("committee_detail", pk=dossier.committee_id)
             return redirect("call_selection", pk=dossier.call_id)
     return render(
         request,

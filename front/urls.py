@@ -61,6 +61,7 @@ urlpatterns = [
     path("comites/<int:pk>/", committees.committee_detail, name="committee_detail"),
     path("comites/<int:pk>/publication/", committees.committee_publication, name="committee_publication"),
     path("comites/<int:pk>/publier/", committees.committee_publish, name="committee_publish"),
+    path("comites/<int:pk>/notifier/", committees.committee_notify, name="committee_notify"),
     # Documents and exports are named by a uuid, never by a counter (SECURITY.md).
     path("avis-conjoint/<uuid:uuid>/", committees.joint_opinion_detail, name="joint_opinion"),
     path("avis-conjoint/<uuid:uuid>/impression/", downloads.joint_opinion_print, name="joint_opinion_print"),

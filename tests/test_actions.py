@@ -238,6 +238,7 @@ ACTION_URLS: dict[str, Post | Via | Outside] = {
     # as the form's error, "Ce comité n'accepte pas de dépôt." (400), the form shown again.
     "committee.create_dossier": Post("dossier_new", no_args, new_dossier_form, refused_with=REFUSED | {400}),
     "committee.publish": Post("committee_publish"),
+    "committee.notify_decisions": Post("committee_notify"),
     "committee.add_member": Post(
         "member_new", data=lambda world, role, committee: {"username": "candidat", "institution": committee.ar_hlm_id}
     ),
@@ -329,9 +330,11 @@ def world(django_db_setup, django_db_blocker) -> World:
         Call.objects.filter(pk=cast.committee.call_id).update(status=Call.Status.OPEN)
         world = World(cast, {**cast.users, "expert": experts[0]}, consulted=experts[2])
         elsewhere = Committee.objects.exclude(pk=cast.committee.pk).get()
+        regional = build_regional_committee(world)
         build_dossiers(world, other_expert=experts[1])
         build_committees(world, elsewhere)
         build_calls(world, elsewhere)
+        build_regional(world, regional)
         build_accounts(world)
         build_imports(world, elsewhere)
         yield world
@@ -470,6 +473,50 @@ def build_committees(world: World, elsewhere: Committee) -> None:
         [world.cast.committee.pk, elsewhere.pk]
     )
     world.built[Committee] = {"Comité A": committees[world.cast.committee.pk], "Comité B": committees[elsewhere.pk]}
+
+
+def build_regional_committee(world: World) -> Committee:
+    """A regional decision's call (closed) and its committee, co-chaired by committee A's institutions, where the
+    member and the member in conflict sit too: before anything reads their memberships."""
+    cast, users = world.cast, world.users
+    call = CallFactory(title="Appel FNAVDL, décision régionale", process=Call.Process.REGIONAL,
+                       status=Call.Status.CLOSED)  # fmt: skip
+    committee = CommitteeFactory(call=call, name="Comité régional", ar_hlm=cast.committee.ar_hlm,
+                                 state_service=cast.committee.state_service)  # fmt: skip
+    Membership.objects.create(user=users["member"], organisation=committee.state_service, committee=committee,
+                              role=Membership.Role.COMMITTEE_MEMBER)  # fmt: skip
+    Membership.objects.create(user=users["member_in_conflict"], organisation=committee.ar_hlm, committee=committee,
+                              role=Membership.Role.COMMITTEE_MEMBER)  # fmt: skip
+    return committee
+
+
+def build_regional(world: World, committee: Committee) -> None:
+    """On the regional call, the committee decides: dossiers of landlords A (the member in conflict works for it) and
+    B, to decide, with a decision to notify, retained without an agreement."""
+    cast = world.cast
+    landlord_a, landlord_b = cast.dossier.lead_landlord, cast.other_dossier.lead_landlord
+    retained = Decision.Outcome.RETAINED
+    made = []
+    for title, state, landlord, decision, notified in (
+        ("Régional, avis signé, A", State.OPINION_SIGNED, landlord_a, None, False),
+        ("Régional, avis signé, B", State.OPINION_SIGNED, landlord_b, None, False),
+        ("Régional, décision à notifier, B", State.OPINION_SIGNED, landlord_b, retained, False),
+        ("Régional, retenu, A", State.RETAINED, landlord_a, retained, True),
+        ("Régional, retenu, B", State.RETAINED, landlord_b, retained, True),
+    ):
+        dossier = DossierFactory(committee=committee, lead_landlord=landlord, state=state, title=title,
+                                 duration_years=2)  # fmt: skip
+        sign(OpinionFactory(dossier=dossier), committee.institutions)
+        if decision:
+            Decision.objects.create(dossier=dossier, outcome=decision, amount_granted=Decimal(1000),
+                                    notified_at=timezone.now() if notified else None)  # fmt: skip
+        made.append(dossier)
+    by_pk = {d.pk: d for d in with_relations(Dossier.objects.filter(pk__in=[d.pk for d in made]))}
+    world.built[Dossier] |= {d.title: by_pk[d.pk] for d in made}
+    world.built[Committee]["Comité régional"] = Committee.objects.select_related("call", "ar_hlm", "state_service").get(
+        pk=committee.pk
+    )
+    world.built[Call]["Appel régional, clos"] = Call.objects.get(pk=committee.call_id)
 
 
 def build_calls(world: World, elsewhere: Committee) -> None:
@@ -698,17 +745,31 @@ PAGES = {
         lambda call: [call, *call.committees.select_related("call", "ar_hlm", "state_service")],
         frozenset(CALL_ACTIONS),
     ),
+    # On a regional decision's call, the secretariat reads the selection, the committees decide on their pages.
     "call_selection": Page(
         Call,
-        lambda call: [call, *with_relations(call.dossiers.all())],
+        lambda call: [
+            call,
+            *(with_relations(call.dossiers.all()) if call.process == Call.Process.NATIONAL else ()),
+        ],
         frozenset({"call.notify_decisions", "call.decide_many", "decision.record"}),
     ),
     "committee_publication": Page(Committee, lambda committee: [committee], frozenset({"committee.publish"})),
+    # On a regional decision's call, the committee's page carries its decisions.
+    "committee_detail": Page(
+        Committee,
+        lambda committee: [
+            committee,
+            *(with_relations(committee.dossiers.all()) if committee.call.process == Call.Process.REGIONAL else ()),
+        ],
+        frozenset({"decision.record", "committee.notify_decisions"}),
+    ),
 }
 # The actions no page of PAGES offers, and where they are.
 ELSEWHERE = {
     "report.submit": "the report's form (report_edit), beside report.save, to which the follow-up page leads",
-    "decision.notify": "taken by call.notify_decisions, on the national selection",
+    "decision.notify": "taken by call.notify_decisions, on the national selection, and by committee.notify_decisions, "
+    "on a regional decision's committee page",
     "invitation.send": "the accounts page's « Inviter une personne », before an organisation and a role are chosen: "
     "the role alone decides whether it shows (guard_who), the rest is checked when the form is posted",
     "invitation.accept": "the e-mailed link's page, for whoever holds it",

@@ -117,6 +117,9 @@ COMMITTEE           login  404     404     200|404 200|404  404|200 200  200  40
 PUBLISH             login  404     404     ok|404  ok|404   404|ok  403  403  404|403 404
 PUBLISH_PAGE        login  404     404     302|404 302|404  404|302 403  403  404|403 404
 COMMITTEE_DRAFT     login  404     404     200|404 200|404  404|200 200  403  404|403 404
+# A committee notifies its decisions on a regional decision's call only: on the cast's calls (national selections)
+# it is refused to every reader of the committee (tests/test_regional.py notifies on a regional one).
+COMMITTEE_NOTIFY    login  404     404     403|404 403|404  404|403 403  403  404|403 404
 # A published avis conjoint: the committee's readers, and whoever sees a dossier in it (its section only).
 JOINT_OPINION       login  200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404
 # The national pages: the secretariat, and observers of the whole programme.
@@ -263,6 +266,7 @@ MATRIX = {
     "committee_publication": Url(on("committee"), RULES["COMMITTEE_DRAFT"]),
     # GET: the confirmation page, or the checks' page (302) while one blocks, as it does here.
     "committee_publish": Url(on("committee"), RULES["PUBLISH_PAGE"], RULES["PUBLISH"]),
+    "committee_notify": Url(on("committee"), RULES["COMMITTEE_NOTIFY"], RULES["COMMITTEE_NOTIFY"]),
     "joint_opinion": Url(on("joint_opinion", "uuid"), RULES["JOINT_OPINION"]),
     "joint_opinion_print": Url(on("joint_opinion", "uuid"), RULES["JOINT_OPINION"]),
     # DOCX rather than PDF: the same view and check, without WeasyPrint's seconds per cell.

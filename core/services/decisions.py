@@ -10,7 +10,7 @@ from django.utils import timezone
 from core import selection_rules
 from core.audit import audit, snapshot
 from core.formats import euros, percent
-from core.models import Call, Decision, Dossier
+from core.models import Call, Committee, Decision, Dossier
 from core.services.dossiers import dossier_transition, locked
 from core.services.notifications import notify_decisions
 from core.tasks import enqueue_on_commit
@@ -120,12 +120,14 @@ class Notified:
     failed: list[tuple[Dossier, str]] = field(default_factory=list)
 
 
-def decisions_notify(*, call: Call, by) -> Notified:
-    """Notify the call's decisions not yet notified, dossier by dossier: each in its own transaction, so that one
-    that fails is reported and blocks no other."""
-    pending = Decision.objects.filter(dossier__call=call, notified_at__isnull=True).select_related("dossier")
+def decisions_notify(*, call: Call | None = None, committee: Committee | None = None, by) -> Notified:
+    """Notify the decisions not yet notified of a call (national selection: the secretariat, call.notify_decisions)
+    or of a committee (regional decision: its co-chairs, committee.notify_decisions), dossier by dossier: each in its
+    own transaction, so that one that fails is reported and blocks no other. Each is checked as decision.notify."""
+    scope = {"dossier__call": call} if committee is None else {"dossier__committee": committee}
+    pending = Decision.objects.filter(**scope, notified_at__isnull=True).select_related("dossier")
     # The call's blocking rules hold for the selection as a whole: none of it is told while one fails.
-    if pending.exists() and (reason := selection_rules.refusal(call)):
+    if pending.exists() and (reason := selection_rules.refusal(call or committee.call)):
         raise ActionRefused(reason)
     result = Notified()
     for decision in pending.order_by("dossier__committee__name", "dossier__number"):
@@ -136,6 +138,10 @@ def decisions_notify(*, call: Call, by) -> Notified:
     if result.done:
         enqueue_on_commit(notify_decisions, [d.pk for d in result.done])
     return result
+
+
+def _decided_by(dossier: Dossier) -> str:
+    return "Décision régionale" if dossier.call.process == Call.Process.REGIONAL else "Décision nationale"
 
 
 @transaction.atomic
@@ -150,7 +156,7 @@ def decision_notify(*, dossier: Dossier, by) -> Decision:
             dossier=dossier,
             to_state=to_state,
             by=by,
-            message=f"Décision nationale notifiée : {decision.get_outcome_display().lower()}.",
+            message=f"{_decided_by(dossier)} notifiée : {decision.get_outcome_display().lower()}.",
         )
     before = snapshot(decision, RECORDED)
     decision.notified_at = timezone.now()
