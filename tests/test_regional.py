@@ -36,6 +36,8 @@ def regional(cast):
     Call.objects.filter(pk=cast.committee.call_id).update(process=Call.Process.REGIONAL, status=Call.Status.CLOSED)
     for dossier in (cast.dossier, cast.other_dossier):
         BudgetLine.objects.create(dossier=dossier, year=1, funder="fnavdl", amount=Decimal("90000"))
+        # As much from the landlord's own funds: the 80 000 € granted stay within half the expenses.
+        BudgetLine.objects.create(dossier=dossier, year=1, funder="fonds_propres", amount=Decimal("90000"))
     Dossier.objects.filter(pk__in=[cast.dossier.pk, cast.other_dossier.pk]).update(state=State.OPINION_SIGNED)
     cast.users["landlord"].email = "porteur@example.org"
     cast.users["landlord"].save()
