@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from core.models import ArchiveImport, Call, Dossier, Organisation, Rank, Verdict
+from core.models import Call, Dossier, Organisation, Rank, Verdict
 from core.paging import page_of
 from core.permissions import Access
 from core.reading import shown_opinion, with_shown
@@ -147,9 +147,6 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "by_verdict": by_verdict,
             "can_read_drafts": access.can_read_committee_drafts(committee),
             "can_export": allows(access, "committee.export", committee),
-            # A past avis conjoint of its region: the secretariat, and the members of its co-chairing institutions.
-            "can_import": allows(access, "import.upload", ArchiveImport())
-            and (access.is_secretariat or committee.region in access.import_regions),
             "versions": committee.joint_opinions.select_related("published_by")
             .defer("content", "source_text")
             .order_by("-version"),

@@ -780,7 +780,7 @@ ELSEWHERE = {
     "committee.export": "the committee's page, « Exporter les dossiers et leurs avis »: tests/test_exports.py",
     "export.download": "the export's page once it is ready, for its requester: tests/test_exports.py",
     "import.upload": "the header's « Importer un avis conjoint » (permits: the role alone decides, the region is "
-    "checked once the file is read), and the committee page of the member's region: tests/test_imports.py",
+    "checked once the file is read): tests/test_imports.py",
     "import.correct": "the import's page (import_detail), for its uploader and the secretariat: tests/test_imports.py",
     "import.confirm": "the import's page (import_detail), for its uploader and the secretariat: tests/test_imports.py",
     "import.cancel": "the import's page (import_detail), for its uploader and the secretariat: tests/test_imports.py",
