@@ -34,10 +34,12 @@ class RuleCheck:
         return self.blocking and not self.ok
 
 
-def retained(call: Call) -> list[Dossier]:
-    """The dossiers the call's decisions retain, with what the rules read: their carriers, amount, budget total."""
+def retained(call: Call, committee: Committee | None = None) -> list[Dossier]:
+    """The dossiers the call's decisions retain (of one committee's, when given), with what the rules read: their
+    carriers, amount, budget total."""
+    scope = {"call": call} if committee is None else {"call": call, "committee": committee}
     return list(
-        Dossier.objects.filter(call=call, decision__outcome=Decision.Outcome.RETAINED)
+        Dossier.objects.filter(**scope, decision__outcome=Decision.Outcome.RETAINED)
         .select_related("lead_landlord", "decision", "committee")
         .prefetch_related("co_landlords")
         .annotate(budget_total=Sum("budget_lines__amount", default=Decimal(0)))
@@ -132,10 +134,12 @@ def cap_rule(call: Call, dossiers: list[Dossier]) -> RuleCheck | None:
     return _check("cap", label, figure, limit, not over, call.cap_mode)
 
 
-def envelope_rules(call: Call, dossiers: list[Dossier]) -> list[RuleCheck]:
+def envelope_rules(call: Call, dossiers: list[Dossier], committees: list[Committee]) -> list[RuleCheck]:
     """One check per committee whose envelope is set: the amounts granted to its retained dossiers."""
     checks = []
-    for committee in call.committees.exclude(envelope=None).order_by("name"):
+    for committee in committees:
+        if committee.envelope is None:
+            continue
         total = sum((granted(d) for d in dossiers if d.committee_id == committee.pk), Decimal(0))
         label = f"Enveloppe régionale, {committee.name}"
         figure, limit = f"{euros(total)} accordés", f"enveloppe {euros(committee.envelope)}"
@@ -144,16 +148,20 @@ def envelope_rules(call: Call, dossiers: list[Dossier]) -> list[RuleCheck]:
     return checks
 
 
-def rule_checks(call: Call) -> list[RuleCheck]:
-    """Every rule the call sets, over the dossiers its decisions retain, in the order the page shows them."""
-    dossiers = retained(call)
+def rule_checks(call: Call, committee: Committee | None = None) -> list[RuleCheck]:
+    """Every rule the call sets, over the dossiers its decisions retain, in the order the page shows them. Given a
+    committee (a regional decision's, which notifies its own decisions), over that committee's dossiers alone: its
+    selection is told apart from the others'."""
+    dossiers = retained(call, committee)
     checks = [hlm_share(call, dossiers), fund_share_rule(call, dossiers), cap_rule(call, dossiers)]
-    return [check for check in checks if check is not None] + envelope_rules(call, dossiers)
+    committees = list(call.committees.order_by("name")) if committee is None else [committee]
+    return [check for check in checks if check is not None] + envelope_rules(call, dossiers, committees)
 
 
-def refusal(call: Call) -> str | None:
-    """Why the decisions may not be notified: the first blocking rule that does not hold (French), or None."""
-    failing = [check for check in rule_checks(call) if check.refuses]
+def refusal(call: Call, committee: Committee | None = None) -> str | None:
+    """Why the decisions (of the call, or of one committee) may not be notified: the first blocking rule that does not
+    hold (French), or None."""
+    failing = [check for check in rule_checks(call, committee) if check.refuses]
     if not failing:
         return None
     more = f" (et {len(failing) - 1} autre{plural(len(failing) - 1)})" if len(failing) > 1 else ""

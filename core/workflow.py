@@ -243,6 +243,11 @@ def selection_rules_hold(access: Access, call: Call) -> str | None:
     return selection_rules.refusal(call) if call.pk else None
 
 
+def committee_rules_hold(access: Access, committee: Committee) -> str | None:
+    # On a regional decision, the call's blocking rules over this committee's retained dossiers alone.
+    return selection_rules.refusal(committee.call, committee) if committee.pk else None
+
+
 def national_process(access: Access, call: Call) -> str | None:
     if call.process != Call.Process.NATIONAL:
         return (
@@ -593,9 +598,10 @@ COMMITTEE.actions = [
         "Notifier les décisions du comité",
         policies.committee_chairs,
         frozenset({""}),
-        conditions=(regional_process, committee_decisions_to_notify),
+        conditions=(regional_process, committee_decisions_to_notify, committee_rules_hold),
         effects="On a regional decision's call: decision.notify on each of the committee's dossiers whose decision "
-        "is recorded; reports those that fail, such as those the member is in conflict on.",
+        "is recorded; reports those that fail, such as those the member is in conflict on. Refused while a rule the "
+        "call makes blocking does not hold over the committee's retained dossiers.",
     ),
     Action(
         "add_member",
@@ -837,10 +843,15 @@ def where(access: Access, name: str) -> Q:
     return condition
 
 
+def takes(access: Access, name: str, obj) -> bool:
+    """Whether the action on this object is this user's to take, available now or not: what a page shows of it."""
+    return ACTIONS[name].policy(access, obj)
+
+
 def blocked(access: Access, name: str, obj) -> str | None:
     """Why an action this user's role takes is not available on this object now (French), for the page to say; None
     when it is available, or when it is not this user's to take."""
-    if not ACTIONS[name].policy(access, obj):
+    if not takes(access, name, obj):
         return None
     return refusal(access, name, obj)
 

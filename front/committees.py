@@ -14,6 +14,7 @@ from core.models import Call, Dossier, Organisation, Rank, Verdict
 from core.paging import page_of
 from core.permissions import Access
 from core.reading import shown_opinion, with_shown
+from core.selection_rules import rule_checks
 from core.services.decisions import decisions_notify
 from core.services.joint_opinions import (
     Check,
@@ -22,7 +23,7 @@ from core.services.joint_opinions import (
     publication_checks,
     published_projects,
 )
-from core.workflow import allows, guard, where
+from core.workflow import allows, blocked, guard, takes, where
 from documents.joint_opinion_content import joint_opinion_context
 from front.confirmations import confirmation_page, notification, publication
 from front.fields import Form
@@ -123,6 +124,9 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     regional = committee.call.process == Call.Process.REGIONAL
+    # The rules read the committee's decisions recorded, notified or not: only for those who decide them.
+    decides = regional and takes(access, "committee.notify_decisions", committee)
+    rules = rule_checks(committee.call, committee) if decides else []
     return render(
         request,
         "front/committee_detail.html",
@@ -139,6 +143,10 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "notification": (
                 notification(committee) if allows(access, "committee.notify_decisions", committee) else None
+            ),
+            "rules": rules,
+            "notify_blocked": (
+                blocked(access, "committee.notify_decisions", committee) if any(r.refuses for r in rules) else None
             ),
             "filters": filters,
             "page": page,

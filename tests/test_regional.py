@@ -8,11 +8,12 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from core.models import BudgetLine, Call, Decision, Dossier
+from core.models import BudgetLine, Call, Committee, Decision, Dossier, RuleMode
 from core.services import calls
 from core.services.decisions import decision_record, decisions_notify
 from core.workflow import ActionRefused
 from tests.access import A_TITLE, LOGIN, check_refusal, text
+from tests.factories import CommitteeFactory, DossierFactory
 
 State = Dossier.State
 REGIONAL_REFUSAL = "Sur un appel à décision régionale, chaque comité régional décide de ses dossiers"
@@ -160,3 +161,32 @@ def test_the_process_does_not_change_once_the_call_is_open(cast, login):
     values = {name: getattr(call, name) for name in calls.CALL_FIELDS} | {"process": "regional", "publics": []}
     with pytest.raises(calls.SetupRefused, match="ne change plus"):
         calls.call_save(call=call, values=values, by=cast.users["secretariat"])
+
+
+def test_the_call_rules_hold_over_each_committee_s_own_dossiers(regional, login):
+    """A committee's envelope blocks its own notification, and neither another committee's nor the page of who does not
+    decide: on a regional call each committee's selection is told apart."""
+    call = regional.committee.call
+    Call.objects.filter(pk=call.pk).update(envelope_mode=RuleMode.BLOCKING)
+    Committee.objects.filter(pk=regional.committee.pk).update(envelope=Decimal("100000"))
+    neighbour = CommitteeFactory(call=call, name="Comité voisin", envelope=Decimal("50000"))
+    theirs = DossierFactory(committee=neighbour, state=State.OPINION_SIGNED)
+    BudgetLine.objects.create(dossier=theirs, year=1, funder="fonds_propres", amount=Decimal("400000"))
+    Decision.objects.create(dossier=theirs, outcome=Decision.Outcome.RETAINED, amount_granted=Decimal("80000"))
+    record(regional, "member")
+
+    member = login(regional.users["member"])
+    page = member.get(reverse("committee_detail", args=[regional.committee.pk])).content.decode()
+    assert 'data-rule="envelope"' in page and "Comité voisin" not in page
+    assert 'data-action="committee.notify_decisions"' in page
+
+    record(regional, "member_in_conflict", regional.other_dossier)  # 160 000 € retained for 100 000 €
+    page = member.get(reverse("committee_detail", args=[regional.committee.pk])).content.decode()
+    assert "Non respectée, bloquante" in page and 'id="notify-blocked"' in page
+    assert 'data-action="committee.notify_decisions"' not in page
+    response = member.post(reverse("committee_notify", args=[regional.committee.pk]))
+    assert response.status_code == 403
+    assert "Enveloppe régionale" in text(response) and Decision.objects.filter(notified_at__isnull=False).count() == 0
+
+    landlord_page = login(regional.users["landlord"]).get(reverse("committee_detail", args=[regional.committee.pk]))
+    assert 'data-rule="' not in landlord_page.content.decode()

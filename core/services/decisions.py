@@ -127,7 +127,7 @@ def decisions_notify(*, call: Call | None = None, committee: Committee | None = 
     scope = {"dossier__call": call} if committee is None else {"dossier__committee": committee}
     pending = Decision.objects.filter(**scope, notified_at__isnull=True).select_related("dossier")
     # The call's blocking rules hold for the selection as a whole: none of it is told while one fails.
-    if pending.exists() and (reason := selection_rules.refusal(call or committee.call)):
+    if pending.exists() and (reason := selection_rules.refusal(call or committee.call, committee)):
         raise ActionRefused(reason)
     result = Notified()
     for decision in pending.order_by("dossier__committee__name", "dossier__number"):
