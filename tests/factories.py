@@ -71,3 +71,15 @@ class OpinionFactory(factory.django.DjangoModelFactory):
 def member(user: User, organisation: Organisation, role: str, committee: Committee | None = None) -> User:
     Membership.objects.create(user=user, organisation=organisation, role=role, committee=committee)
     return user
+
+
+IMPORTER = "importeur"
+
+
+def importer() -> User:
+    """A user of the national secretariat, as whom the import command writes (--by importeur); the one already made,
+    for a test that imports more than once."""
+    if existing := User.objects.filter(username=IMPORTER).first():
+        return existing
+    national = OrganisationFactory(name="Secrétariat national", kind=Organisation.Kind.NATIONAL)
+    return member(UserFactory(username=IMPORTER), national, Membership.Role.SECRETARIAT)

@@ -24,7 +24,7 @@ from core.services.joint_opinions import snapshot_digest
 from core.text import xml_safe
 from front.fields import XmlSafeInput
 from front.users import AcceptForm
-from tests.factories import DossierFactory
+from tests.factories import IMPORTER, DossierFactory, importer
 from tests.test_downloads import document_text
 
 # Each a character XML 1.0 cannot hold, inside a text.
@@ -145,7 +145,8 @@ def test_the_importer_stores_its_text_without_them(tmp_path, seed_text):
     text = seed_text.replace("PROTEGE-TOIT", "PROTEGE\x0b-TOIT\x1f", 1)
     path = tmp_path / "avis.txt"
     path.write_bytes(text.encode())
-    call_command("import_avis_conjoint", str(path), stdout=io.StringIO())
+    importer()
+    call_command("import_avis_conjoint", str(path), "--by", IMPORTER, stdout=io.StringIO())
     assert Dossier.objects.filter(title="PROTEGE-TOIT").exists()
     version = JointOpinion.objects.get()
     assert "PROTEGE-TOIT" in [project["title"] for project in version.content["projects"]]

@@ -1,5 +1,6 @@
 """The import_avis_conjoint command, from a file to the database, on the PACA 2018 seed."""
 
+import hashlib
 import json
 import re
 from datetime import date
@@ -9,11 +10,23 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from core.models import Call, Committee, Decision, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation
+from core.models import (
+    ArchiveImport,
+    AuditEvent,
+    Call,
+    Committee,
+    Decision,
+    Dossier,
+    JointOpinion,
+    Membership,
+    Opinion,
+    OpinionSignature,
+    Organisation,
+)
 from core.services.joint_opinions import snapshot_digest
 from documents import joint_opinion_import
 from documents.joint_opinion_parser import parse
-from tests.factories import OrganisationFactory
+from tests.factories import IMPORTER, OrganisationFactory, UserFactory, importer, member
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +34,15 @@ LANDLORDS = ["ERILIA", "LOGEO MEDITERRANEE", "LOGIREM", "MISTRAL HABITAT", "OPH 
 LAST_REMARK = "mais qui est coûteux par famille."
 
 
+@pytest.fixture(autouse=True)
+def as_importer(db):
+    """The secretariat's user, as whom every import of this module writes."""
+    return importer()
+
+
 def run(path, *options: str) -> str:
     out = StringIO()
-    call_command("import_avis_conjoint", str(path), *options, stdout=out)
+    call_command("import_avis_conjoint", str(path), "--by", IMPORTER, *options, stdout=out)
     return out.getvalue()
 
 
@@ -35,8 +54,20 @@ def snapshot() -> dict:
     }
 
 
+def avis_rows() -> dict:
+    """The snapshot without the records of the imports themselves: each import is recorded, even one that changes
+    nothing."""
+    rows = snapshot()
+    del rows["core.ArchiveImport"], rows["core.AuditEvent"]
+    return rows
+
+
 def nothing_written():
-    return all(not rows for rows in snapshot().values())
+    """No row but the importer's own: its organisation and membership (the user is outside the core app)."""
+    rows = snapshot()
+    national = [row for row in rows.pop("core.Organisation") if row["kind"] != Organisation.Kind.NATIONAL]
+    secretariat = [row for row in rows.pop("core.Membership") if row["role"] != "secretariat"]
+    return not national and not secretariat and all(not table for table in rows.values())
 
 
 @pytest.fixture
@@ -128,9 +159,10 @@ def test_import_creates_the_committee_and_its_opinions(seed_file):
 
 def test_importing_twice_changes_nothing(seed_file):
     run(seed_file)
-    before = snapshot()
+    before = avis_rows()
     assert "nothing changed" in run(seed_file)
-    assert snapshot() == before
+    assert avis_rows() == before
+    assert ArchiveImport.objects.filter(state=ArchiveImport.State.CONFIRMED).count() == 2
     assert Dossier.history.count() == 7
     assert Opinion.history.count() == 7
 
@@ -170,9 +202,9 @@ def test_a_corrected_document_does_not_change_a_decided_opinion(seed_file, corre
 
 def test_a_copy_with_other_line_endings_is_the_same_document(write, seed_file, seed_text):
     run(seed_file)
-    before = snapshot()
+    before = avis_rows()
     assert "nothing changed" in run(write(seed_text.replace("\n", "\r\n"), "copie.txt"))
-    assert snapshot() == before
+    assert avis_rows() == before
 
 
 def existing_committee(**fields) -> Committee:
@@ -189,7 +221,7 @@ def test_an_existing_committee_keeps_the_institutions_set_by_the_secretariat(see
 
     assert Committee.objects.get() == committee
     assert Dossier.objects.filter(committee=committee).count() == 7
-    assert Organisation.objects.exclude(kind=Organisation.Kind.LANDLORD).count() == 2
+    assert Organisation.objects.exclude(kind__in=[Organisation.Kind.LANDLORD, Organisation.Kind.NATIONAL]).count() == 2
     assert set(OpinionSignature.objects.values_list("institution", flat=True)) == {ar_hlm.pk, dreal.pk}
 
 
@@ -272,3 +304,35 @@ def test_a_failed_update_leaves_the_previous_import(monkeypatch, seed_file, corr
     with pytest.raises(RuntimeError):
         run(corrected_file)
     assert snapshot() == before
+
+
+def test_the_import_is_made_as_the_user_named_and_recorded(seed_file, as_importer):
+    run(seed_file)
+    archive = ArchiveImport.objects.get()
+    assert (archive.uploaded_by, archive.state, archive.committee) == (
+        as_importer,
+        ArchiveImport.State.CONFIRMED,
+        Committee.objects.get(),
+    )
+    assert archive.sha256 == hashlib.sha256(seed_file.read_bytes()).hexdigest()
+    assert archive.file.read() == seed_file.read_bytes()
+    assert len(archive.changes["created"]) == 25
+    assert AuditEvent.objects.filter(action="import.confirm", by=as_importer).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [((), "--by : indiquez l'utilisateur"), (("--by", "personne"), "aucun utilisateur actif « personne »")],
+)
+def test_an_import_needs_a_known_importer(seed_file, options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("import_avis_conjoint", str(seed_file), *options, stdout=StringIO())
+    assert nothing_written()
+
+
+def test_a_landlord_may_not_import(seed_file):
+    landlord = OrganisationFactory(name="Bailleur")
+    member(UserFactory(username="porteur"), landlord, Membership.Role.LANDLORD_STAFF)
+    with pytest.raises(CommandError, match="Importer un avis conjoint"):
+        call_command("import_avis_conjoint", str(seed_file), "--by", "porteur", stdout=StringIO())
+    assert not Committee.objects.exists() and not ArchiveImport.objects.exists()

@@ -60,7 +60,7 @@ def write_opinion_then_pause(project, *args):
 
 
 joint_opinion_import._opinion = write_opinion_then_pause
-call_command("import_avis_conjoint", sys.argv[2])
+call_command("import_avis_conjoint", sys.argv[2], "--by", "secretariat")
 """
 
 
@@ -121,7 +121,7 @@ def test_a_killed_import_writes_nothing_and_the_next_one_succeeds(cast, tmp_path
     shared.fetch()
     assert database_rows() == before
 
-    done = shared.run("manage.py", "import_avis_conjoint", str(SEED), log=log)
+    done = shared.run("manage.py", "import_avis_conjoint", str(SEED), "--by", "secretariat", log=log)
     assert done.wait(timeout=300) == 0, log.read_text()
     shared.fetch()
     imported = Dossier.objects.filter(committee__region="93")

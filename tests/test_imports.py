@@ -15,7 +15,7 @@ from documents.joint_opinion_corrections import CorrectionRefused, apply_correct
 from documents.joint_opinion_parser import parse
 from documents.joint_opinion_review import joint_opinion_review
 from tests.access import text
-from tests.factories import CommitteeFactory, OrganisationFactory, UserFactory, member
+from tests.factories import IMPORTER, CommitteeFactory, OrganisationFactory, UserFactory, importer, member
 
 pytestmark = pytest.mark.django_db
 State = ArchiveImport.State
@@ -224,7 +224,8 @@ def seed_file(tmp_path, seed_text):
 def test_the_command_links_landlords_by_id_and_by_siren(seed_file):
     logirem = OrganisationFactory(name="Société Logirem")
     OrganisationFactory(name="Erilia SA", siret="34207656900009")
-    call_command("import_avis_conjoint", str(seed_file), "--link-landlords", f"logirem={logirem.pk}",
+    importer()
+    call_command("import_avis_conjoint", str(seed_file), "--by", IMPORTER, "--link-landlords", f"logirem={logirem.pk}",
                  "--link-landlords", "ERILIA=342 076 569", stdout=StringIO())  # fmt: skip
     landlords = set(Dossier.objects.values_list("lead_landlord__name", flat=True))
     assert {"Société Logirem", "Erilia SA"} <= landlords and not {"LOGIREM", "ERILIA"} & landlords
@@ -236,11 +237,13 @@ def test_the_command_links_landlords_by_id_and_by_siren(seed_file):
         ("LOGIREM", "attendu NOM=ORGANISME"),
         ("LOGIREM=999999", "aucun organisme"),
         ("LOGIREM=123456789", "SIREN"),
-        ("INCONNU=1", "ne nomme aucun bailleur « INCONNU »"),
+        # An organisation that exists: the importer's own.
+        ("INCONNU={pk}", "ne nomme aucun bailleur « INCONNU »"),
     ],
 )
 def test_the_command_refuses_a_bad_link(seed_file, link, message):
-    OrganisationFactory(pk=1)
+    organisation = importer().memberships.get().organisation
     with pytest.raises(CommandError, match=message):
-        call_command("import_avis_conjoint", str(seed_file), "--link-landlords", link, stdout=StringIO())
+        call_command("import_avis_conjoint", str(seed_file), "--by", IMPORTER, "--link-landlords",
+                     link.format(pk=organisation.pk), stdout=StringIO())  # fmt: skip
     assert Committee.objects.count() == 0

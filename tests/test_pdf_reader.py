@@ -15,6 +15,7 @@ from documents.joint_opinion_parser import parse
 from documents.joint_opinion_pdf import joint_opinion_pdf
 from documents.joint_opinion_reading import DocumentRefused, joint_opinion_read
 from documents.pdf_reader import MAX_PAGES
+from tests.factories import IMPORTER, importer
 from tests.scans import scanned
 from tests.test_documents import VARIED, content_of, without_letterheads
 
@@ -51,7 +52,8 @@ def test_aap_pdf_reads_back_to_the_same_projects(seed_pdf, seed_content):
 def test_import_command_imports_aap_pdf(tmp_path, seed_pdf):
     path = tmp_path / "avis.pdf"
     path.write_bytes(seed_pdf)
-    call_command("import_avis_conjoint", str(path), stdout=io.StringIO())
+    importer()
+    call_command("import_avis_conjoint", str(path), "--by", IMPORTER, stdout=io.StringIO())
     committee = Committee.objects.get()
     assert committee.dossiers.count() == 7
     assert committee.joint_opinions.get().content["letterheads"][1].startswith("ASSOCIATION REGIONALE")
@@ -165,8 +167,9 @@ def test_a_bad_pdf_is_refused_in_french(seed_pdf, make, message):
 def test_the_command_refuses_a_bad_pdf_and_writes_nothing(tmp_path, seed_pdf):
     path = tmp_path / "avis.pdf"
     path.write_bytes(encrypted(seed_pdf))
+    importer()
     with pytest.raises(CommandError, match=r"avis\.pdf: ce PDF est protégé par un mot de passe"):
-        call_command("import_avis_conjoint", str(path), stdout=io.StringIO())
+        call_command("import_avis_conjoint", str(path), "--by", IMPORTER, stdout=io.StringIO())
     assert not Committee.objects.exists()
 
 

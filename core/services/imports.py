@@ -24,7 +24,7 @@ from documents.joint_opinion_corrections import (
 )
 from documents.joint_opinion_import import ImportRefused, document_region, joint_opinion_import
 from documents.joint_opinion_parser import ParsedDocument
-from documents.joint_opinion_reading import DocumentRefused, joint_opinion_read
+from documents.joint_opinion_reading import DocumentRefused, Reading, joint_opinion_read
 
 # A 200-page scan at 300 dpi stays under it; the reader refuses more pages than it reads anyway.
 MAX_SIZE = 20 * 1024 * 1024
@@ -50,8 +50,9 @@ def _kind(upload) -> str:
     return "txt"
 
 
-def import_upload(*, upload, by) -> ArchiveImport:
-    """The file kept, and its reading queued; the import's page follows it."""
+def import_upload(*, upload, by, reading: Reading | None = None) -> ArchiveImport:
+    """The file kept, and its reading queued; the import's page follows it. Given the file's reading (the command,
+    which reads it before writing anything), the import is ready to confirm at once: nothing is queued."""
     check(by, "import.upload", ArchiveImport())
     if upload.size > MAX_SIZE:
         raise ImportRefusal(f"« {upload.name} » dépasse 20 Mo ({upload.size / 1024 / 1024:.1f} Mo).")
@@ -60,13 +61,23 @@ def import_upload(*, upload, by) -> ArchiveImport:
     kind = _kind(upload)
     filename = f"{PurePath(upload.name).stem}.txt" if kind == "txt" else named_as(upload.name, kind)
     archive = ArchiveImport(uploaded_by=by, filename=filename[:255], sha256=file_digest(upload))
+    if reading is not None:
+        _read_into(archive, reading)
     with transaction.atomic():
         # Stored under its uuid: two files of the same name never meet.
         archive.file.save(f"{archive.uuid}{PurePath(filename).suffix}", upload, save=False)
         archive.save()
         audit("import.upload", by=by, subject=archive, after={"filename": archive.filename, "sha256": archive.sha256})
-        enqueue_on_commit(import_read, archive.pk)
+        if reading is None:
+            enqueue_on_commit(import_read, archive.pk)
     return archive
+
+
+def _read_into(archive: ArchiveImport, reading: Reading) -> None:
+    archive.state = State.READY
+    archive.document = document_json(reading.document)
+    archive.text = reading.text
+    archive.region = document_region(reading.document)
 
 
 @task()
@@ -92,10 +103,8 @@ def import_read(archive_id: int) -> str:
             finished_at=timezone.now(),
         )
         raise
-    document = read.document
-    reading.update(
-        state=State.READY, document=document_json(document), text=read.text, region=document_region(document)
-    )
+    _read_into(archive, read)
+    reading.update(state=archive.state, document=archive.document, text=archive.text, region=archive.region)
     return State.READY
 
 
