@@ -2,15 +2,17 @@
 cancel; who may import which region's; bad files refused in French with nothing written. And the command's
 --link-landlords, through the same writer."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import ArchiveImport, AuditEvent, Committee, Dossier, JointOpinion, Membership, Organisation
-from core.services.imports import import_read
+from core.services.imports import import_read, imports_prune
 from documents.joint_opinion_corrections import CorrectionRefused, apply_corrections, document_from_json
 from documents.joint_opinion_parser import parse
 from documents.joint_opinion_review import joint_opinion_review
@@ -209,6 +211,29 @@ def test_the_reading_task_leaves_a_cancelled_import_alone(secretariat, seed_text
     archive.file.save("avis.txt", SimpleUploadedFile("avis.txt", seed_text.encode()))
     assert import_read.call(archive.pk) == ""
     assert ArchiveImport.objects.get(pk=archive.pk).document == {}
+
+
+def test_the_files_of_imports_never_written_are_pruned(secretariat, django_capture_on_commit_callbacks):
+    """Refused or left unconfirmed for more than 30 days: the file goes, the record stays; an import confirmed, or
+    recent, keeps its file."""
+    archives = {}
+    for name, state, age in [("refused", State.REFUSED, 31), ("ready", State.READY, 31), ("reading", State.PARSING, 31),
+                             ("recent", State.REFUSED, 29), ("confirmed", State.CONFIRMED, 400)]:  # fmt: skip
+        archive = ArchiveImport(uploaded_by=secretariat, filename=f"{name}.txt", sha256="0" * 64, state=state)
+        archive.file.save(f"{name}.txt", SimpleUploadedFile(f"{name}.txt", b"avis"))
+        ArchiveImport.objects.filter(pk=archive.pk).update(created_at=timezone.now() - timedelta(days=age))
+        archives[name] = archive
+    with django_capture_on_commit_callbacks(execute=True):
+        assert imports_prune() == 3
+    after = {archive.filename[:-4]: archive for archive in ArchiveImport.objects.all()}
+    assert {name for name, archive in after.items() if archive.file} == {"recent", "confirmed"}
+    assert {name: archive.state for name, archive in after.items()} == {
+        "refused": State.REFUSED, "ready": State.CANCELLED, "reading": State.CANCELLED, "recent": State.REFUSED,
+        "confirmed": State.CONFIRMED,
+    }  # fmt: skip
+    assert not archives["refused"].file.storage.exists(archives["refused"].file.name)
+    assert AuditEvent.objects.filter(action="import.cancel", by=None).count() == 2
+    assert imports_prune() == 0
 
 
 # --- The command's --link-landlords ----------------------------------------------------------------------------

@@ -97,5 +97,5 @@ def test_the_command_queues_the_job_or_runs_it(followed, task_queue):
     assert queued.task_path == "core.services.schedule.schedule_run"
     out = StringIO()
     call_command("schedule", "--now", "--date", "2025-02-28", stdout=out)
-    assert out.getvalue().strip() == "reminders: 1, digests: 0, exports_deleted: 0"
+    assert out.getvalue().strip() == "reminders: 1, digests: 0, exports_deleted: 0, import_files_deleted: 0"
     assert DBTaskResult.objects.count() == 1

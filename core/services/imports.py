@@ -2,6 +2,8 @@
 and corrected, then written in one transaction by the same writer as the command's (joint_opinion_import), or
 cancelled with nothing written. Each step is in the audit trail."""
 
+from datetime import timedelta
+from functools import partial
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
@@ -28,6 +30,8 @@ from documents.joint_opinion_reading import DocumentRefused, Reading, joint_opin
 
 # A 200-page scan at 300 dpi stays under it; the reader refuses more pages than it reads anyway.
 MAX_SIZE = 20 * 1024 * 1024
+# An import refused or left unconfirmed keeps its file this long, for its uploader to see what was sent.
+KEPT_DAYS = 30
 ACCEPTED = {"pdf", "docx", "odt"}
 WANTED = "un avis conjoint en texte (TXT), Word (DOCX), OpenDocument (ODT) ou PDF"
 State = ArchiveImport.State
@@ -201,6 +205,28 @@ def import_cancel(*, archive: ArchiveImport, by) -> ArchiveImport:
         audit("import.cancel", by=by, subject=archive, after={"filename": archive.filename, "sha256": archive.sha256})
         transaction.on_commit(lambda: _forget_file(archive), robust=True)
     return archive
+
+
+def imports_prune(now=None) -> int:
+    """The files of the imports that will never be written: refused, or left unconfirmed, more than KEPT_DAYS ago. The
+    record stays (who, when, the file's SHA-256, why it was refused); one left unconfirmed is cancelled. Returns how
+    many files were deleted."""
+    before = (now or timezone.now()) - timedelta(days=KEPT_DAYS)
+    stale = ArchiveImport.objects.filter(created_at__lt=before).exclude(file="")
+    pruned = 0
+    for archive in stale.filter(state=State.REFUSED).iterator():
+        _forget_file(archive)
+        pruned += 1
+    for archive in stale.filter(state__in=[State.PARSING, State.READY]).iterator():
+        with transaction.atomic():
+            # Conditional: one confirmed or cancelled meanwhile stays as its reviewer left it.
+            if ArchiveImport.objects.filter(pk=archive.pk, state=archive.state).update(
+                state=State.CANCELLED, finished_at=timezone.now()
+            ):
+                audit("import.cancel", by=None, subject=archive, message=f"Abandonné depuis plus de {KEPT_DAYS} jours.")
+                transaction.on_commit(partial(_forget_file, archive), robust=True)
+                pruned += 1
+    return pruned
 
 
 def _forget_file(archive: ArchiveImport) -> None:

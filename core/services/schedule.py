@@ -11,6 +11,7 @@ from django_tasks import task
 
 from core.models import Dossier, Report
 from core.services.exports import exports_prune
+from core.services.imports import imports_prune
 from core.services.notifications import once, remind_report_due, send_digests
 from core.workflow import REPORTING
 
@@ -75,4 +76,9 @@ def reminders_send(today: date) -> int:
 def schedule_run(today: str = "") -> dict:
     """The day's work; `today` (ISO date) for a run that stands for another day."""
     day = date.fromisoformat(today) if today else timezone.localdate()
-    return {"reminders": reminders_send(day), "digests": send_digests(day), "exports_deleted": exports_prune()}
+    return {
+        "reminders": reminders_send(day),
+        "digests": send_digests(day),
+        "exports_deleted": exports_prune(),
+        "import_files_deleted": imports_prune(),
+    }
