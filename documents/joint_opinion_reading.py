@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from documents.joint_opinion_parser import NoProject, ParsedDocument, ParseError, Sources, parse, split_lines
 from documents.layout import Line
-from documents.pdf_reader import UnreadablePdf, is_pdf, pdf_lines
+from documents.pdf_reader import PageRead, UnreadablePdf, is_pdf, pdf_lines
 from documents.readers import joint_opinion_text
 
 # Below this, a field read by OCR is worth a second look.
@@ -49,15 +49,16 @@ def _confidence(lines: list[Line], sources: Sources) -> dict[str, float]:
     return confidences
 
 
-def _lines(data: bytes) -> tuple[list[Line], list[int]]:
+def _lines(data: bytes, on_page: PageRead | None) -> tuple[list[Line], list[int]]:
     if is_pdf(data):
-        return pdf_lines(data)
+        return pdf_lines(data, on_page)
     return [Line(text, (1.0,) * len(text.split())) for text in split_lines(joint_opinion_text(data))], []
 
 
-def joint_opinion_read(data: bytes) -> Reading:
+def joint_opinion_read(data: bytes, on_page: PageRead | None = None) -> Reading:
+    """The file read, or DocumentRefused; a PDF tells on_page(read, pages) after each page."""
     try:
-        lines, ocr_pages = _lines(data)
+        lines, ocr_pages = _lines(data, on_page)
     except (UnreadablePdf, ParseError) as error:
         raise DocumentRefused(str(error)) from error
     if ocr_pages and not any(line.text for line in lines):

@@ -6,6 +6,7 @@ The comparison that chose them is in docs/performance.md.
 """
 
 import io
+from collections.abc import Callable
 
 import pdfplumber
 import pypdfium2
@@ -19,6 +20,8 @@ from documents.smileys import drawn_smiley, is_face
 
 # A committee's avis is a page per project, a few dozen at most; 60 pages read by OCR take about two minutes.
 MAX_PAGES = 60
+# Told, after each page, how many pages are read out of how many.
+PageRead = Callable[[int, int], None]
 
 
 class UnreadablePdf(ValueError):
@@ -82,8 +85,8 @@ def _born_digital_words(page, drawing: pypdfium2.PdfPage) -> list[Word]:
     return words + _drawn_smileys(page, drawing, line_height)
 
 
-def pdf_lines(data: bytes) -> tuple[list[Line], list[int]]:
-    """The document's lines, and the numbers of the pages read by OCR."""
+def pdf_lines(data: bytes, on_page: PageRead | None = None) -> tuple[list[Line], list[int]]:
+    """The document's lines, and the numbers of the pages read by OCR; on_page(read, pages) is told after each page."""
     with _open(data) as pdf:
         drawings = pypdfium2.PdfDocument(data)
         lines, scanned = [], []
@@ -94,5 +97,7 @@ def pdf_lines(data: bytes) -> tuple[list[Line], list[int]]:
                 scanned.append(number)
                 words = ocr.page_words(drawing.render(scale=ocr.DPI / 72).to_pil())
             lines += [*page_lines(words, number), Line(page=number)]
+            if on_page is not None:
+                on_page(number, len(pdf.pages))
         drawings.close()
     return lines, scanned

@@ -4,12 +4,16 @@ installed by scripts/bootstrap: these tests fail without it), and the PDFs refus
 import io
 from pathlib import Path
 
+import pdfplumber
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from pypdf import PdfWriter
 from weasyprint import HTML
 
-from core.models import Committee
+from core.models import ArchiveImport, Committee
+from core.services.imports import import_read
 from documents.joint_opinion_content import joint_opinion_context
 from documents.joint_opinion_parser import parse
 from documents.joint_opinion_pdf import joint_opinion_pdf
@@ -182,3 +186,24 @@ def test_a_text_with_other_line_ends_reads_as_the_parser_counts_its_lines(line_e
     reading = joint_opinion_read(text.encode())
     assert [p.number for p in reading.document.projects] == [p.number for p in parse(text).projects]
     assert len(reading.lines) == len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
+def test_the_reading_tells_each_page_read(seed_pdf):
+    told = []
+    joint_opinion_read(seed_pdf, on_page=lambda read, pages: told.append((read, pages)))
+    pages = len(pdfplumber.open(io.BytesIO(seed_pdf)).pages)
+    assert pages > 1 and told == [(read, pages) for read in range(1, pages + 1)]
+
+
+@pytest.mark.django_db
+def test_the_import_page_follows_the_pages_read(client, seed_pdf):
+    user = importer()
+    archive = ArchiveImport(uploaded_by=user, filename="avis.pdf", sha256="0" * 64, pages_read=3, pages=12)
+    archive.file.save("avis.pdf", ContentFile(seed_pdf))
+    client.force_login(user)
+    progress = client.get(reverse("import_detail", args=[archive.uuid]), headers={"HX-Request": "true"})
+    assert "Pages lues : 3 sur 12." in progress.content.decode()
+
+    assert import_read.call(archive.pk) == ArchiveImport.State.READY
+    archive.refresh_from_db()
+    assert archive.pages_read == archive.pages == len(pdfplumber.open(io.BytesIO(seed_pdf)).pages)

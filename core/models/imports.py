@@ -44,6 +44,9 @@ class ArchiveImport(models.Model):
     # The landlord of each name the document gives: {name: organisation id, or None to create it}.
     landlord_links = models.JSONField("rapprochement des bailleurs", default=dict, blank=True)
     error = models.TextField("motif du refus", blank=True)
+    # A PDF's pages read so far, out of its pages, while it is read: the page follows them.
+    pages_read = models.PositiveIntegerField("pages lues", default=0)
+    pages = models.PositiveIntegerField("pages", null=True, blank=True)
     # What writing it changed: {"created": [...], "updated": [...]}.
     changes = models.JSONField("changements", default=dict, blank=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)

@@ -95,7 +95,7 @@ def import_read(archive_id: int) -> str:
     try:
         with archive.file.open("rb") as file:
             data = file.read()
-        read = joint_opinion_read(data)
+        read = joint_opinion_read(data, on_page=lambda done, pages: reading.update(pages_read=done, pages=pages))
     except DocumentRefused as refusal:
         message = str(refusal)
         reading.update(state=State.REFUSED, error=message[:1].upper() + message[1:], finished_at=timezone.now())
