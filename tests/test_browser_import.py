@@ -46,8 +46,9 @@ def test_upload_review_correct_link_confirm(server, world, scan, page: Page):
     page.get_by_label("Avis conjoint").set_input_files(
         files=[{"name": "avis-bretagne.pdf", "mimeType": "application/pdf", "buffer": scan}]
     )
-    page.get_by_role("button", name="Lire le fichier").click()
-    # The reading (OCR, a few seconds a page) ends on the review.
+    # The tests' tasks run at once, inside the request: the click waits for the reading (OCR, a few seconds a page, and
+    # more on a busy machine), which ends on the review.
+    page.get_by_role("button", name="Lire le fichier").click(timeout=180_000)
     expect(page.get_by_role("heading", name="Import de l'avis conjoint")).to_be_visible()
     expect(page.get_by_text("champs à vérifier")).to_be_visible(timeout=60_000)
     assert Dossier.objects.count() == 0

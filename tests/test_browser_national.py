@@ -23,6 +23,10 @@ def test_secretariat_decides_funds_and_follows_a_paca_project(server, demo, page
     page.get_by_label("Montant accordé (€)").fill("150 000")
     page.get_by_label("Conditions").fill("Bilan annuel avant le second versement.")
     page.get_by_role("button", name="Enregistrer la décision").click()
+    # More than half the project's expenses: the call's rule asks the secretariat to confirm the amount.
+    expect(page.get_by_text("que l'appel permet")).to_be_visible()
+    page.get_by_text("Je confirme ce montant").click()
+    page.get_by_role("button", name="Enregistrer la décision").click()
     page.get_by_role("button", name="Notifier les décisions enregistrées").click()
     page.get_by_role("dialog").get_by_role("button", name="Confirmer la notification").click()
     expect(page.get_by_text("décision notifiée : les porteurs en sont avertis")).to_be_visible()
