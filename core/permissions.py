@@ -8,7 +8,17 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.models import Committee, Dossier, ExpertRequest, Invitation, JointOpinion, Membership, Organisation, Report
+from core.models import (
+    Call,
+    Committee,
+    Dossier,
+    ExpertRequest,
+    Invitation,
+    JointOpinion,
+    Membership,
+    Organisation,
+    Report,
+)
 
 
 class Access:
@@ -245,8 +255,16 @@ class Access:
         return carried_by(self.landlord_ids) if self.landlord_ids else Q(pk__in=[])
 
     def can_read_decision(self, decision) -> bool:
-        """The national decision is the secretariat's until notified; then everyone who sees the dossier reads it."""
-        return decision.notified_at is not None or self.reads_recorded_decisions
+        """A decision is read by everyone who sees the dossier once notified; until then, by those who decide it: the
+        secretariat, and on a regional decision's call the committee's co-chairs not in conflict on the dossier."""
+        if decision.notified_at is not None or self.reads_recorded_decisions:
+            return True
+        dossier = decision.dossier
+        return (
+            dossier.call.process == Call.Process.REGIONAL
+            and self.can_act_on_opinion(dossier)
+            and self.institution_in(dossier.committee) is not None
+        )
 
     @property
     def reads_recorded_decisions(self) -> bool:
@@ -256,7 +274,16 @@ class Access:
     def decisions(self, prefix: str = "") -> Q:
         """can_read_decision as a filter on decisions (or, with a prefix, on what relates to them), for sums and
         counts."""
-        return Q() if self.reads_recorded_decisions else Q(**{f"{prefix}notified_at__isnull": False})
+        if self.reads_recorded_decisions:
+            return Q()
+        dossier = f"{prefix}dossier__"
+        regional = Q(**{f"{dossier}call__process": Call.Process.REGIONAL})
+        deciders = (
+            regional & self.acts_on_opinions(dossier) & self.signs_for(dossier)
+            if self.member_committee_ids
+            else NOTHING
+        )
+        return Q(**{f"{prefix}notified_at__isnull": False}) | deciders
 
     def audit_events(self, dossier: Dossier) -> Q:
         """The audit trail of a dossier this user reads: the decision once notified, for whoever sees the dossier;

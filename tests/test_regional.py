@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from core.models import BudgetLine, Call, Committee, Decision, Dossier, RuleMode
+from core.permissions import Access
 from core.services import calls
 from core.services.decisions import decision_record, decisions_notify
 from core.workflow import ActionRefused
@@ -190,3 +191,18 @@ def test_the_call_rules_hold_over_each_committee_s_own_dossiers(regional, login)
 
     landlord_page = login(regional.users["landlord"]).get(reverse("committee_detail", args=[regional.committee.pk]))
     assert 'data-rule="' not in landlord_page.content.decode()
+
+
+def test_the_co_chairs_read_their_recorded_decision_before_it_is_notified(regional, login):
+    """Who decides reads what was decided: the co-chairs not in conflict, on the dossier's page and in what counts
+    decisions (Access.decisions); the member in conflict, the landlord and the observer read it once notified."""
+    record(regional, "member")
+    url = reverse("dossier_detail", args=[regional.dossier.pk])
+    readers = {
+        role: 'id="decision"' in login(regional.users[role]).get(url).content.decode()
+        for role in ("member", "member_in_conflict", "landlord", "observer")
+    }
+    assert readers == {"member": True, "member_in_conflict": False, "landlord": False, "observer": False}
+    access = Access(regional.users["member"])
+    assert Decision.objects.filter(access.decisions()).count() == 1
+    assert Decision.objects.filter(Access(regional.users["member_in_conflict"]).decisions()).count() == 0
