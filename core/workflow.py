@@ -151,9 +151,10 @@ def _decision(dossier: Dossier) -> Decision | None:
 def not_frozen(access: Access, dossier: Dossier) -> str | None:
     decision = _decision(dossier)
     if decision is not None and decision.notified_at is None:
+        call = dossier.call
         return (
-            "Une décision nationale est enregistrée sur ce dossier et attend sa notification : le dossier et son avis "
-            "sont figés jusqu'à ce que le secrétariat national la notifie ou l'efface."
+            f"Une {call.decision_name} est enregistrée sur ce dossier et attend sa notification : le dossier et son "
+            f"avis sont figés jusqu'à ce que {call.decider_name} la notifie ou l'efface."
         )
     return None
 
@@ -162,7 +163,7 @@ def not_frozen(access: Access, dossier: Dossier) -> str | None:
 def undecided(access: Access, dossier: Dossier) -> str | None:
     decision = _decision(dossier)
     if decision is not None and decision.notified_at is not None:
-        return "La décision nationale a été notifiée : l'avis du comité ne peut plus être modifié."
+        return f"La {dossier.call.decision_name} a été notifiée : l'avis du comité ne peut plus être modifié."
     return None
 
 

@@ -147,6 +147,16 @@ class Call(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def decision_name(self) -> str:
+        """What its decisions are called on its pages and in its e-mails, as its process says who takes them."""
+        return "décision régionale" if self.process == self.Process.REGIONAL else "décision nationale"
+
+    @property
+    def decider_name(self) -> str:
+        """Who decides and notifies, as its pages and e-mails name them."""
+        return "le comité régional" if self.process == self.Process.REGIONAL else "le secrétariat national"
+
     def documents(self) -> list[str]:
         """The documents a dossier of this call joins before it is submitted, in the call's order, each once."""
         return list(dict.fromkeys(line.strip() for line in self.required_documents.splitlines() if line.strip()))

@@ -140,10 +140,6 @@ def decisions_notify(*, call: Call | None = None, committee: Committee | None = 
     return result
 
 
-def _decided_by(dossier: Dossier) -> str:
-    return "Décision régionale" if dossier.call.process == Call.Process.REGIONAL else "Décision nationale"
-
-
 @transaction.atomic
 def decision_notify(*, dossier: Dossier, by) -> Decision:
     """Notify one recorded decision: the dossier takes its new state."""
@@ -156,7 +152,7 @@ def decision_notify(*, dossier: Dossier, by) -> Decision:
             dossier=dossier,
             to_state=to_state,
             by=by,
-            message=f"{_decided_by(dossier)} notifiée : {decision.get_outcome_display().lower()}.",
+            message=f"{dossier.call.decision_name.capitalize()} notifiée : {decision.get_outcome_display().lower()}.",
         )
     before = snapshot(decision, RECORDED)
     decision.notified_at = timezone.now()

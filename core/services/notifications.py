@@ -241,8 +241,9 @@ def notify_decisions(decision_ids: list[int]) -> int:
         conditions = f"\n\nConditions : {decision.conditions}" if decision.conditions else ""
         sent += _send(
             landlord_staff_of([dossier]),
-            f"Décision nationale — N°{dossier.number} « {dossier.title} »",
-            f"Le secrétariat national de l'appel « {dossier.call.title} » vous notifie sa décision sur votre dossier : "
+            f"{dossier.call.decision_name.capitalize()} — N°{dossier.number} « {dossier.title} »",
+            f"{dossier.call.decider_name.capitalize()} de l'appel « {dossier.call.title} » vous notifie sa "
+            "décision sur votre dossier : "
             f"{decision.get_outcome_display().lower()}.{amount}{conditions}",
             _dossier_link(dossier),
         )
