@@ -129,15 +129,15 @@ def dossier_opinion(request, dossier_id: int = Path(..., ge=1, le=MAX_ID)):
     return shown
 
 
-@router.get("/dossiers/{dossier_id}/decision", response={200: DecisionOut, **ERRORS}, summary="Décision nationale")
+@router.get("/dossiers/{dossier_id}/decision", response={200: DecisionOut, **ERRORS}, summary="Décision sur un dossier (nationale ou régionale, selon l'appel)")
 def dossier_decision(request, dossier_id: int = Path(..., ge=1, le=MAX_ID)):
     access = Access(request.auth)
     dossier = access.dossier_or_404(dossier_id)
     decision = getattr(dossier, "decision", None)
     if decision is None:
-        raise Http404("Aucune décision nationale sur ce dossier.")
+        raise Http404(f"Aucune {dossier.call.decision_name} sur ce dossier.")
     if not access.can_read_decision(decision):
-        raise Http404("Aucune décision nationale notifiée sur ce dossier.")
+        raise Http404(f"Aucune {dossier.call.decision_name} notifiée sur ce dossier.")
     return decision
 
 
