@@ -129,7 +129,11 @@ def dossier_opinion(request, dossier_id: int = Path(..., ge=1, le=MAX_ID)):
     return shown
 
 
-@router.get("/dossiers/{dossier_id}/decision", response={200: DecisionOut, **ERRORS}, summary="Décision sur un dossier (nationale ou régionale, selon l'appel)")
+@router.get(
+    "/dossiers/{dossier_id}/decision",
+    response={200: DecisionOut, **ERRORS},
+    summary="Décision sur un dossier (nationale ou régionale, selon l'appel)",
+)
 def dossier_decision(request, dossier_id: int = Path(..., ge=1, le=MAX_ID)):
     access = Access(request.auth)
     dossier = access.dossier_or_404(dossier_id)
