@@ -374,7 +374,9 @@ def test_bad_path_ids(cast, api):
 @pytest.fixture
 def many(cast):
     """25 more dossiers in the committee, with co-landlords and opinions, so that pages are full."""
-    for number in range(100, 125):
+    # Numbered after the cast's own, which the factory's sequence numbers as far as this process has counted.
+    first = max(cast.dossier.number, cast.other_dossier.number) + 1
+    for number in range(first, first + 25):
         dossier = DossierFactory(committee=cast.committee, lead_landlord=cast.dossier.lead_landlord, number=number)
         dossier.co_landlords.add(cast.other_dossier.lead_landlord)
         OpinionFactory(dossier=dossier)
