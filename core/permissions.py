@@ -5,7 +5,7 @@ from functools import cached_property, reduce
 from uuid import UUID
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from core.models import (
@@ -18,6 +18,7 @@ from core.models import (
     Membership,
     Organisation,
     Report,
+    Seat,
 )
 
 
@@ -35,7 +36,13 @@ class Access:
             return []
         cached = getattr(self.user, "_memberships_cache", None)
         if cached is None:
-            cached = list(self.user.memberships.select_related("organisation", "committee__call"))
+            # The seat each committee membership's organisation holds, read with it: who signs, who gives advice.
+            seat = Seat.objects.filter(committee=OuterRef("committee"), organisation=OuterRef("organisation"))
+            cached = list(
+                self.user.memberships.select_related("organisation", "committee__call").annotate(
+                    seat_kind=Subquery(seat.values("kind")[:1])
+                )
+            )
             self.user._memberships_cache = cached
         return cached
 
@@ -147,26 +154,27 @@ class Access:
         """Draft, sign: members of the dossier's committee who are not in conflict."""
         return dossier.committee_id in self.member_committee_ids and not self.in_conflict(dossier)
 
+    def _seated(self, kind: str) -> list[Membership]:
+        """The committee memberships whose organisation holds a seat of this kind in their committee (from the
+        memberships alone)."""
+        return [m for m in self._with(Membership.Role.COMMITTEE_MEMBER) if m.seat_kind == kind]
+
+    def _seat_in(self, committee: Committee, kind: str) -> Organisation | None:
+        return next((m.organisation for m in self._seated(kind) if m.committee_id == committee.pk), None)
+
     def institution_in(self, committee: Committee) -> Organisation | None:
         """The co-chairing institution this member signs for in the committee."""
-        return next(
-            (
-                m.organisation
-                for m in self._with(Membership.Role.COMMITTEE_MEMBER)
-                if m.committee_id == committee.pk and m.organisation in committee.institutions
-            ),
-            None,
-        )
+        return self._seat_in(committee, Seat.Kind.CO_CHAIR)
+
+    def advisory_seat_in(self, committee: Committee) -> Organisation | None:
+        """The advisory member this member gives its opinions for in the committee: it never signs nor decides."""
+        return self._seat_in(committee, Seat.Kind.ADVISORY)
 
     @cached_property
     def import_regions(self) -> set[str]:
         """The regions whose past avis conjoints this user imports: those of the committees where it represents one
-        of the co-chairing institutions (institution_in, from the memberships alone)."""
-        return {
-            m.committee.region
-            for m in self._with(Membership.Role.COMMITTEE_MEMBER)
-            if m.committee.region and m.organisation_id in (m.committee.ar_hlm_id, m.committee.state_service_id)
-        }
+        of the co-chairing institutions (institution_in)."""
+        return {m.committee.region for m in self._seated(Seat.Kind.CO_CHAIR) if m.committee.region}
 
     def own_committees(self) -> list[Committee]:
         """The committees this user sits on or observes by name (not every committee, as a national observer does),
@@ -201,7 +209,7 @@ class Access:
     def committee_or_404(self, pk: int | None = None, *, uuid: UUID | None = None) -> Committee:
         """By its id (pages) or its uuid (files); 404 to whoever may not read it."""
         lookup = {"pk": pk} if uuid is None else {"uuid": uuid}
-        committee = Committee.objects.select_related("call", "ar_hlm", "state_service").filter(**lookup).first()
+        committee = Committee.objects.select_related("call").prefetch_related("seats").filter(**lookup).first()
         if committee is None or not self.can_read_committee(committee):
             raise Http404("Comité introuvable.")
         return committee
@@ -342,13 +350,8 @@ class Access:
     def signs_for(self, prefix: str = "") -> Q:
         """institution_in() is not None, as a filter on dossiers: the committees where this member represents one of
         the co-chairing institutions."""
-        ways = [
-            Q(**{f"{prefix}committee_id": m.committee_id})
-            & (Q(**{f"{prefix}committee__ar_hlm_id": m.organisation_id})
-               | Q(**{f"{prefix}committee__state_service_id": m.organisation_id}))
-            for m in self._with(Membership.Role.COMMITTEE_MEMBER)
-        ]  # fmt: skip
-        return reduce(operator.or_, ways) if ways else NOTHING
+        chaired = {m.committee_id for m in self._seated(Seat.Kind.CO_CHAIR)}
+        return Q(**{f"{prefix}committee_id__in": chaired}) if chaired else NOTHING
 
     @property
     def reads_health(self) -> bool:

@@ -18,10 +18,12 @@ from core.models import (
     Membership,
     Organisation,
     Public,
+    Seat,
     Strand,
     Territory,
 )
 from core.services.budgets import requested_refresh
+from core.services.calls import seat_add
 from core.services.organisations import organisation_get_or_create
 from demo.auth import DEMO_GROUP
 from demo.grants import demo_grants
@@ -96,8 +98,8 @@ def _load_details(committee: Committee, details: dict) -> None:
     call.national_envelope = Decimal(call_details["national_envelope_eur"])
     call.save()
 
-    ar_hlm_name, state_name = details["committee"]["institutions"]
-    for org, short_name in ((committee.ar_hlm, ar_hlm_name), (committee.state_service, state_name)):
+    # The committee's co-chairs as the import seated them: the AR Hlm, then the State's service.
+    for org, short_name in zip(committee.institutions, details["committee"]["institutions"], strict=True):
         org.short_name = short_name
         org.save()
 
@@ -125,8 +127,11 @@ def _open_call(committee: Committee) -> Committee:
     open_committee, _ = Committee.objects.update_or_create(
         call=call,
         region=committee.region,
-        defaults={"name": committee.name, "ar_hlm": committee.ar_hlm, "state_service": committee.state_service},
+        defaults={"name": committee.name},
     )
+    for org in committee.institutions:
+        if open_committee.seat_of(org.pk) is None:
+            seat_add(committee=open_committee, organisation=org, kind=Seat.Kind.CO_CHAIR)
     return open_committee
 
 
@@ -149,9 +154,8 @@ def _accounts(committee: Committee, open_committee: Committee) -> list[DemoLogin
     ]
     people += [
         (username, first, last, org, Membership.Role.COMMITTEE_MEMBER, [committee, open_committee])
-        for username, first, last, org in (
-            ("arhlm.paca", "Karim", "Benali", committee.ar_hlm),
-            ("dreal.paca", "Sophie", "Durand", committee.state_service),
+        for (username, first, last), org in zip(
+            (("arhlm.paca", "Karim", "Benali"), ("dreal.paca", "Sophie", "Durand")), committee.institutions, strict=True
         )
     ]
     landlords = Organisation.objects.filter(led_dossiers__committee=committee).distinct().order_by("name")

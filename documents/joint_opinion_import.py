@@ -10,8 +10,19 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Max
 
-from core.models import Call, Committee, Dossier, JointOpinion, Opinion, OpinionSignature, Organisation, StateTransition
+from core.models import (
+    Call,
+    Committee,
+    Dossier,
+    JointOpinion,
+    Opinion,
+    OpinionSignature,
+    Organisation,
+    Seat,
+    StateTransition,
+)
 from core.regions import find_region
+from core.services.calls import seat_add
 from core.services.joint_opinions import snapshot_digest
 from core.services.organisations import organisation_get_or_create, organisation_named
 from core.tasks import enqueue_on_commit
@@ -141,28 +152,30 @@ def _committee(document: ParsedDocument, call: Call, result: ImportResult) -> Co
     committee = find_committee(document, call)
     values = committee_values(document)
     if committee is None:
-        institutions = _institutions(document, {Organisation.Kind.AR_HLM, Organisation.Kind.STATE_SERVICE}, result)
-        committee = Committee.objects.create(
-            call=call,
-            name=document.region,
-            region=region,
-            ar_hlm=institutions.get(Organisation.Kind.AR_HLM),
-            state_service=institutions.get(Organisation.Kind.STATE_SERVICE),
-            **values,
-        )
+        committee = Committee.objects.create(call=call, name=document.region, region=region, **values)
+        _seat_institutions(document, committee, result)
         result.created.append(f"committee {committee.name}")
         return committee
-    # Institutions already set by the secretariat are theirs to change, not the document's: only the
-    # missing ones are looked up, so that no unused organisation is created from a letterhead.
-    missing = {Organisation.Kind.AR_HLM} if committee.ar_hlm is None else set()
-    missing |= {Organisation.Kind.STATE_SERVICE} if committee.state_service is None else set()
-    institutions = _institutions(document, missing, result)
-    if committee.ar_hlm is None and Organisation.Kind.AR_HLM in institutions:
-        values["ar_hlm"] = institutions[Organisation.Kind.AR_HLM]
-    if committee.state_service is None and Organisation.Kind.STATE_SERVICE in institutions:
-        values["state_service"] = institutions[Organisation.Kind.STATE_SERVICE]
     _save_changes(committee, values, result, f"committee {committee.name}")
+    if _seat_institutions(document, committee, result) and f"committee {committee.name}" not in result.updated:
+        result.updated.append(f"committee {committee.name}")
     return committee
+
+
+# The co-chairs an avis conjoint's letterheads name, in the order Committee.institutions reads them.
+LETTERHEAD_KINDS = (Organisation.Kind.AR_HLM, Organisation.Kind.STATE_SERVICE)
+
+
+def _seat_institutions(document: ParsedDocument, committee: Committee, result: ImportResult) -> bool:
+    """Seats as co-chairs the institutions of the kinds the committee lacks. Those already seated by the secretariat
+    are theirs to change, not the document's: only the missing ones are looked up, so that no unused organisation is
+    created from a letterhead."""
+    missing = set(LETTERHEAD_KINDS) - {org.kind for org in committee.institutions}
+    institutions = _institutions(document, missing, result)
+    for kind in LETTERHEAD_KINDS:
+        if kind in institutions:
+            seat_add(committee=committee, organisation=institutions[kind], kind=Seat.Kind.CO_CHAIR)
+    return bool(institutions)
 
 
 def _dossier(project: ParsedProject, committee: Committee, links: LandlordLinks, result: ImportResult) -> Dossier:

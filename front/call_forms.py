@@ -115,7 +115,19 @@ class CommitteeForm(Form):
         label="Association régionale Hlm", max_length=255, help_text="Par exemple « AR Hlm PACA & Corse »."
     )
     state_service_name = forms.CharField(
-        label="Service régional de l'État", max_length=255, help_text="Par exemple « DREAL PACA »."
+        label="Service régional de l'État", max_length=255, help_text="Par exemple « DREETS PACA »."
+    )
+    third_co_chair_name = forms.CharField(
+        label="Second service de l'État co-président",
+        required=False,
+        max_length=255,
+        help_text="Facultatif. Par exemple « DREAL PACA ».",
+    )
+    advisory_names = forms.CharField(
+        label="Membres à voix consultative",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Facultatif, un par ligne. Par exemple « Fondation pour le logement » ou « Action Logement ».",
     )
     envelope = EurosField(
         label="Enveloppe régionale (€)",
@@ -123,15 +135,21 @@ class CommitteeForm(Form):
         help_text="Ce que les montants accordés aux dossiers retenus de la région ne dépassent pas.",
     )
 
+    def clean_advisory_names(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["advisory_names"].splitlines() if line.strip()]
+
 
 class MemberForm(Form):
     username = forms.CharField(label="Identifiant de l'utilisateur", max_length=150)
-    institution = forms.ChoiceField(label="Institution représentée")
+    institution = forms.ChoiceField(label="Organisme représenté")
 
     def __init__(self, *args, committee, **kwargs):
         super().__init__(*args, **kwargs)
         self.committee = committee
-        self.fields["institution"].choices = [(org.pk, str(org)) for org in committee.institutions]
+        self.fields["institution"].choices = [
+            *[(org.pk, str(org)) for org in committee.institutions],
+            *[(org.pk, f"{org} (voix consultative)") for org in committee.advisers],
+        ]
 
     def clean_username(self):
         user = User.objects.filter(username=self.cleaned_data["username"].strip(), is_active=True).first()
@@ -140,7 +158,8 @@ class MemberForm(Form):
         return user
 
     def institution_chosen(self):
-        return next(org for org in self.committee.institutions if str(org.pk) == self.cleaned_data["institution"])
+        seated = self.committee.institutions + self.committee.advisers
+        return next(org for org in seated if str(org.pk) == self.cleaned_data["institution"])
 
 
 class DecisionForm(Form):

@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import (
     Case,
-    F,
     FilteredRelation,
     JSONField,
     OuterRef,
@@ -16,7 +15,17 @@ from django.db.models import (
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from core.models import Agreement, Attachment, BudgetLine, Dossier, DossierStrand, JointOpinion, Receipt, Report
+from core.models import (
+    Agreement,
+    Attachment,
+    BudgetLine,
+    Dossier,
+    DossierStrand,
+    JointOpinion,
+    Receipt,
+    Report,
+    Seat,
+)
 from core.paging import page_by_committee
 from core.permissions import Access
 from core.reading import reads_draft, shown_opinion
@@ -74,18 +83,6 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-# The committee's two co-chairing institutions, as Committee names them.
-INSTITUTIONS = ("ar_hlm", "state_service")
-
-
-def _signature(institution: str, relation: str = "signatures") -> FilteredRelation:
-    """The opinion's signature for one of the committee's institutions (or its signature cleared): at most one, read
-    with the dossier's row."""
-    return FilteredRelation(
-        f"opinion__{relation}", condition=Q(**{f"opinion__{relation}__institution": F(f"committee__{institution}")})
-    )
-
-
 def _last_receipt(field: str) -> Subquery:
     return Subquery(Receipt.objects.filter(dossier=OuterRef("pk")).order_by("-submitted_at", "-id").values(field)[:1])
 
@@ -107,13 +104,11 @@ def _published_projects(dossier: Dossier) -> dict:
 
 
 def _page_dossier(access: Access, pk: int) -> Dossier:
-    """The dossier with what its page shows, in one query and seven prefetches whatever its size (the opinion's
-    signatures and its published version are joined to the dossier's row); 404 as
+    """The dossier with what its page shows, in one query and seven prefetches whatever its size (its published
+    version is joined to the dossier's row; the signatures are _signatures()'); 404 as
     Access.dossier_or_404 for whoever may not see it. Its history, exchanges and follow-up are pages of their own."""
     dossier = (
         with_relations(Dossier.objects.filter(access.sees(), pk=pk))
-        .annotate(**{f"{name}_signature": _signature(name) for name in INSTITUTIONS})
-        .annotate(**{f"{name}_cleared": _signature(name, "cleared_signatures") for name in INSTITUTIONS})
         .annotate(receipt_uuid=_last_receipt("uuid"), receipt_at=_last_receipt("submitted_at"))
         .annotate(
             published_content=_published(access, "content", JSONField()),
@@ -124,10 +119,6 @@ def _page_dossier(access: Access, pk: int) -> Dossier:
             "call",
             "renews",
             "agreement",
-            "committee__ar_hlm",
-            "committee__state_service",
-            *[f"{name}_signature__signed_by" for name in INSTITUTIONS],
-            *[f"{name}_cleared__cleared_by" for name in INSTITUTIONS],
         )
         .prefetch_related(
             "publics",
@@ -141,6 +132,28 @@ def _page_dossier(access: Access, pk: int) -> Dossier:
     if dossier is None:
         raise Http404("Dossier introuvable.")
     return dossier
+
+
+def _signatures(dossier: Dossier) -> list[tuple]:
+    """Each co-chairing institution in its order, with its signature of the working copy and, until it signs again,
+    its signature cleared (the opinion changed after it signed): one query, for whoever reads the draft."""
+    opinion = getattr(dossier, "opinion", None)
+    on_opinion = opinion.pk if opinion else None
+    seats = (
+        Seat.objects.filter(committee_id=dossier.committee_id, kind=Seat.Kind.CO_CHAIR)
+        .annotate(
+            signature=FilteredRelation(
+                "organisation__opinionsignature", condition=Q(organisation__opinionsignature__opinion=on_opinion)
+            ),
+            cleared=FilteredRelation(
+                "organisation__clearedsignature", condition=Q(organisation__clearedsignature__opinion=on_opinion)
+            ),
+        )
+        .select_related("signature__signed_by", "cleared__cleared_by")
+        .order_by("position")
+    )
+    # A relation that matches no row is not set on the seat.
+    return [(seat.organisation, getattr(seat, "signature", None), getattr(seat, "cleared", None)) for seat in seats]
 
 
 def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, conflict) -> dict:
@@ -157,19 +170,13 @@ def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, 
     institution = access.institution_in(dossier.committee)
     # The signatures are the working copy's: shown with it, never beside a published version, which they would say
     # is being reworked (a change clears them) or signed again.
-    signatures = [getattr(dossier, f"{name}_signature", None) for name in INSTITUTIONS] if reads_draft else []
-    signed = {s.institution_id: s for s in signatures if s is not None}
-    # Until the institution signs again, why its signature is gone: the opinion changed after it signed.
-    cleared = [getattr(dossier, f"{name}_cleared", None) for name in INSTITUTIONS] if reads_draft else []
-    cleared = {c.institution_id: c for c in cleared if c is not None}
+    signatures = _signatures(dossier) if reads_draft else []
     return {
         "opinion": shown,
         "hidden_reason": hidden_reason,
         "form": form if can_act else None,
         "conflict": conflict,
-        "signatures": [(org, signed.get(org.pk), cleared.get(org.pk)) for org in dossier.committee.institutions]
-        if signed or cleared or can_act
-        else [],
+        "signatures": signatures if can_act or any(signed or cleared for _, signed, cleared in signatures) else [],
         "can_sign": "opinion.sign" in actions,
         # A member who would write the opinion is told why it cannot now (a decision recorded freezes it).
         "opinion_blocked": blocked(access, "opinion.write", dossier) if dossier.state in OPINION_OPEN else None,

@@ -88,9 +88,9 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = _national(request)
     call = _call_or_404(pk)
     committees = list(
-        call.committees.select_related("call", "ar_hlm", "state_service").prefetch_related(
-            "memberships__user", "memberships__organisation"
-        )
+        call.committees.select_related("call")
+        .prefetch_related("seats")
+        .prefetch_related("memberships__user", "memberships__organisation")
     )
     for committee in committees:
         committee.actions = available(access, committee) & {"committee.add_member"}

@@ -36,7 +36,7 @@ from synthetic.outcomes import (
     opinion_add,
 )
 from synthetic.places import Department
-from synthetic.reference import PRESENT, Cast, CommitteePlan, Landlord, Schedule, at
+from synthetic.reference import PRESENT, Cast, CommitteePlan, Landlord, Schedule, at, co_chair_members
 from synthetic.texts import THEMES, Theme
 
 State = Dossier.State
@@ -266,13 +266,7 @@ def _live(g: Generation, life: Life, submitted: Submitted, schedule: Schedule) -
     """The dossier's life after its creation; returns its opinion, if the committee wrote one."""
     rng, batch, committee = g.rng, g.batch, submitted.committee
     call, staff = committee.call, submitted.landlord.staff.pk
-    signers = [
-        (user.pk, org)
-        for user, org in zip(
-            g.cast.members[submitted.region], (committee.ar_hlm_id, committee.state_service_id), strict=True
-        )
-        if org is not None
-    ]
+    signers = [(user.pk, org) for user, org in co_chair_members(g.cast, submitted.region, committee)]
     member = signers[0][0] if signers else None
     deadline = min(schedule.deadline, PRESENT)
     # Some drafts are never submitted.

@@ -16,7 +16,7 @@ from random import Random
 
 from django.db import transaction
 
-from core.models import Committee, Dossier, JointOpinion
+from core.models import Committee, Dossier, JointOpinion, Organisation
 from core.services.joint_opinions import snapshot_digest
 from synthetic.batch import Batch, Ids, batch_write
 from synthetic.dossiers import STAGE, Generation, dossier_build
@@ -66,7 +66,7 @@ def _publish(rng: Random, uuids: Random, cast: Cast, batch: Batch, committee: Co
         content=content,
         sha256=snapshot_digest(content),
         published_at=published_at,
-        published_by_id=cast.members[committee.region][0].pk,
+        published_by_id=cast.members[committee.region][Organisation.Kind.AR_HLM].pk,
     )
 
 

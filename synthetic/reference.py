@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import models
+from django.db.models import prefetch_related_objects
 from django.utils.text import slugify
 
-from core.models import Call, Committee, Membership, Organisation, Public, Strand
+from core.models import Call, Committee, Membership, Organisation, Public, Seat, Strand
 from core.regions import SHORT_NAMES
 from core.text import name_key
 from synthetic.batch import Batch, Ids, batch_write
@@ -84,8 +85,8 @@ class Cast:
     # The id of every organisation, existing or created, by its name as compared (core.text.name_key).
     organisations: dict[str, int]
     landlords: dict[str, list[Landlord]] = field(default_factory=dict)
-    # Per region, the users who act for its AR Hlm and for its State service.
-    members: dict[str, tuple[User, User]] = field(default_factory=dict)
+    # Per region, the users who act for its AR Hlm and for its State service, by the kind of organisation.
+    members: dict[str, dict[str, User]] = field(default_factory=dict)
     secretariat: User | None = None
 
     def organisation(self, batch: Batch, name: str, kind: str, **values) -> int:
@@ -315,21 +316,23 @@ def committees_setup(rng: Random, uuids: Random, ids: Ids, cast: Cast, calls: li
     institutions = {}
     for place in PLACES:
         latest = (
-            Committee.objects.filter(region=place.region, ar_hlm__isnull=False, state_service__isnull=False)
+            Committee.objects.filter(region=place.region)
+            .filter(_co_chaired_by(Organisation.Kind.AR_HLM))
+            .filter(_co_chaired_by(Organisation.Kind.STATE_SERVICE))
             .order_by("-call__year", "-pk")
             .first()
         )
         institutions[place.region] = (
-            (latest.ar_hlm_id, latest.state_service_id)
+            [org.pk for org in latest.institutions]
             if latest
-            else (
+            else [
                 _institution(cast, batch, ar_hlm(place), Organisation.Kind.AR_HLM),
                 _institution(cast, batch, state_service(place), Organisation.Kind.STATE_SERVICE),
-            )
+            ]
         )
     batch_write(batch)
 
-    existing = Committee.objects.filter(call__in=calls).select_related("ar_hlm", "state_service")
+    existing = Committee.objects.filter(call__in=calls).prefetch_related("seats")
     by_region = {(c.call_id, c.region): c for c in existing}
     by_name = {(c.call_id, c.name.casefold()): c for c in existing}
     last_numbers = dict(
@@ -341,13 +344,10 @@ def committees_setup(rng: Random, uuids: Random, ids: Ids, cast: Cast, calls: li
         for place in PLACES:
             committee = by_region.get((call.pk, place.region)) or by_name.get((call.pk, place.region.label.casefold()))
             if committee is None:
-                ar, state = institutions[place.region]
                 committee = Committee(
                     call=call,
                     name=place.region.label,
                     region=place.region,
-                    ar_hlm_id=ar,
-                    state_service_id=state,
                     instructed_on=date(call.year, 11, rng.randint(3, 28)) if call.status != Call.Status.OPEN else None,
                     uuid=seeded_uuid(uuids),
                 )
@@ -356,6 +356,13 @@ def committees_setup(rng: Random, uuids: Random, ids: Ids, cast: Cast, calls: li
             call_plans.append(CommitteePlan(committee, place, committee.pk is None, number))
         plans.append(call_plans)
     Committee.objects.bulk_create(created)
+    Seat.objects.bulk_create(
+        Seat(committee=committee, organisation_id=org, kind=Seat.Kind.CO_CHAIR, position=position)
+        for committee in created
+        for position, org in enumerate(institutions[committee.region], start=1)
+    )
+    # Every committee's co-chairs, read once: each dossier's signers are theirs.
+    prefetch_related_objects([plan.committee for call_plans in plans for plan in call_plans], "seats")
 
     members = _users(
         [
@@ -365,10 +372,10 @@ def committees_setup(rng: Random, uuids: Random, ids: Ids, cast: Cast, calls: li
         ]
     )
     cast.members = {
-        place.region: (
-            members[f"{PREFIX}.arhlm.{SHORT_NAMES[place.region]}"],
-            members[f"{PREFIX}.etat.{SHORT_NAMES[place.region]}"],
-        )
+        place.region: {
+            Organisation.Kind.AR_HLM: members[f"{PREFIX}.arhlm.{SHORT_NAMES[place.region]}"],
+            Organisation.Kind.STATE_SERVICE: members[f"{PREFIX}.etat.{SHORT_NAMES[place.region]}"],
+        }
         for place in PLACES
     }
     _memberships_add(
@@ -376,12 +383,18 @@ def committees_setup(rng: Random, uuids: Random, ids: Ids, cast: Cast, calls: li
             Membership(user=user, organisation_id=org, role=Membership.Role.COMMITTEE_MEMBER, committee=plan.committee)
             for call_plans in plans
             for plan in call_plans
-            for user, org in zip(
-                cast.members[plan.place.region],
-                (plan.committee.ar_hlm_id, plan.committee.state_service_id),
-                strict=True,
-            )
-            if org is not None
+            for user, org in co_chair_members(cast, plan.place.region, plan.committee)
         ]
     )
     return plans
+
+
+def _co_chaired_by(kind: str) -> models.Q:
+    return models.Q(seats__kind=Seat.Kind.CO_CHAIR, seats__organisation__kind=kind)
+
+
+def co_chair_members(cast: Cast, region: str, committee: Committee) -> list[tuple[User, int]]:
+    """The committee's co-chairs (their ids), each with the region's synthetic member who signs for it: one per
+    kind."""
+    members = dict(cast.members[region])
+    return [(members.pop(org.kind), org.pk) for org in committee.institutions if org.kind in members]

@@ -58,16 +58,18 @@ def make_cast() -> Cast:
     national = OrganisationFactory(name="Secrétariat", kind=Organisation.Kind.NATIONAL)
     funder = OrganisationFactory(name="CGLLS", kind=Organisation.Kind.FUNDER)
 
-    conflicted = member(UserFactory(username="member_conflict"), committee.ar_hlm, role.COMMITTEE_MEMBER, committee)
+    conflicted = member(
+        UserFactory(username="member_conflict"), committee.institutions[0], role.COMMITTEE_MEMBER, committee
+    )
     users = {
         "anonymous": None,
         "landlord": member(UserFactory(username="landlord"), landlord, role.LANDLORD_STAFF),
         "other_landlord": member(UserFactory(username="other_landlord"), other_landlord, role.LANDLORD_STAFF),
-        "member": member(UserFactory(username="member"), committee.state_service, role.COMMITTEE_MEMBER, committee),
+        "member": member(UserFactory(username="member"), committee.institutions[1], role.COMMITTEE_MEMBER, committee),
         # A committee member who also works for the dossier's landlord.
         "member_in_conflict": member(conflicted, landlord, role.LANDLORD_STAFF),
         "other_committee_member": member(
-            UserFactory(username="member_elsewhere"), elsewhere.ar_hlm, role.COMMITTEE_MEMBER, elsewhere
+            UserFactory(username="member_elsewhere"), elsewhere.institutions[0], role.COMMITTEE_MEMBER, elsewhere
         ),
         "secretariat": member(UserFactory(username="secretariat"), national, role.SECRETARIAT),
         "observer": member(UserFactory(username="observer"), funder, role.OBSERVER),
@@ -132,9 +134,12 @@ def signatories(cast) -> dict:
     from tests.factories import UserFactory, member
 
     ar_hlm = member(
-        UserFactory(username="member_ar_hlm"), cast.committee.ar_hlm, Membership.Role.COMMITTEE_MEMBER, cast.committee
+        UserFactory(username="member_ar_hlm"),
+        cast.committee.institutions[0],
+        Membership.Role.COMMITTEE_MEMBER,
+        cast.committee,
     )
-    return {cast.committee.state_service: cast.users["member"], cast.committee.ar_hlm: ar_hlm}
+    return {cast.committee.institutions[1]: cast.users["member"], cast.committee.institutions[0]: ar_hlm}
 
 
 @pytest.fixture

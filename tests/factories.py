@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth.models import User
 
-from core.models import Call, Committee, Dossier, Membership, Opinion, Organisation
+from core.models import Call, Committee, Dossier, Membership, Opinion, Organisation, Seat
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -37,11 +37,25 @@ class CallFactory(factory.django.DjangoModelFactory):
 class CommitteeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Committee
+        skip_postgeneration_save = True
 
     call = factory.SubFactory(CallFactory)
+
     name = factory.Sequence(lambda n: f"Comité {n}")
-    ar_hlm = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.AR_HLM)
-    state_service = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.STATE_SERVICE)
+
+    # Its two co-chairs, as committees had them before 2020: the AR Hlm, then the State's service (CommitteeFactory(
+    # ar_hlm=org) seats a given organisation, ar_hlm__name="..." names a new one).
+    @factory.post_generation
+    def ar_hlm(committee, create, extracted, **kwargs):
+        _co_chair(committee, extracted or OrganisationFactory(kind=Organisation.Kind.AR_HLM, **kwargs))
+
+    @factory.post_generation
+    def state_service(committee, create, extracted, **kwargs):
+        _co_chair(committee, extracted or OrganisationFactory(kind=Organisation.Kind.STATE_SERVICE, **kwargs))
+
+
+def _co_chair(committee: Committee, organisation: Organisation) -> None:
+    committee.seats.create(organisation=organisation, kind=Seat.Kind.CO_CHAIR, position=committee.seats.count() + 1)
 
 
 class DossierFactory(factory.django.DjangoModelFactory):

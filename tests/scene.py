@@ -87,14 +87,14 @@ def scene(demo) -> Scene:
     expert_request(dossier=asked, expert=expert, question="Le partenariat avec le CMP est-il solide ?", by=member)
     message_post(dossier=asked, by=member, body="Pouvez-vous préciser le budget ?")
     Invitation.objects.create(
-        email="nouveau.membre@dreal.gouv.fr", organisation=paca.state_service, role=Membership.Role.COMMITTEE_MEMBER,
+        email="nouveau.membre@dreal.gouv.fr", organisation=paca.institutions[1], role=Membership.Role.COMMITTEE_MEMBER,
         committee=paca, invited_by=secretariat, expires_at=timezone.now() + timedelta(days=7),
         key_hash=invitation_digest(INVITATION_KEY),
     )  # fmt: skip
     # An observer's role added to the account of a committee member.
     User.objects.filter(username="dreal.paca").update(email="sophie.durand@developpement-durable.gouv.fr")
     Invitation.objects.create(
-        email="sophie.durand@developpement-durable.gouv.fr", organisation=paca.state_service,
+        email="sophie.durand@developpement-durable.gouv.fr", organisation=paca.institutions[1],
         role=Membership.Role.OBSERVER, committee=paca, invited_by=secretariat,
         expires_at=timezone.now() + timedelta(days=7), key_hash=invitation_digest(ROLE_INVITATION_KEY),
     )  # fmt: skip

@@ -170,7 +170,7 @@ def new_invitations(world) -> dict:
     committee = world.cast.committee
     return {
         "porteur du bailleur A": Invitation(organisation=world.cast.dossier.lead_landlord, role="porteur"),
-        "membre du comité A": Invitation(organisation=committee.state_service, role="membre_comite",
+        "membre du comité A": Invitation(organisation=committee.institutions[1], role="membre_comite",
                                          committee=committee),
     }  # fmt: skip
 
@@ -240,7 +240,8 @@ ACTION_URLS: dict[str, Post | Via | Outside] = {
     "committee.publish": Post("committee_publish"),
     "committee.notify_decisions": Post("committee_notify"),
     "committee.add_member": Post(
-        "member_new", data=lambda world, role, committee: {"username": "candidat", "institution": committee.ar_hlm_id}
+        "member_new",
+        data=lambda world, role, committee: {"username": "candidat", "institution": committee.institutions[0].pk},
     ),
     "exchanges.message": Post("message_new", data=form(body="Pouvez-vous préciser le budget ?")),
     "exchanges.note": Post("note_new", data=form(body="À revoir en séance.")),
@@ -356,7 +357,7 @@ def build_dossiers(world: World, other_expert) -> None:
     in committee A; with their tranches, reports and questions to experts."""
     cast, users = world.cast, world.users
     landlord_a, landlord_b = cast.dossier.lead_landlord, cast.other_dossier.lead_landlord
-    institutions = (cast.committee.state_service, cast.committee.ar_hlm)
+    institutions = (cast.committee.institutions[1], cast.committee.institutions[0])
     now = timezone.now()
 
     def make(title, state, landlord=landlord_a, opinion=True, signed=(), decision=None, notified=True):
@@ -469,8 +470,10 @@ def build_committees(world: World, elsewhere: Committee) -> None:
     signed = DossierFactory(committee=elsewhere, lead_landlord=landlord_b, state=State.OPINION_SIGNED,
                             title="Avis signé, comité B")  # fmt: skip
     sign(OpinionFactory(dossier=signed), elsewhere.institutions)
-    committees = Committee.objects.select_related("call", "ar_hlm", "state_service").in_bulk(
-        [world.cast.committee.pk, elsewhere.pk]
+    committees = (
+        Committee.objects.select_related("call")
+        .prefetch_related("seats")
+        .in_bulk([world.cast.committee.pk, elsewhere.pk])
     )
     world.built[Committee] = {"Comité A": committees[world.cast.committee.pk], "Comité B": committees[elsewhere.pk]}
 
@@ -481,12 +484,12 @@ def build_regional_committee(world: World) -> Committee:
     cast, users = world.cast, world.users
     call = CallFactory(title="Appel FNAVDL, décision régionale", process=Call.Process.REGIONAL,
                        status=Call.Status.CLOSED)  # fmt: skip
-    committee = CommitteeFactory(call=call, name="Comité régional", ar_hlm=cast.committee.ar_hlm,
-                                 state_service=cast.committee.state_service)  # fmt: skip
-    Membership.objects.create(user=users["member"], organisation=committee.state_service, committee=committee,
+    committee = CommitteeFactory(call=call, name="Comité régional", ar_hlm=cast.committee.institutions[0],
+                                 state_service=cast.committee.institutions[1])  # fmt: skip
+    Membership.objects.create(user=users["member"], organisation=committee.institutions[1], committee=committee,
                               role=Membership.Role.COMMITTEE_MEMBER)  # fmt: skip
-    Membership.objects.create(user=users["member_in_conflict"], organisation=committee.ar_hlm, committee=committee,
-                              role=Membership.Role.COMMITTEE_MEMBER)  # fmt: skip
+    Membership.objects.create(user=users["member_in_conflict"], organisation=committee.institutions[0],
+                              committee=committee, role=Membership.Role.COMMITTEE_MEMBER)  # fmt: skip
     return committee
 
 
@@ -513,8 +516,8 @@ def build_regional(world: World, committee: Committee) -> None:
         made.append(dossier)
     by_pk = {d.pk: d for d in with_relations(Dossier.objects.filter(pk__in=[d.pk for d in made]))}
     world.built[Dossier] |= {d.title: by_pk[d.pk] for d in made}
-    world.built[Committee]["Comité régional"] = Committee.objects.select_related("call", "ar_hlm", "state_service").get(
-        pk=committee.pk
+    world.built[Committee]["Comité régional"] = (
+        Committee.objects.select_related("call").prefetch_related("seats").get(pk=committee.pk)
     )
     world.built[Call]["Appel régional, clos"] = Call.objects.get(pk=committee.call_id)
 
@@ -742,7 +745,7 @@ PAGES = {
     "call_list": Page(None, lambda _: [Call()], frozenset({"call.create"})),
     "call_detail": Page(
         Call,
-        lambda call: [call, *call.committees.select_related("call", "ar_hlm", "state_service")],
+        lambda call: [call, *call.committees.select_related("call").prefetch_related("seats")],
         frozenset(CALL_ACTIONS),
     ),
     # On a regional decision's call, the secretariat reads the selection, the committees decide on their pages.

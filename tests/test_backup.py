@@ -101,7 +101,7 @@ def varied(published, client):
     question = SimpleUploadedFile("questions.pdf", b"%PDF-1.4 questions du comite")
     message_post(dossier=dossier, by=member, body="Pouvez-vous préciser ?", upload=question)
     note_add(dossier=dossier, by=member, body="À revoir en séance.")
-    cast.committee.ar_hlm.logo.save("ar-hlm.png", ContentFile(PNG))
+    cast.committee.institutions[0].logo.save("ar-hlm.png", ContentFile(PNG))
     decision = Decision.objects.create(
         dossier=other, outcome="retenu", amount_granted=Decimal("90000"), notified_at=timezone.now()
     )
@@ -142,7 +142,7 @@ def test_restore_gives_back_every_row_and_every_file(varied, tmp_path):
         "core.PaymentTranche",
     } <= filled
     assert {attachment.file.name for attachment in varied.dossier.attachments.all()} | {
-        varied.committee.ar_hlm.logo.name
+        varied.committee.institutions[0].logo.name
     } <= files.keys()
     archive = backup(tmp_path / "aap.tar.gz")
 

@@ -25,7 +25,7 @@ def test_an_association_is_invited_as_a_carrier_and_a_state_service_is_not(cast)
     invitation_send(email="a@asso.fr", organisation=association, role="porteur", site="http://x/", by=secretariat)
     assert Invitation.objects.get().organisation == association
     with pytest.raises(InvitationRefused, match="n'est ni un bailleur social ni une association"):
-        invitation_send(email="b@dreal.fr", organisation=cast.committee.state_service, role="porteur",
+        invitation_send(email="b@dreal.fr", organisation=cast.committee.institutions[1], role="porteur",
                         site="http://x/", by=secretariat)  # fmt: skip
 
 

@@ -94,7 +94,7 @@ def test_opinion_sign(cast, login, role):
         check_redirect(response, reverse("dossier_detail", args=[cast.dossier.pk]))
         # The cast's member belongs to the committee's State service.
         assert [(s.institution, s.signed_by) for s in signatures] == [
-            (cast.committee.state_service, cast.users["member"])
+            (cast.committee.institutions[1], cast.users["member"])
         ]
     else:
         check_refusal(response, expected)
@@ -114,7 +114,7 @@ def test_member_in_conflict_signs_the_other_dossier_for_its_institution(cast, lo
     response = login(cast.users["member_in_conflict"]).post(reverse("opinion_sign", args=[cast.other_dossier.pk]))
     check_redirect(response, reverse("dossier_detail", args=[cast.other_dossier.pk]))
     signature = OpinionSignature.objects.get()
-    assert (signature.opinion.dossier, signature.institution) == (cast.other_dossier, cast.committee.ar_hlm)
+    assert (signature.opinion.dossier, signature.institution) == (cast.other_dossier, cast.committee.institutions[0])
 
 
 # role -> status of the committee page, and the projects whose draft verdict it shows

@@ -23,8 +23,8 @@ def emails(cast):
         if user is not None:
             user.email = f"{user.username}@example.org"
             user.save()
-    gone = member(UserFactory(email="gone@example.org", is_active=False), cast.committee.ar_hlm, "committee_member",
-                  cast.committee)  # fmt: skip
+    gone = member(UserFactory(email="gone@example.org", is_active=False), cast.committee.institutions[0],
+                  "committee_member", cast.committee)  # fmt: skip
     return gone
 
 

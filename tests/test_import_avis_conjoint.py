@@ -22,7 +22,9 @@ from core.models import (
     Opinion,
     OpinionSignature,
     Organisation,
+    Seat,
 )
+from core.services.calls import seat_add
 from core.services.joint_opinions import snapshot_digest
 from documents import joint_opinion_import
 from documents.joint_opinion_parser import parse
@@ -126,10 +128,10 @@ def test_import_creates_the_committee_and_its_opinions(seed_file):
     assert committee.region == "93"
     assert committee.name == "AR Hlm PACA & Corse"
     assert (committee.instructed_on, committee.dossiers_received) == (date(2018, 11, 13), 7)
-    assert committee.ar_hlm.kind == Organisation.Kind.AR_HLM
-    assert committee.ar_hlm.name.startswith("ASSOCIATION REGIONALE DES ORGANISMES HLM")
-    assert committee.state_service.kind == Organisation.Kind.STATE_SERVICE
-    assert committee.state_service.name.startswith("DIRECTION REGIONALE DE L'ENVIRONNEMENT")
+    assert committee.institutions[0].kind == Organisation.Kind.AR_HLM
+    assert committee.institutions[0].name.startswith("ASSOCIATION REGIONALE DES ORGANISMES HLM")
+    assert committee.institutions[1].kind == Organisation.Kind.STATE_SERVICE
+    assert committee.institutions[1].name.startswith("DIRECTION REGIONALE DE L'ENVIRONNEMENT")
 
     landlords = Organisation.objects.filter(kind=Organisation.Kind.LANDLORD)
     assert sorted(landlords.values_list("name", flat=True)) == LANDLORDS
@@ -147,7 +149,7 @@ def test_import_creates_the_committee_and_its_opinions(seed_file):
     assert opinions[3].questions.startswith("Renouvellement")
 
     signatures = OpinionSignature.objects.values_list("opinion__dossier__number", "institution")
-    institutions = {committee.ar_hlm.pk, committee.state_service.pk}
+    institutions = {committee.institutions[0].pk, committee.institutions[1].pk}
     assert sorted(signatures) == sorted((n, i) for n in range(1, 8) for i in institutions)
 
     joint = JointOpinion.objects.get()
@@ -215,7 +217,9 @@ def existing_committee(**fields) -> Committee:
 def test_an_existing_committee_keeps_the_institutions_set_by_the_secretariat(seed_file):
     ar_hlm = OrganisationFactory(name="AR Hlm PACA et Corse", kind=Organisation.Kind.AR_HLM)
     dreal = OrganisationFactory(name="DREAL PACA", kind=Organisation.Kind.STATE_SERVICE)
-    committee = existing_committee(name="Comité PACA", region="93", ar_hlm=ar_hlm, state_service=dreal)
+    committee = existing_committee(name="Comité PACA", region="93")
+    for institution in (ar_hlm, dreal):
+        seat_add(committee=committee, organisation=institution, kind=Seat.Kind.CO_CHAIR)
 
     run(seed_file)
 
@@ -230,8 +234,8 @@ def test_an_existing_committee_without_region_is_found_by_name(seed_file):
     run(seed_file)
     committee.refresh_from_db()
     assert Committee.objects.get() == committee
-    assert committee.ar_hlm.kind == Organisation.Kind.AR_HLM
-    assert committee.state_service.kind == Organisation.Kind.STATE_SERVICE
+    assert committee.institutions[0].kind == Organisation.Kind.AR_HLM
+    assert committee.institutions[1].kind == Organisation.Kind.STATE_SERVICE
     assert committee.dossiers.count() == 7
 
 

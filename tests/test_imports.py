@@ -32,7 +32,9 @@ def secretariat():
 def regional_member(region: str, username: str = "membre"):
     """A member for the State's service of a committee of that region."""
     committee = CommitteeFactory(region=region)
-    return member(UserFactory(username=username), committee.state_service, Membership.Role.COMMITTEE_MEMBER, committee)
+    return member(
+        UserFactory(username=username), committee.institutions[1], Membership.Role.COMMITTEE_MEMBER, committee
+    )
 
 
 @pytest.fixture
@@ -200,7 +202,9 @@ def test_who_may_open_the_import_page(client, secretariat):
     assert client.get(reverse("import_new")).status_code == 200
     assert "Importer un avis conjoint" in text(client.get(reverse("home")))
     without_region = CommitteeFactory()
-    client.force_login(member(UserFactory(), without_region.ar_hlm, Membership.Role.COMMITTEE_MEMBER, without_region))
+    client.force_login(
+        member(UserFactory(), without_region.institutions[0], Membership.Role.COMMITTEE_MEMBER, without_region)
+    )
     assert client.get(reverse("import_new")).status_code == 403
     client.force_login(member(UserFactory(), OrganisationFactory(), Membership.Role.LANDLORD_STAFF))
     assert client.get(reverse("import_new")).status_code == 403

@@ -33,14 +33,14 @@ def agent(cast) -> User:
 @pytest.fixture
 def second_committee(cast):
     """Another committee co-chaired by the same State service."""
-    return CommitteeFactory(call=cast.committee.call, state_service=cast.committee.state_service)
+    return CommitteeFactory(call=cast.committee.call, state_service=cast.committee.institutions[1])
 
 
 @pytest.fixture
 def link(cast, agent, second_committee, django_capture_on_commit_callbacks) -> str:
     """The secretariat invites the agent, by their address in another case, to sit on the second committee."""
     with django_capture_on_commit_callbacks(execute=True):
-        invitation_send(email=EMAIL.upper(), organisation=cast.committee.state_service, role="membre_comite",
+        invitation_send(email=EMAIL.upper(), organisation=cast.committee.institutions[1], role="membre_comite",
                         committee=second_committee, site="http://testserver/",
                         by=cast.users["secretariat"])  # fmt: skip
     (path,) = re.findall(r"http://testserver(/invitation/[^/\s]+/)", mail.outbox[-1].body)
@@ -74,7 +74,7 @@ def test_the_agent_accepts_logged_in_and_the_role_is_added_to_their_account(
     agent.refresh_from_db()
     assert agent.check_password(PASSWORD) and agent.get_full_name() == "Alix Dreal"
     assert User.objects.count() == accounts
-    assert roles(agent) == before | {(cast.committee.state_service.pk, "membre_comite", second_committee.pk)}
+    assert roles(agent) == before | {(cast.committee.institutions[1].pk, "membre_comite", second_committee.pk)}
     assert client.get(reverse("committee_detail", args=[second_committee.pk])).status_code == 200
     invitation = Invitation.objects.get()
     assert invitation.accepted_at is not None and invitation.user == agent
@@ -82,10 +82,10 @@ def test_the_agent_accepts_logged_in_and_the_role_is_added_to_their_account(
     events = AuditEvent.objects.order_by("at", "id").values_list("action", "by__username", "committee", "after")
     assert list(events) == [
         ("invitation.send", "secretariat", second_committee.pk,
-         {"email": EMAIL.upper(), "organisation": str(cast.committee.state_service), "role": "membre_comite",
+         {"email": EMAIL.upper(), "organisation": str(cast.committee.institutions[1]), "role": "membre_comite",
           "existing_account": True}),
         ("invitation.accept", "member", second_committee.pk,
-         {"user": "member", "organisation": str(cast.committee.state_service), "role": "membre_comite",
+         {"user": "member", "organisation": str(cast.committee.institutions[1]), "role": "membre_comite",
           "existing_account": True}),
     ]  # fmt: skip
 
@@ -136,7 +136,7 @@ def test_an_expired_link_says_so(agent, link, login):
 
 
 def test_a_role_given_meanwhile_is_not_given_twice(cast, agent, second_committee, link, login):
-    Membership.objects.create(user=agent, organisation=cast.committee.state_service, role="membre_comite",
+    Membership.objects.create(user=agent, organisation=cast.committee.institutions[1], role="membre_comite",
                               committee=second_committee)  # fmt: skip
     response = login(agent).post(link)
     assert response.status_code == 409 and "Votre compte a déjà ce rôle : membre de comité régional" in text(response)
@@ -145,7 +145,7 @@ def test_a_role_given_meanwhile_is_not_given_twice(cast, agent, second_committee
 
 def test_the_secretariat_is_told_what_cannot_be_added(cast, agent, second_committee):
     secretariat = cast.users["secretariat"]
-    invite = {"organisation": cast.committee.state_service, "role": "membre_comite", "committee": cast.committee,
+    invite = {"organisation": cast.committee.institutions[1], "role": "membre_comite", "committee": cast.committee,
               "site": "http://testserver/", "by": secretariat}  # fmt: skip
     with pytest.raises(InvitationRefused, match="a déjà ce rôle : membre de comité régional du comité"):
         invitation_send(email=EMAIL, **invite)
@@ -159,8 +159,9 @@ def test_the_secretariat_is_told_what_cannot_be_added(cast, agent, second_commit
     # Through the page: the reason, in French.
     client = Client()
     client.force_login(secretariat)
-    response = client.post(reverse("invitation_new"), {"email": EMAIL, "organisation": cast.committee.state_service.pk,
-                                                       "role": "observateur"})  # fmt: skip
+    response = client.post(reverse("invitation_new"), {
+        "email": EMAIL, "organisation": cast.committee.institutions[1].pk, "role": "observateur"
+    })  # fmt: skip
     assert response.status_code == 400 and "est désactivé" in text(response)
 
 

@@ -42,7 +42,7 @@ def invited_member(cast, login, django_capture_on_commit_callbacks) -> str:
     """The secretariat invites a member of the cast's committee for its State service: the e-mailed link."""
     client = login(cast.users["secretariat"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = invite(client, organisation=cast.committee.state_service.pk, role="membre_comite",
+        response = invite(client, organisation=cast.committee.institutions[1].pk, role="membre_comite",
                           committee=cast.committee.pk)  # fmt: skip
     assert response.status_code == 302, text(response)
     client.logout()
@@ -52,7 +52,7 @@ def invited_member(cast, login, django_capture_on_commit_callbacks) -> str:
 def test_the_secretariat_invites_a_member_who_sets_their_password(cast, client, invited_member):
     (message,) = mail.outbox
     assert message.to == ["Nouvelle.Membre@dreal.gouv.fr"]
-    assert "une fois" in message.body and str(cast.committee.state_service) in message.body
+    assert "une fois" in message.body and str(cast.committee.institutions[1]) in message.body
     invitation = Invitation.objects.get()
     # Only the link's digest is kept.
     assert invited_member.split("/")[2] not in str(list(Invitation.objects.values_list()))
@@ -68,7 +68,7 @@ def test_the_secretariat_invites_a_member_who_sets_their_password(cast, client, 
     )  # fmt: skip
     (membership,) = user.memberships.all()
     assert (membership.role, membership.organisation, membership.committee) == (
-        "membre_comite", cast.committee.state_service, cast.committee,
+        "membre_comite", cast.committee.institutions[1], cast.committee,
     )  # fmt: skip
     # Logged in, and a member of the committee: its page opens.
     assert client.get(reverse("committee_detail", args=[cast.committee.pk])).status_code == 200
@@ -152,7 +152,7 @@ def test_the_invitation_must_hold_together(cast, login):
     other_org = OrganisationFactory(kind=Organisation.Kind.STATE_SERVICE)
     cases = [
         ({"organisation": other_org, "role": "membre_comite", "committee": cast.committee}, "co-présidentes"),
-        ({"organisation": cast.committee.ar_hlm, "role": "membre_comite"}, "Choisissez le comité"),
+        ({"organisation": cast.committee.institutions[0], "role": "membre_comite"}, "Choisissez le comité"),
         ({"organisation": other_org, "role": "porteur"}, "n'est ni un bailleur social ni une association"),
     ]
     for values, reason in cases:
@@ -224,10 +224,10 @@ def test_invitations_acceptances_and_deactivations_are_in_the_audit_trail(cast, 
     events = list(AuditEvent.objects.order_by("at", "id").values_list("action", "by__username", "committee", "after"))
     assert events == [
         ("invitation.send", "secretariat", cast.committee.pk,
-         {"email": "Nouvelle.Membre@dreal.gouv.fr", "organisation": str(cast.committee.state_service),
+         {"email": "Nouvelle.Membre@dreal.gouv.fr", "organisation": str(cast.committee.institutions[1]),
           "role": "membre_comite", "existing_account": False}),
         ("invitation.accept", user.username, cast.committee.pk,
-         {"user": user.username, "organisation": str(cast.committee.state_service), "role": "membre_comite",
+         {"user": user.username, "organisation": str(cast.committee.institutions[1]), "role": "membre_comite",
           "existing_account": False}),
         ("account.deactivate", "secretariat", None, {"is_active": False}),
     ]  # fmt: skip

@@ -22,7 +22,7 @@ def png() -> bytes:
 
 @pytest.fixture
 def context(cast):
-    cast.committee.state_service.logo.save("dreal.png", ContentFile(png()))
+    cast.committee.institutions[1].logo.save("dreal.png", ContentFile(png()))
     return joint_opinion_context(committee_snapshot(cast.committee), committee=cast.committee, draft=True)
 
 

@@ -112,7 +112,7 @@ def test_a_call_is_set_up_then_opened(cast, login):
          "envelope": "1 200 000"},
     )  # fmt: skip
     committee = Committee.objects.get(call=call)
-    assert (committee.name, str(committee.ar_hlm), str(committee.state_service), committee.envelope) == (
+    assert (committee.name, str(committee.institutions[0]), str(committee.institutions[1]), committee.envelope) == (
         "Occitanie",
         "AR Hlm Occitanie",
         "DREAL Occitanie",
@@ -127,7 +127,7 @@ def test_a_call_is_set_up_then_opened(cast, login):
 
     client.post(
         reverse("member_new", args=[committee.pk]),
-        {"username": cast.users["member"].username, "institution": committee.state_service_id},
+        {"username": cast.users["member"].username, "institution": committee.institutions[1].pk},
     )
     assert Membership.objects.filter(committee=committee, user=cast.users["member"]).exists()
     assert "enveloppe régionale : 1\u202f200\u202f000 €" in text(client.get(reverse("call_detail", args=[call.pk])))

@@ -49,7 +49,7 @@ def test_each_role_is_given_its_navigation(cast, login, role, expected):
 
 
 def test_an_expert_and_a_user_without_role_reach_only_the_home_page(cast, login):
-    expert = member(UserFactory(), cast.committee.ar_hlm, "expert")
+    expert = member(UserFactory(), cast.committee.institutions[0], "expert")
     assert _labels(login(expert)) == ["Accueil"]
     # No membership yet: nothing to navigate to.
     assert _labels(login(UserFactory())) == []

@@ -76,7 +76,7 @@ def _report_returned(cast) -> int:
 
 def _signatures_cleared(cast) -> tuple:
     opinion = cast.dossier.opinion
-    return opinion.pk, [cast.committee.ar_hlm_id, cast.committee.state_service_id]
+    return opinion.pk, [cast.committee.institutions[0].pk, cast.committee.institutions[1].pk]
 
 
 def _author_excluded(role):

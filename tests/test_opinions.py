@@ -71,7 +71,7 @@ def test_both_institutions_sign_then_a_change_clears_the_signatures(cast, signat
     sign_both(signatories, cast.dossier)
     dossier = Dossier.objects.get(pk=cast.dossier.pk)
     assert dossier.state == Dossier.State.OPINION_SIGNED
-    last_signer = signatories[cast.committee.ar_hlm]
+    last_signer = signatories[cast.committee.institutions[0]]
     assert dossier.transitions.filter(to_state=Dossier.State.OPINION_SIGNED, by=last_signer).exists()
 
     opinion = save(dossier, member, dossier.opinion.revision, remarks="Corrigé")
@@ -101,7 +101,7 @@ def test_a_dossier_returned_to_its_landlord_is_signed_again(cast):
 def test_signing_rules(cast):
     member = cast.users["member"]
     opinion_sign(dossier=cast.dossier, by=member)
-    assert cast.dossier.opinion.signatures.get().institution == cast.committee.state_service
+    assert cast.dossier.opinion.signatures.get().institution == cast.committee.institutions[1]
     with pytest.raises(ActionRefused, match="déjà signé"):
         opinion_sign(dossier=cast.dossier, by=member)
     # A landlord's staff is no signatory, nor a member in conflict.
@@ -214,5 +214,5 @@ def test_invalid_opinion_gets_french_errors(cast, login):
 def test_transitions_record_their_author(cast, signatories):
     sign_both(signatories, cast.dossier)
     transition = StateTransition.objects.get(dossier=cast.dossier, to_state=Dossier.State.OPINION_SIGNED)
-    assert transition.by == signatories[cast.committee.ar_hlm]
+    assert transition.by == signatories[cast.committee.institutions[0]]
     assert transition.from_state == Dossier.State.IN_INSTRUCTION

@@ -85,13 +85,13 @@ def test_numbers_are_unique_and_rna_is_an_associations():
 @pytest.mark.django_db
 def test_a_committee_finds_its_institutions_whatever_their_spelling(cast):
     secretariat = cast.users["secretariat"]
-    existing = cast.committee.ar_hlm
+    existing = cast.committee.institutions[0]
     Organisation.objects.filter(pk=existing.pk).update(name="AR Hlm Occitanie", folded_name="arhlmoccitanie")
     call = cast.committee.call
     committee = calls.committee_create(
         call=call, region="76", ar_hlm_name="AR HLM  OCCITANIE", state_service_name="DREAL Occitanie", by=secretariat
     )
-    assert committee.ar_hlm_id == existing.pk
+    assert committee.institutions[0].pk == existing.pk
 
 
 @pytest.mark.django_db
@@ -149,7 +149,7 @@ def test_a_partner_known_by_its_name_or_number_is_picked_never_created_again(cas
 
 @pytest.mark.django_db
 def test_a_co_chairing_institution_is_no_partner_under_another_name_or_by_its_number(cast, editable):
-    institution = cast.committee.state_service
+    institution = cast.committee.institutions[1]
     Organisation.objects.filter(pk=institution.pk).update(siret="12345678200028")
     with pytest.raises(DraftRefused, match="sous le numéro 12345678200028 co-préside le comité régional"):
         save(cast, editable, new=[NewOrganisation("DREAL (autre nom)", Identifier(siret="12345678200028"))])
@@ -160,7 +160,10 @@ def test_a_partner_puts_in_conflict_the_members_of_the_organisation_it_is_and_no
     soliha = OrganisationFactory(name="SOLiHA Provence", kind=Organisation.Kind.ASSOCIATION)
     # A member of the committee who also works for SOLiHA Provence.
     colleague = member(
-        UserFactory(username="member_soliha"), cast.committee.ar_hlm, Membership.Role.COMMITTEE_MEMBER, cast.committee
+        UserFactory(username="member_soliha"),
+        cast.committee.institutions[0],
+        Membership.Role.COMMITTEE_MEMBER,
+        cast.committee,
     )
     member(colleague, soliha, Membership.Role.LANDLORD_STAFF)
 

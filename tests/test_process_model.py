@@ -145,18 +145,22 @@ def build_world() -> World:
 
     funder = OrganisationFactory(name="CGLLS", kind=Organisation.Kind.FUNDER)
     national = OrganisationFactory(name="Secrétariat", kind=Organisation.Kind.NATIONAL)
-    conflicted = member(UserFactory(username="member_in_conflict"), committee.ar_hlm, Role.COMMITTEE_MEMBER, committee)
+    conflicted = member(
+        UserFactory(username="member_in_conflict"), committee.institutions[0], Role.COMMITTEE_MEMBER, committee
+    )
     users = {
         "lead": member(UserFactory(username="lead"), lead, Role.LANDLORD_STAFF),
         "co_landlord": member(UserFactory(username="co_landlord"), co_landlord, Role.LANDLORD_STAFF),
-        "ar_member": member(UserFactory(username="ar_member"), committee.ar_hlm, Role.COMMITTEE_MEMBER, committee),
+        "ar_member": member(
+            UserFactory(username="ar_member"), committee.institutions[0], Role.COMMITTEE_MEMBER, committee
+        ),
         "state_member": member(
-            UserFactory(username="state_member"), committee.state_service, Role.COMMITTEE_MEMBER, committee
+            UserFactory(username="state_member"), committee.institutions[1], Role.COMMITTEE_MEMBER, committee
         ),
         # A member for the AR Hlm who also works for landlord A: in conflict on what A carries or partners.
         "member_in_conflict": member(conflicted, lead, Role.LANDLORD_STAFF),
         "other_committee_member": member(
-            UserFactory(username="other_member"), elsewhere.ar_hlm, Role.COMMITTEE_MEMBER, elsewhere
+            UserFactory(username="other_member"), elsewhere.institutions[0], Role.COMMITTEE_MEMBER, elsewhere
         ),
         "committee_observer": member(UserFactory(username="observer"), funder, Role.OBSERVER, committee),
         "national_observer": member(UserFactory(username="national_observer"), funder, Role.OBSERVER),
@@ -239,9 +243,9 @@ def fingerprint() -> list:
 
 def fresh() -> dict[int, Dossier]:
     """Every dossier as a service's locked() reads it, for the workflow's checks, by id."""
-    dossiers = Dossier.objects.select_related(
-        "call", "committee__ar_hlm", "committee__state_service", "decision", "opinion", "agreement"
-    ).prefetch_related("co_landlords", "partners", "opinion__signatures", "reports")
+    dossiers = Dossier.objects.select_related("call", "decision", "opinion", "agreement").prefetch_related(
+        "co_landlords", "partners", "opinion__signatures", "reports"
+    )
     return {dossier.pk: dossier for dossier in dossiers}
 
 
@@ -376,7 +380,7 @@ class ProcessModel(RuleBasedStateMachine):
             found[f"tranche {tranche.pk}"] = (tranche, ON_TRANCHE)
         for request in ExpertRequest.objects.order_by("pk"):
             found[f"expert request {request.pk}"] = (request, ON_ADVICE)
-        committee = type(self.world.committee).objects.select_related("call", "ar_hlm", "state_service")
+        committee = type(self.world.committee).objects.select_related("call").prefetch_related("seats")
         found["the committee"] = (committee.get(pk=self.world.committee.pk), ON_COMMITTEE)
         return found
 
@@ -531,7 +535,7 @@ class ProcessModel(RuleBasedStateMachine):
     def signatures_are_one_per_institution_by_members_not_in_conflict(self):
         found = facts(self.world)
         committee = self.world.committee
-        institutions = {committee.ar_hlm_id, committee.state_service_id}
+        institutions = {committee.institutions[0].pk, committee.institutions[1].pk}
         for signature in OpinionSignature.objects.select_related("opinion"):
             d = found[signature.opinion.dossier_id]
             sits_for = Membership.objects.filter(

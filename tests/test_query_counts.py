@@ -92,7 +92,7 @@ def rich(cast):
     dossier.partners.add(OrganisationFactory(kind=Organisation.Kind.ASSOCIATION))
     dossier.co_landlords.add(OrganisationFactory())
     OpinionSignature.objects.create(
-        opinion=dossier.opinion, institution=cast.committee.ar_hlm, signed_by=users["member"]
+        opinion=dossier.opinion, institution=cast.committee.institutions[0], signed_by=users["member"]
     )
     Decision.objects.create(dossier=dossier, outcome="retenu", amount_granted=1000, notified_at=timezone.now())
     Agreement.objects.create(

@@ -443,7 +443,7 @@ def world(cast, django_capture_on_commit_callbacks) -> World:
     opinion.save()
     # Reworked, its signatures are cleared (as opinion_save does); one institution signs it again.
     OpinionSignature.objects.filter(opinion=opinion).delete()
-    OpinionSignature.objects.create(opinion=opinion, institution=committee.state_service, signed_by=users["member"])
+    OpinionSignature.objects.create(opinion=opinion, institution=committee.institutions[1], signed_by=users["member"])
     world.add("signature of the working copy", ("signature",), reworked, opinion, "")
     world.add("working copy", ("opinion", "opinion_draft"), reworked, opinion, "ombrelune", "ombrelune",
               row=("Réservé", "Retenu, sans rang"), cells=("Réservé", "oui", ""))  # fmt: skip

@@ -45,7 +45,7 @@ def test_the_reason_a_report_was_sent_back_shows_until_it_is_sent_again(retained
 def test_a_cleared_signature_is_shown_and_told_to_its_institution_until_it_signs_again(
     cast, signatories, login, django_capture_on_commit_callbacks
 ):
-    editor, other = cast.users["member"], signatories[cast.committee.ar_hlm]
+    editor, other = cast.users["member"], signatories[cast.committee.institutions[0]]
     for user in (editor, other):
         user.email = f"{user.username}@example.org"
         user.save()
@@ -58,13 +58,13 @@ def test_a_cleared_signature_is_shown_and_told_to_its_institution_until_it_signs
     assert Notification.objects.filter(user=other).count() == 1 and not Notification.objects.filter(user=editor)
     url = reverse("dossier_detail", args=[cast.dossier.pk])
     page = login(other).get(url).content.decode()
-    assert f'data-cleared="{cast.committee.ar_hlm.pk}"' in page and "Signature effacée le" in page
-    assert f'data-cleared="{cast.committee.state_service.pk}"' in page
+    assert f'data-cleared="{cast.committee.institutions[0].pk}"' in page and "Signature effacée le" in page
+    assert f'data-cleared="{cast.committee.institutions[1].pk}"' in page
     home = login(other).get(reverse("home")).content.decode()
     assert "Signature effacée :" in home
     # Signed again: nothing is shown for that institution any more; the other one's still is, until it signs.
-    sign_both({cast.committee.ar_hlm: other}, cast.dossier)
+    sign_both({cast.committee.institutions[0]: other}, cast.dossier)
     page = login(other).get(url).content.decode()
-    assert f'data-cleared="{cast.committee.ar_hlm.pk}"' not in page
-    assert f'data-cleared="{cast.committee.state_service.pk}"' in page
+    assert f'data-cleared="{cast.committee.institutions[0].pk}"' not in page
+    assert f'data-cleared="{cast.committee.institutions[1].pk}"' in page
     assert "Signature effacée :" not in login(other).get(reverse("home")).content.decode()

@@ -28,6 +28,7 @@ from core.models import (
     Report,
     ReportHouseholds,
     ReportSpend,
+    Seat,
     StateTransition,
     Territory,
     Verdict,
@@ -57,8 +58,9 @@ def _digest() -> str:
         Call.objects.values_list(
             "edition", "title", "year", "status", "opens_on", "submission_deadline", "national_envelope", "uuid"
         ),
-        Committee.objects.values_list(
-            "call__edition", "region", "name", "ar_hlm__name", "state_service__name", "instructed_on", "uuid"
+        Committee.objects.values_list("call__edition", "region", "name", "instructed_on", "uuid"),
+        Seat.objects.values_list(
+            "committee__call__edition", "committee__region", "organisation__name", "kind", "position"
         ),
         Dossier.objects.values_list(
             *DOSSIER,
@@ -125,7 +127,9 @@ def test_counts_as_asked(generated):
     assert {(row["n"], row["regions"]) for row in per_call} == {(len(METROPOLITAN), len(METROPOLITAN))}
     assert set(Committee.objects.values_list("region", flat=True)) == set(METROPOLITAN)
     # The same two institutions co-chair a region's committee year after year.
-    assert Committee.objects.values("region", "ar_hlm", "state_service").distinct().count() == len(METROPOLITAN)
+    co_chairs = Seat.objects.filter(kind=Seat.Kind.CO_CHAIR)
+    assert co_chairs.values("committee__region", "organisation").distinct().count() == 2 * len(METROPOLITAN)
+    assert co_chairs.count() == 2 * Committee.objects.count()
     assert Organisation.objects.filter(kind=Organisation.Kind.LANDLORD).count() >= 400
     assert not Organisation.objects.filter(kind=Organisation.Kind.LANDLORD, legal_form="").exists()
     assert Organisation.objects.filter(kind=Organisation.Kind.ASSOCIATION).exists()

@@ -207,7 +207,7 @@ def test_the_secretariat_never_sits_on_a_committee(cast):
     secretariat = cast.users["secretariat"]
     with pytest.raises(SetupRefused, match="secrétariat national"):
         committee_member_add(
-            committee=cast.committee, user=secretariat, institution=cast.committee.ar_hlm, by=secretariat
+            committee=cast.committee, user=secretariat, institution=cast.committee.institutions[0], by=secretariat
         )
     assert not Membership.objects.filter(user=secretariat, role=Membership.Role.COMMITTEE_MEMBER).exists()
 
@@ -215,7 +215,9 @@ def test_the_secretariat_never_sits_on_a_committee(cast):
 def test_a_committee_member_is_added_with_a_trace(cast):
     newcomer = UserFactory(username="nouveau")
     secretariat = cast.users["secretariat"]
-    committee_member_add(committee=cast.committee, user=newcomer, institution=cast.committee.ar_hlm, by=secretariat)
+    committee_member_add(
+        committee=cast.committee, user=newcomer, institution=cast.committee.institutions[0], by=secretariat
+    )
     event = AuditEvent.objects.get(action="committee.add_member")
     assert (event.by, event.committee, event.after["user"]) == (secretariat, cast.committee, "nouveau")
 
@@ -238,7 +240,7 @@ def save_partners(cast, draft, partners=(), new=()):
 def test_a_partner_is_never_matched_by_its_name(cast, draft):
     """Naming a co-chairing institution once put every member of it in conflict, so that the avis conjoint could
     not be published."""
-    institution = cast.committee.state_service
+    institution = cast.committee.institutions[1]
     with pytest.raises(DraftRefused, match="co-préside"):
         save_partners(cast, draft, new=[institution.name.upper()])
     with pytest.raises(DraftRefused, match="ne peut pas être partenaire"):
@@ -252,9 +254,9 @@ def test_a_partner_is_never_matched_by_its_name(cast, draft):
 
 def test_the_publication_checks_say_who_unblocks(cast):
     """Every member of one institution in conflict: the check says so and who can lift it."""
-    cast.dossier.partners.add(cast.committee.state_service)
+    cast.dossier.partners.add(cast.committee.institutions[1])
     checks = [c for c in publication_checks(cast.committee) if c.dossier == cast.dossier and c.blocking]
-    unsigned = next(c for c in checks if str(cast.committee.state_service) in c.message)
+    unsigned = next(c for c in checks if str(cast.committee.institutions[1]) in c.message)
     assert "aucun de ses membres" in unsigned.message
     assert "secrétariat national ajoute au comité un membre" in unsigned.who
 

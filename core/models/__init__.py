@@ -10,6 +10,7 @@ from core.models.notifications import Dispatch, Notification, Preference
 from core.models.opinions import SMILEYS, ClearedSignature, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
 from core.models.organisations import Membership, Organisation
 from core.models.receipts import Receipt
+from core.models.seats import Seat
 
 __all__ = [
     "OTHER_DOCUMENT",
@@ -47,6 +48,7 @@ __all__ = [
     "ReportHouseholds",
     "ReportSpend",
     "RuleMode",
+    "Seat",
     "StateTransition",
     "Strand",
     "Territory",

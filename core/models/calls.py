@@ -2,8 +2,9 @@ import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 
+from core.models.seats import Seat
 from core.regions import Region
 
 
@@ -163,27 +164,12 @@ class Call(models.Model):
 
 
 class Committee(models.Model):
-    """A regional committee (CPR), co-chaired by the AR Hlm and the State's regional service."""
+    """A regional committee (CPR), co-chaired by two or three institutions (the AR Hlm, the State's regional services),
+    with advisory members since 2020: its seats (core.models.seats)."""
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="committees", verbose_name="appel")
     name = models.CharField("nom", max_length=255)
     region = models.CharField("région", max_length=2, choices=Region.choices, blank=True)
-    ar_hlm = models.ForeignKey(
-        "core.Organisation",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name="association régionale Hlm",
-    )
-    state_service = models.ForeignKey(
-        "core.Organisation",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name="service régional de l'État",
-    )
     instructed_on = models.DateField("date de l'instruction", null=True, blank=True)
     envelope = models.DecimalField(
         "enveloppe régionale (€)",
@@ -208,15 +194,27 @@ class Committee(models.Model):
             models.UniqueConstraint(
                 fields=["call", "region"], condition=~Q(region=""), name="unique_committee_region_per_call"
             ),
-            models.CheckConstraint(
-                condition=Q(ar_hlm__isnull=True) | Q(state_service__isnull=True) | ~Q(ar_hlm=models.F("state_service")),
-                name="committee_two_distinct_institutions",
-            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.call.year})"
 
+    def _seats(self) -> list:
+        """Its seats in their order, read once per instance (core.models.seats: each with its organisation), or from
+        prefetch_related("seats") when a list of committees asked for them."""
+        prefetch_related_objects([self], "seats")
+        return sorted(self.seats.all(), key=lambda seat: seat.position)
+
+    def seat_of(self, organisation_id: int):
+        """The seat this organisation holds in the committee, if any."""
+        return next((seat for seat in self._seats() if seat.organisation_id == organisation_id), None)
+
     @property
     def institutions(self) -> list:
-        return [org for org in (self.ar_hlm, self.state_service) if org is not None]
+        """The co-chairing institutions, in the order the committee names them: each signs its opinions."""
+        return [seat.organisation for seat in self._seats() if seat.kind == Seat.Kind.CO_CHAIR]
+
+    @property
+    def advisers(self) -> list:
+        """The advisory members: each gives its own opinion on the dossiers, never signs nor decides."""
+        return [seat.organisation for seat in self._seats() if seat.kind == Seat.Kind.ADVISORY]

@@ -42,10 +42,11 @@ def _coherent(invitation: Invitation) -> None:
     if role == Membership.Role.COMMITTEE_MEMBER:
         if committee is None:
             raise InvitationRefused("Choisissez le comité dont la personne invitée sera membre.")
-        if organisation not in committee.institutions:
+        if committee.seat_of(organisation.pk) is None:
+            seated = ", ".join(str(org) for org in committee.institutions + committee.advisers)
             raise InvitationRefused(
-                f"Un membre du comité {committee.name} représente l'une de ses deux institutions co-présidentes : "
-                f"{committee.ar_hlm} ou {committee.state_service}."
+                f"Un membre du comité {committee.name} représente l'une de ses institutions co-présidentes ou l'un de "
+                f"ses membres à voix consultative : {seated}."
             )
     elif role == Membership.Role.LANDLORD_STAFF:
         if organisation.kind not in Organisation.CARRIER_KINDS:

@@ -1,12 +1,14 @@
 """Setting up a call: its regional committees, their institutions and members; opening and closing it."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Max
 
 from core.audit import audit
-from core.models import Call, Committee, Membership, Organisation
+from core.models import Call, Committee, Membership, Organisation, Seat
 from core.permissions import Access
 from core.policies import may_sit_on_committee
 from core.regions import Region
@@ -46,31 +48,60 @@ def _institution(name: str, kind: str) -> Organisation:
     return org
 
 
+# A committee is co-chaired by the AR Hlm and the State, which since 2020 may sit as two services (DREETS, DREAL).
+CO_CHAIRS = (2, 3)
+
+
+def seat_add(*, committee: Committee, organisation: Organisation, kind: str) -> Seat:
+    """Seats the organisation after the committee's others, for the services that set a committee up (they check
+    their actor): each organisation once, three co-chairs at most."""
+    if committee.seat_of(organisation.pk) is not None:
+        raise SetupRefused(f"« {organisation} » siège déjà au comité {committee.name}.")
+    if kind == Seat.Kind.CO_CHAIR and len(committee.institutions) >= CO_CHAIRS[-1]:
+        raise SetupRefused(f"Un comité a au plus {CO_CHAIRS[-1]} institutions co-présidentes.")
+    last = committee.seats.aggregate(last=Max("position"))["last"] or 0
+    return committee.seats.create(organisation=organisation, kind=kind, position=last + 1)
+
+
 @transaction.atomic
 def committee_create(
-    *, call: Call, region: str, ar_hlm_name: str, state_service_name: str, name: str = "",
-    envelope: Decimal | None = None, by,
+    *, call: Call, region: str, ar_hlm_name: str, state_service_name: str, third_co_chair_name: str = "",
+    advisory_names: Sequence[str] = (), name: str = "", envelope: Decimal | None = None, by,
 ) -> Committee:  # fmt: skip
+    """A regional committee, co-chaired by its AR Hlm, the State's service and, since 2020, a second State service,
+    with its advisory members (a housing foundation, Action Logement), each seated in the order given."""
     check(by, "call.add_committee", call)
     if call.committees.filter(region=region).exists():
         raise SetupRefused(f"L'appel a déjà un comité pour la région {Region(region).label}.")
     name = name.strip() or Region(region).label
     if call.committees.filter(name=name).exists():
         raise SetupRefused(f"L'appel a déjà un comité nommé « {name} ».")
-    with refused_on_conflict(SetupRefused(f"Un comité pour cette région ou nommé « {name} » vient d'être créé.")):
-        committee = Committee(
-            call=call,
-            region=region,
-            name=name,
-            ar_hlm=_institution(ar_hlm_name, Organisation.Kind.AR_HLM),
-            state_service=_institution(state_service_name, Organisation.Kind.STATE_SERVICE),
-            envelope=envelope,
+    co_chairs = [
+        _institution(text.strip(), kind)
+        for text, kind in (
+            (ar_hlm_name, Organisation.Kind.AR_HLM),
+            (state_service_name, Organisation.Kind.STATE_SERVICE),
+            (third_co_chair_name, Organisation.Kind.STATE_SERVICE),
         )
+        if text.strip()
+    ]
+    if len(co_chairs) < CO_CHAIRS[0]:
+        raise SetupRefused("Un comité est co-présidé par l'association régionale Hlm et un service de l'État au moins.")
+    advisers = [
+        organisation_get_or_create(name=text, kind=Organisation.Kind.OTHER)[0]
+        for text in filter(None, (text.strip() for text in advisory_names))
+    ]
+    with refused_on_conflict(SetupRefused(f"Un comité pour cette région ou nommé « {name} » vient d'être créé.")):
+        committee = Committee(call=call, region=region, name=name, envelope=envelope)
         # The constraints are checked above, with their own message; one met here is met in the database.
         committee.full_clean(validate_constraints=False)
         committee.save()
-    after = {"region": committee.region, "ar_hlm": str(committee.ar_hlm), "state_service": str(committee.state_service),
-             "envelope": str(committee.envelope)}  # fmt: skip
+    for organisation in co_chairs:
+        seat_add(committee=committee, organisation=organisation, kind=Seat.Kind.CO_CHAIR)
+    for organisation in advisers:
+        seat_add(committee=committee, organisation=organisation, kind=Seat.Kind.ADVISORY)
+    after = {"region": committee.region, "co_chairs": [str(org) for org in committee.institutions],
+             "advisers": [str(org) for org in committee.advisers], "envelope": str(committee.envelope)}  # fmt: skip
     audit("call.add_committee", by=by, subject=committee, committee=committee, after=after)
     return committee
 
@@ -78,8 +109,11 @@ def committee_create(
 @transaction.atomic
 def committee_member_add(*, committee: Committee, user: User, institution: Organisation, by) -> Membership:
     check(by, "committee.add_member", committee)
-    if institution not in committee.institutions:
-        raise SetupRefused("Un membre représente l'une des deux institutions co-présidentes du comité.")
+    if committee.seat_of(institution.pk) is None:
+        raise SetupRefused(
+            "Un membre représente l'une des institutions co-présidentes du comité ou l'un de ses membres à voix "
+            "consultative."
+        )
     if not may_sit_on_committee(list(user.memberships.all())):
         raise SetupRefused(
             f"{user.get_full_name() or user} appartient au secrétariat national, qui ne siège dans aucun comité : "

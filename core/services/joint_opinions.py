@@ -138,7 +138,7 @@ def publication_checks(committee: Committee) -> list[Check]:
     checks = []
     institutions = committee.institutions
     if len(institutions) < 2:
-        checks.append(Check("Le comité doit avoir ses deux institutions co-présidentes (AR Hlm et État)."))
+        checks.append(Check("Le comité doit avoir au moins deux institutions co-présidentes (AR Hlm et État)."))
     dossiers = list(_received(committee))
     if not dossiers:
         checks.append(Check("Aucun dossier déposé : il n'y a pas d'avis à publier."))
@@ -184,7 +184,8 @@ def joint_opinion_publish(*, committee: Committee, by) -> JointOpinion:
     """Freeze the committee's opinions as a new published version; earlier versions stay readable."""
     committee = (
         Committee.objects.select_for_update(of=("self",))
-        .select_related("call", "ar_hlm", "state_service")
+        .select_related("call")
+        .prefetch_related("seats")
         .get(pk=committee.pk)
     )
     check(by, "committee.publish", committee)

@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, committee: int, format: str, output: Path | None, version: int | None, draft: bool, **options
     ):
-        found = Committee.objects.select_related("call", "ar_hlm", "state_service").filter(pk=committee).first()
+        found = Committee.objects.select_related("call").prefetch_related("seats").filter(pk=committee).first()
         if found is None:
             raise CommandError(f"No committee with id {committee}.")
         if draft:
