@@ -8,6 +8,7 @@ from django.db import models
 
 from core.formats import euros, french_date, french_datetime
 from core.models import (
+    AdvisoryOpinion,
     Agreement,
     AuditEvent,
     Call,
@@ -20,12 +21,11 @@ from core.models import (
 )
 from core.workflow import ACTIONS
 
+MODELS = (
+    Decision, Report, Agreement, PaymentTranche, Call, Committee, User, Invitation, Membership, AdvisoryOpinion,
+)  # fmt: skip
 # The fields the trail records, by name, with their French label and their choices: the models they come from.
-FIELDS = {
-    field.name: field
-    for model in (Decision, Report, Agreement, PaymentTranche, Call, Committee, User, Invitation, Membership)
-    for field in model._meta.concrete_fields
-}
+FIELDS = {field.name: field for model in MODELS for field in model._meta.concrete_fields}
 
 
 def action_label(action: str) -> str:

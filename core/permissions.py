@@ -311,6 +311,14 @@ class Access:
         draft dossier does (the secretariat follows them all)."""
         return Q() if self.can_follow(dossier) else SENT_REPORTS
 
+    def reads_advisory_opinions(self, dossier: Dossier) -> bool:
+        """The advisory members' opinions on the dossier, while the committee works: the secretariat, and the members
+        of the co-chairing institutions not in conflict (an advisory member reads its own, as the form it gives it
+        again with). Published only as the call says (Call.advisory_opinions_published), in the avis conjoint."""
+        return self.is_secretariat or (
+            self.can_act_on_opinion(dossier) and self.institution_in(dossier.committee) is not None
+        )
+
     def can_read_opinion_draft(self, dossier: Dossier) -> bool:
         """The opinion as the committee works on it: the secretariat, and members not in conflict."""
         return self.is_secretariat or self.can_act_on_opinion(dossier)

@@ -116,6 +116,13 @@ def decider(access: Access, obj: Dossier) -> bool:
     return secretariat(access, obj)
 
 
+@who("réservé aux membres à voix consultative du comité, hors conflit d'intérêts")
+def advisory_member(access: Access, dossier: Dossier) -> bool:
+    """A member of the dossier's committee, not in conflict, who sits for one of its advisory members: its opinion is
+    its own, never the committee's."""
+    return committee_member(access, dossier) and access.advisory_seat_in(dossier.committee) is not None
+
+
 @who("réservé aux membres des institutions co-présidentes du comité")
 def committee_chairs(access: Access, committee: Committee) -> bool:
     """The members who represent one of the committee's co-chairing institutions: its acts as a decider."""
@@ -247,6 +254,7 @@ POLICIES = {
         signatory,
         decider,
         committee_chairs,
+        advisory_member,
         thread_side,
         asked_expert,
         committee_members,

@@ -590,7 +590,7 @@ COMMITTEE.actions = [
     Action(
         "publish",
         "Publier l'avis conjoint",
-        policies.committee_members,
+        policies.committee_chairs,
         frozenset({""}),
         effects="Freezes the opinions as a new version with its SHA-256; e-mails members and carrying landlords.",
     ),
@@ -609,7 +609,7 @@ COMMITTEE.actions = [
         "Ajouter un membre",
         policies.secretariat,
         frozenset({""}),
-        effects="For one of its co-chairing institutions; never a user of the secretariat.",
+        effects="For one of its seats, co-chair or advisory; never a user of the secretariat.",
     ),
     Action(
         "export",
@@ -627,6 +627,24 @@ EXCHANGES.actions = [
     Action("note", "Ajouter une note", policies.committee_member, frozenset({""}), conditions=OPINION_CONDITIONS),
     Action("ask_expert", "Demander un avis d'expert", policies.committee_member, frozenset({""}),
            conditions=OPINION_CONDITIONS, effects="E-mails the expert."),
+]  # fmt: skip
+
+
+@as_filter(lambda access: Q(state__in=IN_INSTRUCTION))
+def instructed(access: Access, dossier: Dossier) -> str | None:
+    if dossier.state not in IN_INSTRUCTION:
+        state = dossier.get_state_display()
+        return f"Les avis consultatifs se donnent pendant l'instruction : le dossier est « {state} »."
+    return None
+
+
+ADVISORY = Lifecycle(
+    "advisory", "Avis consultatif", Dossier, {"": ("Ouvert", "consultation")}, ("consultation",), lambda d: ""
+)
+ADVISORY.actions = [
+    Action("give", "Donner l'avis consultatif", policies.advisory_member, frozenset({""}), conditions=(instructed,),
+           effects="Once per advisory member, given again until the opinion is signed; read by the co-chairs, "
+           "printed in the avis conjoint only if the call says so."),
 ]  # fmt: skip
 
 ADVICE = Lifecycle(
@@ -795,8 +813,8 @@ IMPORT.actions = [
 ]  # fmt: skip
 
 LIFECYCLES = [
-    DOSSIER, OPINION, DECISION, AGREEMENT, TRANCHE, REPORT, CALL, COMMITTEE, EXCHANGES, ADVICE, INVITATION, ACCOUNT,
-    EXPORT, IMPORT,
+    DOSSIER, OPINION, DECISION, AGREEMENT, TRANCHE, REPORT, CALL, COMMITTEE, EXCHANGES, ADVISORY, ADVICE, INVITATION,
+    ACCOUNT, EXPORT, IMPORT,
 ]  # fmt: skip
 ACTIONS: dict[str, Action] = {}
 for _lifecycle in LIFECYCLES:

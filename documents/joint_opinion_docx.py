@@ -149,6 +149,10 @@ def _project_table(document, project: dict) -> None:
     rank = rows[6].cells[0].paragraphs[0]
     rank.add_run("Rang de classement parmi les dossiers retenus : ")
     rank.add_run(project["opinion"].rank_label).bold = True
+    for advisory in project.get("advisory", []):
+        cell = table.add_row().cells[0].merge(table.rows[-1].cells[1])
+        cell.paragraphs[0].add_run(f"Avis consultatif de {advisory['organisation']} :").underline = True
+        cell.add_paragraph(advisory["text"])
 
 
 def joint_opinion_docx(context: dict) -> bytes:

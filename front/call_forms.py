@@ -24,6 +24,7 @@ class CallForm(ModelForm):
         fields = [
             "title",
             "process",
+            "advisory_opinions_published",
             "edition",
             "year",
             "opens_on",

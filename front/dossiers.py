@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import (
     Case,
+    Exists,
     FilteredRelation,
     JSONField,
     OuterRef,
@@ -16,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.models import (
+    AdvisoryOpinion,
     Agreement,
     Attachment,
     BudgetLine,
@@ -35,7 +37,7 @@ from core.services.opinions import FIELDS
 from core.services.timeline import dossier_timeline
 from core.workflow import OPINION_OPEN, WITH_REPORTS, allows, available, blocked, permits
 from front import confirmations
-from front.forms import OpinionForm, ReturnForm
+from front.forms import AdvisoryForm, OpinionForm, ReturnForm
 
 
 def with_relations(dossiers):
@@ -110,6 +112,8 @@ def _page_dossier(access: Access, pk: int) -> Dossier:
     dossier = (
         with_relations(Dossier.objects.filter(access.sees(), pk=pk))
         .annotate(receipt_uuid=_last_receipt("uuid"), receipt_at=_last_receipt("submitted_at"))
+        # Most dossiers have none: their page reads no more.
+        .annotate(advised=Exists(AdvisoryOpinion.objects.filter(dossier=OuterRef("pk"))))
         .annotate(
             published_content=_published(access, "content", JSONField()),
             published_version=_published(access, "version", PositiveIntegerField()),
@@ -156,7 +160,17 @@ def _signatures(dossier: Dossier) -> list[tuple]:
     return [(seat.organisation, getattr(seat, "signature", None), getattr(seat, "cleared", None)) for seat in seats]
 
 
-def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, conflict) -> dict:
+def _advisory_form(access: Access, dossier: Dossier, actions: set[str], form):
+    """The advisory member's form, with the opinion it gave if it gave one."""
+    if "advisory.give" not in actions:
+        return None
+    if form is None:
+        given = dossier.advisory_opinions.filter(organisation=access.advisory_seat_in(dossier.committee)).first()
+        form = AdvisoryForm(initial={"text": given.text if given else ""})
+    return form
+
+
+def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, conflict, advisory_form=None) -> dict:
     """The opinion as this user may read it, and the form and signature to act on it."""
     reads_draft = access.can_read_opinion_draft(dossier)
     shown, hidden_reason = shown_opinion(
@@ -181,6 +195,11 @@ def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, 
         # A member who would write the opinion is told why it cannot now (a decision recorded freezes it).
         "opinion_blocked": blocked(access, "opinion.write", dossier) if dossier.state in OPINION_OPEN else None,
         "institution": institution,
+        "advisory_opinions": list(dossier.advisory_opinions.select_related("organisation"))
+        if dossier.advised and access.reads_advisory_opinions(dossier)
+        else [],
+        "advisory_form": _advisory_form(access, dossier, actions, advisory_form),
+        "advisory_seat": access.advisory_seat_in(dossier.committee),
     }
 
 
@@ -193,6 +212,7 @@ def render_dossier(
     conflict=None,
     problems=None,
     return_form=None,
+    advisory_form=None,
     status=200,
 ):
     """The dossier page; the opinion views render it again with their bound form or conflict."""
@@ -222,7 +242,7 @@ def render_dossier(
         "has_exchanges": access.can_read_thread(dossier)
         or access.can_read_opinion_draft(dossier)
         or (access.is_expert and dossier.expert_requests.filter(expert=request.user).exists()),
-        **_opinion_context(access, dossier, actions, form, conflict),
+        **_opinion_context(access, dossier, actions, form, conflict, advisory_form),
     }
     return render(request, "front/dossier_detail.html", context, status=status)
 

@@ -256,6 +256,14 @@ class ReturnForm(Form):
     )
 
 
+class AdvisoryForm(Form):
+    text = forms.CharField(
+        label="Votre avis sur le projet",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Écrivez l'avis consultatif."},
+    )
+
+
 UPLOAD_HINT = "PDF, DOCX, XLSX ou ODT, 20 Mo au plus."
 
 

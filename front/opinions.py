@@ -5,10 +5,11 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from core.permissions import Access
+from core.services.advisory import AdvisoryRefused, advisory_opinion_give
 from core.services.opinions import OpinionConflict, opinion_save, opinion_sign
 from core.workflow import guard
 from front.dossiers import render_dossier
-from front.forms import OpinionForm
+from front.forms import AdvisoryForm, OpinionForm
 
 
 def dossier_for(access: Access, pk: int, action: str):
@@ -39,6 +40,23 @@ def opinion_edit(request: HttpRequest, pk: int) -> HttpResponse:
             request, access, dossier.pk, form=OpinionForm(data), conflict=conflict.current, status=409
         )
     messages.success(request, f"Avis enregistré (révision {opinion.revision}).")
+    return redirect("dossier_detail", pk=dossier.pk)
+
+
+@require_POST
+@login_required
+def advisory_give(request: HttpRequest, pk: int) -> HttpResponse:
+    access = Access(request.user)
+    dossier = dossier_for(access, pk, "advisory.give")
+    form = AdvisoryForm(request.POST)
+    if form.is_valid():
+        try:
+            advisory_opinion_give(dossier=dossier, text=form.cleaned_data["text"], by=request.user)
+        except AdvisoryRefused as refusal:
+            form.add_error("text", str(refusal))
+    if not form.is_valid():
+        return render_dossier(request, access, dossier.pk, advisory_form=form, status=400)
+    messages.success(request, f"Avis consultatif de {access.advisory_seat_in(dossier.committee)} enregistré.")
     return redirect("dossier_detail", pk=dossier.pk)
 
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from core.models import (
     OTHER_DOCUMENT,
+    AdvisoryOpinion,
     Agreement,
     ArchiveImport,
     Attachment,
@@ -53,12 +54,14 @@ from core.models import (
     PaymentTranche,
     Public,
     Report,
+    Seat,
     StateTransition,
     Territory,
 )
 from core.permissions import Access
 from core.services.accounts import invitation_digest
 from core.services.attachments import attachment_add
+from core.services.calls import seat_add
 from core.workflow import ACTIONS, LIFECYCLE, allows, available
 from documents.joint_opinion_corrections import document_json
 from documents.joint_opinion_parser import parse
@@ -68,7 +71,7 @@ from tests.factories import CallFactory, CommitteeFactory, DossierFactory, Opini
 State = Dossier.State
 ROLES = (
     "anonymous", "landlord", "other_landlord", "member", "member_in_conflict", "other_committee_member",
-    "secretariat", "observer", "other_committee_observer", "expert",
+    "secretariat", "observer", "other_committee_observer", "expert", "advisory_member",
 )  # fmt: skip
 REFUSED = frozenset({403, 404})
 ANSWERED = {200, 302, 400, 409}
@@ -207,6 +210,7 @@ ACTION_URLS: dict[str, Post | Via | Outside] = {
     "opinion.write": Post("opinion_edit", data=opinion_form),
     # One institution signs; the opinion is signed (its target) once the other has signed too.
     "opinion.sign": Post("opinion_sign", reaches_target=False),
+    "advisory.give": Post("advisory_give", data=form(text="Un accompagnement solide.")),
     "decision.record": Post("decision_edit", data=form(outcome="retenu", amount_granted="1 000", conditions="")),
     "decision.clear": Post("decision_clear"),
     "decision.notify": Via("call.notify_decisions", "the secretariat notifies a call's recorded decisions at once"),
@@ -329,7 +333,8 @@ def world(django_db_setup, django_db_blocker) -> World:
         UserFactory(username="candidat")
         # Dossier A's call is open: its drafts may be submitted, its committee receives new ones.
         Call.objects.filter(pk=cast.committee.call_id).update(status=Call.Status.OPEN)
-        world = World(cast, {**cast.users, "expert": experts[0]}, consulted=experts[2])
+        world = World(cast, {**cast.users, "expert": experts[0], "advisory_member": advisory_member(cast)},
+                      consulted=experts[2])  # fmt: skip
         elsewhere = Committee.objects.exclude(pk=cast.committee.pk).get()
         regional = build_regional_committee(world)
         build_dossiers(world, other_expert=experts[1])
@@ -340,6 +345,13 @@ def world(django_db_setup, django_db_blocker) -> World:
         build_imports(world, elsewhere)
         yield world
         transaction.set_rollback(True)
+
+
+def advisory_member(cast) -> User:
+    """A member of committee A for its advisory seat, a housing foundation: it gives its opinion, never signs."""
+    foundation = Organisation.objects.create(name="Fondation pour le logement", kind=Organisation.Kind.OTHER)
+    seat_add(committee=cast.committee, organisation=foundation, kind=Seat.Kind.ADVISORY)
+    return member(UserFactory(username="advisory_member"), foundation, Membership.Role.COMMITTEE_MEMBER, cast.committee)
 
 
 @pytest.fixture(autouse=True)
@@ -591,6 +603,7 @@ WRITTEN = {
     Dossier.history.model: (),
     Opinion: ("revision", "verdict"),
     OpinionSignature: (),
+    AdvisoryOpinion: ("text",),
     Decision: ("outcome", "amount_granted", "notified_at"),
     Agreement: ("published_at",),
     PaymentTranche: ("paid_on",),
@@ -724,7 +737,8 @@ class Page:
 
 
 DOSSIER_ACTIONS = {"dossier.edit", "dossier.submit", "dossier.withdraw", "dossier.return", "opinion.write",
-                   "opinion.sign", "decision.record", "decision.clear", "agreement.create"}  # fmt: skip
+                   "opinion.sign", "advisory.give", "decision.record", "decision.clear",
+                   "agreement.create"}  # fmt: skip
 FOLLOWUP_ACTIONS = {"agreement.create", "tranche.pay", "report.save", "report.validate", "report.return"}
 EXCHANGES_ACTIONS = {"exchanges.message", "exchanges.note", "exchanges.ask_expert", "advice.give"}
 CALL_ACTIONS = {"call.edit", "call.open", "call.close", "call.decide", "call.archive", "call.add_committee",

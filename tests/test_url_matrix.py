@@ -3,10 +3,10 @@
 A URL cannot ship without its row: test_every_url_has_a_row fails on a URL name missing from MATRIX, and on a row
 whose URL no longer exists. Django's admin is one rule (ADMIN_RULE): every admin:* URL is for staff only.
 
-Each row gives, for GET and for POST when the URL takes one, one cell per role of ROLES (the cast's nine and an
-invited expert) and per object: "A|B" when the URL names an object, A being the cast's dossier A (landlord A's),
-its committee, its call… and B dossier B (landlord B's, same committee), the other committee, the other call…; a
-single value is for both, or for a URL without object. Outcomes:
+Each row gives, for GET and for POST when the URL takes one, one cell per role of ROLES (the cast's nine, an
+invited expert, a member for an advisory seat) and per object: "A|B" when the URL names an object, A being the cast's
+dossier A (landlord A's), its committee, its call… and B dossier B (landlord B's, same committee), the other committee,
+the other call…; a single value is for both, or for a URL without object. Outcomes:
     200, 302     the page, or a redirect elsewhere than the login page (GET)
     login        redirected to the login page (anonymous)
     401          the API's answer to an anonymous client
@@ -51,8 +51,10 @@ from core.models import (
     Organisation,
     PaymentTranche,
     Report,
+    Seat,
 )
 from core.services.accounts import invitation_digest
+from core.services.calls import seat_add
 from core.services.joint_opinions import committee_snapshot, snapshot_digest
 from core.services.receipts import receipt_create
 from documents.joint_opinion_corrections import document_json
@@ -62,7 +64,7 @@ from tests.factories import DossierFactory, OrganisationFactory, UserFactory, me
 
 ROLES = (
     "anonymous", "landlord", "other_landlord", "member", "member_in_conflict", "other_committee_member",
-    "secretariat", "observer", "other_committee_observer", "expert",
+    "secretariat", "observer", "other_committee_observer", "expert", "advisory_member",
 )  # fmt: skip
 SIDES = ("A", "B")
 DRAFT_A, DRAFT_B = "Brouillon du bailleur A", "Brouillon du bailleur B"
@@ -96,67 +98,71 @@ def rules(table: str) -> dict[str, dict[str, dict[str, str]]]:
 
 # The rules of DESIGN §2. Columns: anonymous, landlord A, landlord B, committee member, member in conflict on
 # dossier A (works for landlord A), member of the other committee, secretariat, observer of every committee, observer
-# of the other committee, expert asked about dossier A.
+# of the other committee, expert asked about dossier A, member of committee A for its advisory seat (a foundation).
 RULES = rules("""
-#                   anon   lA      lB      member  conflict other-m secr obs  other-o expert
-DOSSIER             login  200|404 404|200 200     200      404     200  200  404     200|404
+#                   anon   lA      lB      member  conflict other-m secr obs  other-o expert advis
+DOSSIER             login  200|404 404|200 200     200      404     200  200  404     200|404 200
 # The exchanges on a dossier (thread, notes, advice): whoever reads one of them; an observer reads none.
-EXCHANGES           login  200|404 404|200 200     200      404     200  404  404     200|404
+EXCHANGES           login  200|404 404|200 200     200      404     200  404  404     200|404 200
 # The committee's acts on a dossier: its members, except on a dossier their organisation carries.
-COMMITTEE_ACT       login  403|404 404|403 ok      403|ok   404     403  403  404     403|404
+COMMITTEE_ACT       login  403|404 404|403 ok      403|ok   404     403  403  404     403|404 ok
+# Signing the opinion: the committee's act, for the co-chairs' members alone, never an advisory member's.
+SIGN                login  403|404 404|403 ok      403|ok   404     403  403  404     403|404 403
+# An advisory opinion: the advisory member's, on the dossiers it is not in conflict on.
+ADVISORY            login  403|404 404|403 403     403      404     403  403  404     403|404 ok
 # The thread: the landlord's side and the committee's.
-TALK                login  ok|404  404|ok  ok      ok       404     403  403  404     403|404
+TALK                login  ok|404  404|ok  ok      ok       404     403  403  404     403|404 ok
 # A draft (A: landlord A's, B: landlord B's) is its landlord's; the secretariat sees it, does not touch it.
-DRAFT_PAGE          login  200|404 404|200 404     200|404  404     403  404  404     404
-DRAFT_ACT           login  ok|404  404|ok  404     ok|404   404     403  404  404     404
+DRAFT_PAGE          login  200|404 404|200 404     200|404  404     403  404  404     404     404
+DRAFT_ACT           login  ok|404  404|ok  404     ok|404   404     403  404  404     404     404
 # Reports are written by the dossier's landlord only.
-REPORT_PAGE         login  200|404 404|200 403     200|403  404     403  403  404     404
-REPORT_POST         login  ok|404  404|ok  403     ok|403   404     403  403  404     404
+REPORT_PAGE         login  200|404 404|200 403     200|403  404     403  403  404     404     403
+REPORT_POST         login  ok|404  404|ok  403     ok|403   404     403  403  404     404     403
 # A committee (A: the cast's, B: the other one): its members, the secretariat, its observers.
-COMMITTEE           login  404     404     200|404 200|404  404|200 200  200  404|200 404
-PUBLISH             login  404     404     ok|404  ok|404   404|ok  403  403  404|403 404
-PUBLISH_PAGE        login  404     404     302|404 302|404  404|302 403  403  404|403 404
-COMMITTEE_DRAFT     login  404     404     200|404 200|404  404|200 200  403  404|403 404
+COMMITTEE           login  404     404     200|404 200|404  404|200 200  200  404|200 404     200|404
+PUBLISH             login  404     404     ok|404  ok|404   404|ok  403  403  404|403 404     403|404
+PUBLISH_PAGE        login  404     404     302|404 302|404  404|302 403  403  404|403 404     403|404
+COMMITTEE_DRAFT     login  404     404     200|404 200|404  404|200 200  403  404|403 404     200|404
 # A committee notifies its decisions on a regional decision's call only: on the cast's calls (national selections)
 # it is refused to every reader of the committee (tests/test_regional.py notifies on a regional one).
-COMMITTEE_NOTIFY    login  404     404     403|404 403|404  404|403 403  403  404|403 404
+COMMITTEE_NOTIFY    login  404     404     403|404 403|404  404|403 403  403  404|403 404     403|404
 # A published avis conjoint: the committee's readers, and whoever sees a dossier in it (its section only).
-JOINT_OPINION       login  200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404
+JOINT_OPINION       login  200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404 200|404
 # The national pages: the secretariat, and observers of the whole programme.
-NATIONAL            login  403     403     403     403      403     200  200  403     403
-SECRETARIAT         login  403     403     403     403      403     200  403  403     403
-SECRETARIAT_ACT     login  403     403     403     403      403     ok   403  403     403
+NATIONAL            login  403     403     403     403      403     200  200  403     403     403
+SECRETARIAT         login  403     403     403     403      403     200  403  403     403     403
+SECRETARIAT_ACT     login  403     403     403     403      403     ok   403  403     403     403
 # The secretariat's acts on a dossier of the committee (A: landlord A's, B: landlord B's), never asked of the expert:
 # 404 to whoever does not see it, 403 to the others.
-ON_DOSSIER_PAGE     login  403|404 404|403 403     403      404     200  403  404     404
-ON_DOSSIER_ACT      login  403|404 404|403 403     403      404     ok   403  404     404
+ON_DOSSIER_PAGE     login  403|404 404|403 403     403      404     200  403  404     404     403
+ON_DOSSIER_ACT      login  403|404 404|403 403     403      404     ok   403  404     404     403
 # The secretariat's acts on a committee, or on a dossier of another landlord in it: 404 to whoever does not read it.
-ON_COMMITTEE_ACT    login  404     404     403|404 403|404  404|403 ok   403  404|403 404
+ON_COMMITTEE_ACT    login  404     404     403|404 403|404  404|403 ok   403  404|403 404     403|404
 # Landlords start dossiers.
-NEW_DOSSIER         login  200     200     403     200      403     403  403  403     403
-NEW_DOSSIER_POST    login  ok      ok      403     ok       403     403  403  403     403
+NEW_DOSSIER         login  200     200     403     200      403     403  403  403     403     403
+NEW_DOSSIER_POST    login  ok      ok      403     ok       403     403  403  403     403     403
 # Advice: A was asked of the expert, B of another expert.
-ADVICE              login  404     404     404     404      404     404  404  404     ok|404
+ADVICE              login  404     404     404     404      404     404  404  404     ok|404  404
 # The API, here with a session (tokens: test_api_tokens.py).
-API_DOSSIER         401    200|404 404|200 200     200      404     200  200  404     200|404
-API_FOLLOWED        401    200|404 404|200 200     200      404     200  200  404     404
-API_JOINT_OPINIONS  401    200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404
+API_DOSSIER         401    200|404 404|200 200     200      404     200  200  404     200|404 200
+API_FOLLOWED        401    200|404 404|200 200     200      404     200  200  404     404     200
+API_JOINT_OPINIONS  401    200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404 200|404
 # Accounts: the secretariat manages them all; a landlord's staff (the member in conflict is landlord A's) read their
 # colleagues' and invite them.
-ACCOUNTS            login  200     200     403     200      403     200  403  403     403
-ACCOUNTS_POST       login  ok      ok      403     ok       403     ok   403  403     403
+ACCOUNTS            login  200     200     403     200      403     200  403  403     403     403
+ACCOUNTS_POST       login  ok      ok      403     ok       403     ok   403  403     403     403
 # Deactivating (A: a colleague of landlord A, B: of landlord B): the secretariat only; a landlord does not even see
 # another landlord's staff.
-ACCOUNT_ACT         login  403|404 404|403 403     403|404  403     ok   403  403     403
+ACCOUNT_ACT         login  403|404 404|403 403     403|404  403     ok   403  403     403     403
 # Exports of a committee's dossiers, of a call's: whoever reads them.
-COMMITTEE_EXPORT    login  404     404     ok|404  ok|404   404|ok  ok   ok   404|ok  404
-CALL_EXPORT         login  403     403     403     403      403     ok   ok   403     403
+COMMITTEE_EXPORT    login  404     404     ok|404  ok|404   404|ok  ok   ok   404|ok  404     ok|404
+CALL_EXPORT         login  403     403     403     403      403     ok   ok   403     403     403
 # Importing a past avis conjoint: the secretariat, and the members of a committee's co-chairing institutions (committee
 # A's two, committee B's one), each for the imports they uploaded (A: the member's, B: the other committee's member's).
-IMPORT_PAGE         login  403     403     200     200      200     200  403  403     403
-IMPORT_POST         login  403     403     ok      ok       ok      ok   403  403     403
-IMPORT              login  404     404     200|404 404      404|200 200  404  404     404
-IMPORT_ACT          login  404     404     ok|404  404      404|ok  ok   404  404     404
+IMPORT_PAGE         login  403     403     200     200      200     200  403  403     403     403
+IMPORT_POST         login  403     403     ok      ok       ok      ok   403  403     403     403
+IMPORT              login  404     404     200|404 404      404|200 200  404  404     404     404
+IMPORT_ACT          login  404     404     ok|404  404      404|ok  ok   404  404     404     404
 """)
 LOGGED_IN = everyone("login", "200")
 LOGGED_IN_POST = everyone("login", "ok")
@@ -260,7 +266,8 @@ MATRIX = {
     "expert_request_new": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
     "expert_advice": Url(on("expert_request"), POST_ONLY, RULES["ADVICE"]),
     "opinion_edit": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
-    "opinion_sign": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"], through="done"),
+    "opinion_sign": Url(on("dossier"), POST_ONLY, RULES["SIGN"], through="done"),
+    "advisory_give": Url(on("dossier"), POST_ONLY, RULES["ADVISORY"], {"text": "Un avis consultatif."}, "done"),
     # Committees and their documents
     "committee_detail": Url(on("committee"), RULES["COMMITTEE"]),
     "committee_publication": Url(on("committee"), RULES["COMMITTEE_DRAFT"]),
@@ -304,8 +311,8 @@ MATRIX = {
     # Open data: call A has a grant to publish (without the grantor's SIRET: the page says so), call B none.
     "call_publish_grants": Url(
         on("call"),
-        row("login", "403", "403", "403", "403", "403", "200|403", "403", "403", "403"),
-        row("login", "403", "403", "403", "403", "403", "ok|403", "403", "403", "403"),
+        row("login", "403", "403", "403", "403", "403", "200|403", "403", "403", "403", "403"),
+        row("login", "403", "403", "403", "403", "403", "ok|403", "403", "403", "403", "403"),
     ),
     # Public: the published grants of call A; call B has none, and is not found.
     "grants_index": Url(None, PUBLIC),
@@ -393,6 +400,11 @@ def world(cast, seed_text) -> World:
     users = cast.users
     foundation = OrganisationFactory(name="Fondation", kind=Organisation.Kind.OTHER)
     users["expert"] = member(UserFactory(username="expert"), foundation, Membership.Role.EXPERT)
+    housing = OrganisationFactory(name="Fondation pour le logement", kind=Organisation.Kind.OTHER)
+    seat_add(committee=cast.committee, organisation=housing, kind=Seat.Kind.ADVISORY)
+    users["advisory_member"] = member(
+        UserFactory(username="advisory_member"), housing, Membership.Role.COMMITTEE_MEMBER, cast.committee
+    )
     other_expert = member(UserFactory(username="other_expert"), foundation, Membership.Role.EXPERT)
     outsider = UserFactory(username="outsider")
     elsewhere = Committee.objects.exclude(pk=cast.committee.pk).get()

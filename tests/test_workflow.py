@@ -262,7 +262,7 @@ def test_the_publication_checks_say_who_unblocks(cast):
 
 
 def test_publishing_is_the_committees_act(cast):
-    with pytest.raises(ActionRefused, match="membres du comité"):
+    with pytest.raises(ActionRefused, match="membres des institutions co-présidentes du comité"):
         joint_opinion_publish(committee=cast.committee, by=cast.users["secretariat"])
 
 

@@ -31,9 +31,10 @@ FILTERED = sorted(
 
 
 def test_where_covers_every_action_on_dossiers_and_their_parts():
-    # Calls, committees, threads, invitations, accounts, exports and archive imports are few, or not dossiers: a page
-    # asks allows() of each (an export's list is its requester's own, an import's page is its own).
-    outside = {"call", "committee", "exchanges", "invitation", "account", "export", "import"}
+    # Calls, committees, threads, advisory opinions, invitations, accounts, exports and archive imports are few, or not
+    # dossiers: a page asks allows() of each (an export's list is its requester's own, an import's page is its own, an
+    # advisory opinion is given on its dossier's page).
+    outside = {"call", "committee", "exchanges", "advisory", "invitation", "account", "export", "import"}
     on_rows = sorted(name for name, a in ACTIONS.items() if a.lifecycle not in outside)
     assert on_rows == [name for name in FILTERED if ACTIONS[name].lifecycle not in outside]
 

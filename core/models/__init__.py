@@ -10,12 +10,13 @@ from core.models.notifications import Dispatch, Notification, Preference
 from core.models.opinions import SMILEYS, ClearedSignature, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
 from core.models.organisations import Membership, Organisation
 from core.models.receipts import Receipt
-from core.models.seats import Seat
+from core.models.seats import AdvisoryOpinion, Seat
 
 __all__ = [
     "OTHER_DOCUMENT",
     "REQUIRED_DOCUMENTS",
     "SMILEYS",
+    "AdvisoryOpinion",
     "Agreement",
     "ArchiveImport",
     "Attachment",

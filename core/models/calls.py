@@ -93,6 +93,12 @@ class Call(models.Model):
         default=Process.NATIONAL,
         help_text="Choisi à la création de l'appel : il ne change plus une fois l'appel ouvert.",
     )
+    advisory_opinions_published = models.BooleanField(
+        "avis consultatifs publiés",
+        default=False,
+        help_text="Les avis des membres à voix consultative sont imprimés dans l'avis conjoint ; sinon, seuls les "
+        "co-présidents les lisent.",
+    )
     opens_on = models.DateField("ouverture", null=True, blank=True)
     submission_deadline = models.DateTimeField("date limite de dépôt", null=True, blank=True)
     instruction_deadline = models.DateField("date limite d'instruction régionale", null=True, blank=True)

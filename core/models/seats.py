@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -37,3 +38,31 @@ class Seat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.get_kind_display().lower()})"
+
+
+class AdvisoryOpinion(models.Model):
+    """What an advisory member of the committee says of a dossier while the committee instructs it: read by the
+    co-chairs, printed in the avis conjoint only when the call publishes them (Call.advisory_opinions_published)."""
+
+    dossier = models.ForeignKey(
+        "core.Dossier", on_delete=models.CASCADE, related_name="advisory_opinions", verbose_name="dossier"
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="membre à voix consultative"
+    )
+    text = models.TextField("avis consultatif")
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="donné par"
+    )
+    given_at = models.DateTimeField("donné le")
+
+    class Meta:
+        verbose_name = "avis consultatif"
+        verbose_name_plural = "avis consultatifs"
+        ordering = ["dossier", "given_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "organisation"], name="unique_advisory_opinion_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"Avis consultatif de {self.organisation}"

@@ -71,7 +71,9 @@ def _received(committee: Committee):
     return (
         committee.dossiers.filter(state__in=RECEIVED)
         .select_related("lead_landlord", "opinion", "call")
-        .prefetch_related("opinion__signatures", "budget_lines", "co_landlords", "partners")
+        .prefetch_related(
+            "opinion__signatures", "budget_lines", "co_landlords", "partners", "advisory_opinions__organisation"
+        )
         .order_by("number")
     )
 
@@ -176,7 +178,17 @@ def _project(dossier: Dossier) -> dict:
         # Carried, not inferred from the rank: a committee may retain a dossier without ranking it.
         "retained": opinion.retained,
         "rank": opinion.rank or None,
+        **_advisory(dossier),
     }
+
+
+def _advisory(dossier: Dossier) -> dict:
+    """The advisory members' opinions, as the call says: printed in the avis conjoint, or kept for the co-chairs.
+    None given, no key: the versions published before them keep their digest."""
+    if not dossier.call.advisory_opinions_published:
+        return {}
+    given = [{"organisation": a.organisation.name, "text": a.text} for a in dossier.advisory_opinions.all()]
+    return {"advisory": given} if given else {}
 
 
 @transaction.atomic
