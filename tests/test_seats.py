@@ -13,7 +13,7 @@ from docx import Document
 from core.models import AdvisoryOpinion, AuditEvent, Call, Committee, Dossier, Membership, Organisation, Seat
 from core.permissions import Access
 from core.services.advisory import advisory_opinion_give
-from core.services.calls import SetupRefused, committee_create, seat_add
+from core.services.calls import SetupRefused, committee_create, committee_member_add, seat_add
 from core.services.joint_opinions import committee_snapshot
 from core.services.opinions import opinion_sign
 from core.workflow import ActionRefused, refusal
@@ -181,3 +181,19 @@ def test_the_avis_conjoint_prints_advisory_opinions_only_when_the_call_says_so(c
     for role, reads in (("member", True), ("member_in_conflict", False), ("landlord", False)):
         page = login(cast.users[role]).get(reverse("dossier_detail", args=[cast.dossier.pk])).content.decode()
         assert (ADVICE in page) is reads, role
+
+
+def test_members_are_added_for_any_seat_of_the_committee(cast, adviser, login):
+    foundation = Access(adviser).advisory_seat_in(cast.committee)
+    client = login(cast.users["secretariat"])
+    page = client.get(reverse("call_detail", args=[cast.committee.call_id])).content.decode()
+    assert "Fondation pour le logement (voix consultative)" in page
+    newcomer = UserFactory(username="nouvelle")
+    response = client.post(
+        reverse("member_new", args=[cast.committee.pk]), {"username": "nouvelle", "institution": foundation.pk}
+    )
+    assert response.status_code == 302
+    assert Access(newcomer).advisory_seat_in(cast.committee) == foundation
+    with pytest.raises(SetupRefused, match="voix consultative"):
+        committee_member_add(committee=cast.committee, user=newcomer, institution=OrganisationFactory(),
+                             by=cast.users["secretariat"])  # fmt: skip
