@@ -14,6 +14,7 @@ from core.models import (
     Call,
     Committee,
     Decision,
+    DepartmentalOpinion,
     Invitation,
     Membership,
     PaymentTranche,
@@ -22,7 +23,8 @@ from core.models import (
 from core.workflow import ACTIONS
 
 MODELS = (
-    Decision, Report, Agreement, PaymentTranche, Call, Committee, User, Invitation, Membership, AdvisoryOpinion,
+    DepartmentalOpinion, Decision, Report, Agreement, PaymentTranche, Call, Committee, User, Invitation, Membership,
+    AdvisoryOpinion,
 )  # fmt: skip
 # The fields the trail records, by name, with their French label and their choices: the models they come from.
 FIELDS = {field.name: field for model in MODELS for field in model._meta.concrete_fields}

@@ -19,6 +19,7 @@ from core.models import (
     Organisation,
     Report,
     Seat,
+    Territory,
 )
 
 
@@ -85,14 +86,44 @@ class Access:
         """Committees an observer may read; None stands for every committee."""
         return {m.committee_id for m in self._with(Membership.Role.OBSERVER)}
 
+    @cached_property
+    def instructed(self) -> dict[int, set[str]]:
+        """The departments a departmental instructor pre-instructs, by committee."""
+        departments: dict[int, set[str]] = {}
+        for m in self._with(Membership.Role.DEPARTMENTAL_INSTRUCTOR):
+            departments.setdefault(m.committee_id, set()).add(m.department)
+        return departments
+
+    def in_departments(self, prefix: str = "") -> Q:
+        """The dossiers that cover a department this instructor pre-instructs, on its committee, whatever their state
+        (prefix: the path from the rows filtered to their dossier)."""
+        ways = [
+            Q(**{f"{prefix}committee_id": committee_id})
+            & Q(**{f"{prefix}pk__in": Territory.objects.filter(department__in=departments).values("dossier_id")})
+            for committee_id, departments in sorted(self.instructed.items())
+        ]
+        return reduce(operator.or_, ways) if ways else NOTHING
+
+    def instructed_departments(self, dossier: Dossier) -> list[str]:
+        """The dossier's departments this user pre-instructs (uses its prefetched territories)."""
+        own = self.instructed.get(dossier.committee_id)
+        return sorted(own & dossier_departments(dossier)) if own else []
+
+    def departments_read(self, dossier: Dossier) -> list[str]:
+        """The dossier's departments whose opinions this user reads: every one for whoever reads the committee's
+        working opinion (the committee weighs them before it signs its own), an instructor's own departments."""
+        if self.can_read_opinion_draft(dossier):
+            return sorted(dossier_departments(dossier))
+        return self.instructed_departments(dossier)
+
     @property
     def sees_no_dossier(self) -> bool:
         """An account with no role that shows dossiers: no membership yet."""
         return not (self.is_national or self._ways_in())
 
     def _ways_in(self) -> list[Q]:
-        """Each way a reader of committees, landlords' dossiers or expert requests sees a dossier, as a condition
-        that one index serves."""
+        """Each way a reader of committees, landlords' dossiers, expert requests or departments sees a dossier, as a
+        condition that one index serves."""
         ways = []
         if committees := self.member_committee_ids | self.observer_scope:
             ways.append(Q(committee_id__in=committees) & ~Q(state=Dossier.State.DRAFT))
@@ -100,6 +131,10 @@ class Access:
             ways.append(carried_by(self.landlord_ids))
         if self.is_expert:
             ways.append(Q(pk__in=ExpertRequest.objects.filter(expert=self.user).values("dossier_id")))
+        if self.instructed:
+            # A departmental instructor reads the dossiers submitted that cover its departments, as a committee's
+            # member reads its committee's: a draft is its landlord's alone.
+            ways.append(self.in_departments() & ~Q(state=Dossier.State.DRAFT))
         return ways
 
     def sees(self) -> Q:
@@ -393,6 +428,11 @@ SENT_REPORTS = ~Q(state=Report.State.DRAFT)
 
 # A condition no row meets: Django answers it without a query.
 NOTHING = Q(pk__in=[])
+
+
+def dossier_departments(dossier: Dossier) -> set[str]:
+    """The departments a dossier covers: those of its territories (prefetched when a list reads many)."""
+    return {territory.department for territory in dossier.territories.all()}
 
 
 def carried_by(organisations: set[int], prefix: str = "") -> Q:

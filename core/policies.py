@@ -142,6 +142,14 @@ def asked_expert(access: Access, request: ExpertRequest) -> bool:
     return request.expert_id == access.user.pk and access.is_expert
 
 
+@who("réservé à l'instructeur départemental d'un département du dossier, pour le comité régional du dossier")
+@as_filter(lambda access, prefix: access.in_departments(prefix))
+def departmental_instructor(access: Access, dossier: Dossier) -> bool:
+    """An instructor of a department's State service on the dossier's committee, for a department the dossier
+    covers."""
+    return bool(access.instructed_departments(dossier))
+
+
 @who("réservé aux membres du comité")
 def committee_members(access: Access, committee: Committee) -> bool:
     """The committee's own members: its acts are not the secretariat's."""
@@ -190,9 +198,14 @@ def importer(access: Access, archive: ArchiveImport | None) -> bool:
     return archive is None or archive.pk is None or archive.uploaded_by_id == access.user.pk
 
 
-# The roles an invitation may give: who comes to the committees, reads them, or carries dossiers. The secretariat and
-# the experts are set up by support (the admin).
-INVITED_ROLES = (Membership.Role.COMMITTEE_MEMBER, Membership.Role.OBSERVER, Membership.Role.LANDLORD_STAFF)
+# The roles an invitation may give: who comes to the committees, pre-instructs their dossiers, reads them, or carries
+# dossiers. The secretariat and the experts are set up by support (the admin).
+INVITED_ROLES = (
+    Membership.Role.COMMITTEE_MEMBER,
+    Membership.Role.DEPARTMENTAL_INSTRUCTOR,
+    Membership.Role.OBSERVER,
+    Membership.Role.LANDLORD_STAFF,
+)
 
 
 @who("réservé au secrétariat national, et aux bailleurs pour inviter leurs collègues de leur propre organisme")
@@ -257,6 +270,7 @@ POLICIES = {
         advisory_member,
         thread_side,
         asked_expert,
+        departmental_instructor,
         committee_members,
         importer,
         inviter,

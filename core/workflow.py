@@ -1,9 +1,10 @@
 """The process, declared once: who may do what, and when.
 
-Each lifecycle (dossier, opinion, decision, agreement, tranche, report, call, committee, exchanges, advice) has
-its states, each in a phase, and its actions: the states it acts from, the state it leads to, who may act (a
-policy of core/policies.py), the conditions beyond the state, and what it moves on the dossier. Named groups of
-states are read off the phases (EDITABLE, DECIDABLE…), the dossier's allowed transitions off the actions' moves.
+Each lifecycle (dossier, departmental pre-instruction, opinion, decision, agreement, tranche, report, call, committee,
+exchanges, advice) has its states, each in a phase, and its actions: the states it acts from, the state it leads to,
+who may act (a policy of core/policies.py), the conditions beyond the state, and what it moves on the dossier. Named
+groups of states are read off the phases (EDITABLE, DECIDABLE…), the dossier's allowed transitions off the actions'
+moves.
 
 Pages show the buttons of available_actions(); views and the API call guard() before acting; every write service
 calls guard() again under its lock, with the user it is given as `by`. docs/architecture.md prints this table
@@ -18,16 +19,17 @@ from functools import reduce
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from core import grants, policies, selection_rules
+from core import departments, grants, policies, selection_rules
 from core.formats import french_datetime
 from core.models import (
     ArchiveImport,
     Call,
     Committee,
     Decision,
+    DepartmentalOpinion,
     Dossier,
     ExpertRequest,
     Export,
@@ -35,9 +37,10 @@ from core.models import (
     OpinionSignature,
     PaymentTranche,
     Report,
+    Territory,
 )
 from core.models.exports import KEPT_DAYS
-from core.permissions import NOTHING, Access
+from core.permissions import NOTHING, Access, dossier_departments
 from core.policies import as_filter
 from core.regions import Region
 
@@ -172,6 +175,34 @@ def verdict_given(access: Access, dossier: Dossier) -> str | None:
     opinion = getattr(dossier, "opinion", None)
     if opinion is None or not opinion.verdict:
         return "L'avis doit avoir un sens (favorable, réservé ou défavorable) avant d'être signé."
+    return None
+
+
+def missing_departments(dossier: Dossier) -> list[str]:
+    """The departments of the dossier whose service has not given its opinion (uses the prefetched relations)."""
+    given = {opinion.department for opinion in dossier.departmental_opinions.all()}
+    return sorted(dossier_departments(dossier) - given)
+
+
+def _awaiting_departments() -> Q:
+    """departmental_opinions_given's refusal as a filter: a department of the dossier has no opinion yet, on a call
+    that asks for them."""
+    given = DepartmentalOpinion.objects.filter(dossier=OuterRef("dossier_id"), department=OuterRef("department"))
+    missing = Territory.objects.filter(~Exists(given)).values("dossier_id")
+    return Q(call__departmental_preinstruction=True, pk__in=missing)
+
+
+@as_filter(lambda access: ~_awaiting_departments())
+def departmental_opinions_given(access: Access, dossier: Dossier) -> str | None:
+    if not dossier.call.departmental_preinstruction:
+        return None
+    missing = missing_departments(dossier)
+    if missing:
+        names = ", ".join(departments.label(code) for code in missing)
+        return (
+            f"L'avis départemental manque encore pour : {names}. Le comité signe son avis une fois reçus ceux de "
+            "tous les départements du dossier."
+        )
     return None
 
 
@@ -350,6 +381,50 @@ DOSSIER.actions = [
     ),
 ]
 
+
+@as_filter(lambda access: Q(call__departmental_preinstruction=True))
+def preinstruction_required(access: Access, dossier: Dossier) -> str | None:
+    if not dossier.call.departmental_preinstruction:
+        return (
+            f"L'appel « {dossier.call} » ne prévoit pas de pré-instruction départementale : le comité régional "
+            "instruit seul ses dossiers."
+        )
+    return None
+
+
+@as_filter(lambda access: Q(state__in=IN_INSTRUCTION))
+def in_instruction(access: Access, dossier: Dossier) -> str | None:
+    if dossier.state not in IN_INSTRUCTION:
+        return (
+            f"Ce dossier est « {dossier.get_state_display()} » : l'avis départemental se donne, et se modifie, entre "
+            "son dépôt et la signature de l'avis du comité régional."
+        )
+    return None
+
+
+# The departmental pre-instruction: on a call that asks for it, each department's State service gives its opinion on
+# the dossiers that cover it, before the committee signs its own (opinion.sign: departmental_opinions_given).
+DEPARTMENTAL = Lifecycle(
+    "departmental",
+    "Pré-instruction départementale",
+    Dossier,
+    {"": ("Ouverte", "preinstruction")},
+    ("preinstruction",),
+    lambda dossier: "",
+    rows=lambda state: Q(),
+)
+DEPARTMENTAL.actions = [
+    Action(
+        "give",
+        "Donner l'avis départemental",
+        policies.departmental_instructor,
+        frozenset({""}),
+        conditions=(preinstruction_required, in_instruction),
+        effects="For each of the dossier's departments the instructor's service covers, with reasons unless "
+        "favourable; changed until the committee's opinion is signed, which waits for every department's.",
+    )
+]
+
 OPINION = Lifecycle(
     "opinion",
     "Avis du comité",
@@ -397,7 +472,7 @@ OPINION.actions = [
         policies.signatory,
         OPINION.in_phases("redaction"),
         "signe",
-        conditions=(*OPINION_CONDITIONS, verdict_given, not_yet_signed),
+        conditions=(*OPINION_CONDITIONS, verdict_given, not_yet_signed, departmental_opinions_given),
         moves=((IN_INSTRUCTION, State.OPINION_SIGNED),),
         effects="For the signer's institution; signed by every co-chairing institution, the opinion is final.",
     ),
@@ -813,8 +888,8 @@ IMPORT.actions = [
 ]  # fmt: skip
 
 LIFECYCLES = [
-    DOSSIER, OPINION, DECISION, AGREEMENT, TRANCHE, REPORT, CALL, COMMITTEE, EXCHANGES, ADVISORY, ADVICE, INVITATION,
-    ACCOUNT, EXPORT, IMPORT,
+    DOSSIER, DEPARTMENTAL, OPINION, DECISION, AGREEMENT, TRANCHE, REPORT, CALL, COMMITTEE, EXCHANGES, ADVISORY, ADVICE,
+    INVITATION, ACCOUNT, EXPORT, IMPORT,
 ]  # fmt: skip
 ACTIONS: dict[str, Action] = {}
 for _lifecycle in LIFECYCLES:

@@ -94,6 +94,9 @@ TODOS = [
         reason=_returned_reason,
         reason_title="Renvoyé par le comité",
     ),
+    # Every dossier the instructor's departments cover while it may still change its opinion: those awaiting it, and
+    # those it may revise until the committee signs, as the committee's own opinions are listed.
+    Todo("departmental.give", "Avis départementaux à donner ou à revoir", "call__instruction_deadline"),
     Todo("opinion.write", "Avis à rédiger ou à revoir", "call__instruction_deadline"),
     Todo(
         "opinion.sign",

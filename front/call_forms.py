@@ -25,6 +25,7 @@ class CallForm(ModelForm):
             "title",
             "process",
             "advisory_opinions_published",
+            "departmental_preinstruction",
             "edition",
             "year",
             "opens_on",

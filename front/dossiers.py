@@ -16,6 +16,7 @@ from django.db.models import (
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core import departments
 from core.models import (
     AdvisoryOpinion,
     Agreement,
@@ -203,6 +204,23 @@ def _opinion_context(access: Access, dossier: Dossier, actions: set[str], form, 
     }
 
 
+def _departmental(access: Access, dossier: Dossier, actions: set[str]) -> list[dict]:
+    """On a call with a departmental pre-instruction, the opinions of the dossier's departments this user reads (the
+    committee's readers all of them, an instructor its own), each given or awaited, with its form's link for whoever
+    gives it."""
+    if not dossier.call.departmental_preinstruction:
+        return []
+    shown = access.departments_read(dossier)
+    if not shown:
+        return []
+    given = {opinion.department: opinion for opinion in dossier.departmental_opinions.select_related("given_by")}
+    own = access.instructed_departments(dossier) if "departmental.give" in actions else []
+    return [
+        {"code": code, "label": departments.label(code), "opinion": given.get(code), "gives": code in own}
+        for code in shown
+    ]
+
+
 def render_dossier(
     request: HttpRequest,
     access: Access,
@@ -242,6 +260,7 @@ def render_dossier(
         "has_exchanges": access.can_read_thread(dossier)
         or access.can_read_opinion_draft(dossier)
         or (access.is_expert and dossier.expert_requests.filter(expert=request.user).exists()),
+        "departmental": _departmental(access, dossier, actions),
         **_opinion_context(access, dossier, actions, form, conflict, advisory_form),
     }
     return render(request, "front/dossier_detail.html", context, status=status)

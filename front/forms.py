@@ -22,13 +22,28 @@ from core.text import name_key
 from front.fields import DepartmentField, DsfrForm, DsfrModelForm, EurosField, Form, IdsField, WholeNumberField
 
 
-class OpinionForm(Form):
-    verdict = forms.ChoiceField(
-        label="Avis du comité",
+def verdict_field(label: str) -> forms.ChoiceField:
+    """The sense of an opinion, the committee's or a department's: favorable, réservé or défavorable."""
+    return forms.ChoiceField(
+        label=label,
         choices=Verdict.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Choisissez le sens de l'avis : favorable, réservé ou défavorable."},
     )
+
+
+class DepartmentalOpinionForm(Form):
+    verdict = verdict_field("Avis du service départemental")
+    reasons = forms.CharField(
+        label="Motifs",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Obligatoires pour un avis réservé ou défavorable.",
+    )
+
+
+class OpinionForm(Form):
+    verdict = verdict_field("Avis du comité")
     questions = forms.CharField(
         label="Questions soulevées",
         required=False,

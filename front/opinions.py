@@ -1,15 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core import departments
 from core.permissions import Access
 from core.services.advisory import AdvisoryRefused, advisory_opinion_give
+from core.services.departmental import department_refusal, departmental_opinion_give
 from core.services.opinions import OpinionConflict, opinion_save, opinion_sign
-from core.workflow import guard
+from core.workflow import ActionRefused, guard
 from front.dossiers import render_dossier
-from front.forms import AdvisoryForm, OpinionForm
+from front.forms import AdvisoryForm, DepartmentalOpinionForm, OpinionForm
 
 
 def dossier_for(access: Access, pk: int, action: str):
@@ -68,3 +71,32 @@ def opinion_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
     opinion_sign(dossier=dossier, by=request.user)
     messages.success(request, f"Avis signé pour {access.institution_in(dossier.committee)}.")
     return redirect("dossier_detail", pk=dossier.pk)
+
+
+@login_required
+def departmental_opinion_edit(request: HttpRequest, pk: int, department: str) -> HttpResponse:
+    """The opinion of a department's State service on the dossier, given or changed by its instructor."""
+    access = Access(request.user)
+    dossier = dossier_for(access, pk, "departmental.give")
+    reason = department_refusal(access, dossier, department)
+    if reason:
+        raise ActionRefused(reason)
+    opinion = dossier.departmental_opinions.filter(department=department).first()
+    initial = {"verdict": opinion.verdict, "reasons": opinion.reasons} if opinion else {}
+    form = DepartmentalOpinionForm(request.POST or None, initial=initial)
+    name = departments.label(department)
+    if request.method == "POST" and form.is_valid():
+        try:
+            departmental_opinion_give(dossier=dossier, department=department, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Avis de {name} enregistré : le comité régional le lit avant de signer le sien.")
+            return redirect("dossier_detail", pk=dossier.pk)
+    return render(
+        request,
+        "front/departmental_opinion_form.html",
+        {"title": f"Avis départemental — {dossier.title}", "dossier": dossier, "department": name, "form": form,
+         "opinion": opinion},
+        status=400 if form.errors else 200,
+    )  # fmt: skip

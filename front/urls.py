@@ -59,6 +59,11 @@ urlpatterns = [
     path("dossiers/<int:pk>/avis/", opinions.opinion_edit, name="opinion_edit"),
     path("dossiers/<int:pk>/avis/signer/", opinions.opinion_sign_view, name="opinion_sign"),
     path("dossiers/<int:pk>/avis-consultatif/", opinions.advisory_give, name="advisory_give"),
+    path(
+        "dossiers/<int:pk>/avis-departemental/<str:department>/",
+        opinions.departmental_opinion_edit,
+        name="departmental_opinion_edit",
+    ),
     path("comites/<int:pk>/", committees.committee_detail, name="committee_detail"),
     path("comites/<int:pk>/publication/", committees.committee_publication, name="committee_publication"),
     path("comites/<int:pk>/publier/", committees.committee_publish, name="committee_publish"),

@@ -25,7 +25,7 @@ from core.services.accounts import (
     role_of,
 )
 from core.workflow import available, guard, guard_who, permits, refusal
-from front.fields import Form
+from front.fields import DepartmentField, Form
 
 
 class InvitationForm(Form):
@@ -39,7 +39,14 @@ class InvitationForm(Form):
         queryset=Committee.objects.select_related("call").order_by("-call__edition", "name"),
         required=False,
         empty_label="Aucun (observateur : tous les comités)",
-        help_text="Pour un membre : son comité. Pour un observateur : le comité qu'il consulte.",
+        help_text="Pour un membre ou un instructeur départemental : son comité. Pour un observateur : le comité qu'il "
+        "consulte.",
+    )
+    department = DepartmentField(
+        label="Département",
+        required=False,
+        help_text="Pour un instructeur départemental : le département dont il instruit les dossiers, par son nom ou "
+        "son numéro.",
     )
 
     def __init__(self, *args, access: Access, **kwargs):
@@ -47,8 +54,9 @@ class InvitationForm(Form):
         self.fields["organisation"].queryset = invitable_organisations(access)
         self.fields["role"].choices = invitable_roles(access)
         if not access.is_secretariat:
-            # A landlord's staff invite colleagues only: no committee to choose.
+            # A landlord's staff invite colleagues only: no committee nor department to choose.
             del self.fields["committee"]
+            del self.fields["department"]
 
 
 class AcceptForm(Form):

@@ -40,6 +40,7 @@ from core.models import (
     Call,
     Committee,
     Decision,
+    DepartmentalOpinion,
     Dossier,
     DossierStrand,
     ExpertRequest,
@@ -71,7 +72,7 @@ from tests.factories import CallFactory, CommitteeFactory, DossierFactory, Opini
 State = Dossier.State
 ROLES = (
     "anonymous", "landlord", "other_landlord", "member", "member_in_conflict", "other_committee_member",
-    "secretariat", "observer", "other_committee_observer", "expert", "advisory_member",
+    "secretariat", "observer", "other_committee_observer", "expert", "advisory_member", "departmental_instructor",
 )  # fmt: skip
 REFUSED = frozenset({403, 404})
 ANSWERED = {200, 302, 400, 409}
@@ -207,6 +208,12 @@ ACTION_URLS: dict[str, Post | Via | Outside] = {
     "dossier.submit": Post("dossier_submit"),
     "dossier.withdraw": Post("dossier_withdraw", data=form(confirm="1")),
     "dossier.return": Post("dossier_return", data=form(message="Il manque le budget de la deuxième année.")),
+    # The world's departmental instructor pre-instructs the Bouches-du-Rhône (13) for the regional committee.
+    "departmental.give": Post(
+        "departmental_opinion_edit",
+        lambda dossier: [dossier.pk, "13"],
+        form(verdict="reserve", reasons="Le relogement reste à trouver."),
+    ),
     "opinion.write": Post("opinion_edit", data=opinion_form),
     # One institution signs; the opinion is signed (its target) once the other has signed too.
     "opinion.sign": Post("opinion_sign", reaches_target=False),
@@ -491,37 +498,56 @@ def build_committees(world: World, elsewhere: Committee) -> None:
 
 
 def build_regional_committee(world: World) -> Committee:
-    """A regional decision's call (closed) and its committee, co-chaired by committee A's institutions, where the
-    member and the member in conflict sit too: before anything reads their memberships."""
+    """A regional decision's call (closed, with a departmental pre-instruction) and its committee, co-chaired by
+    committee A's institutions, where the member and the member in conflict sit too, and the departmental instructor
+    pre-instructs the Bouches-du-Rhône (13): before anything reads their memberships."""
     cast, users = world.cast, world.users
     call = CallFactory(title="Appel FNAVDL, décision régionale", process=Call.Process.REGIONAL,
-                       status=Call.Status.CLOSED)  # fmt: skip
+                       status=Call.Status.CLOSED, departmental_preinstruction=True)  # fmt: skip
     committee = CommitteeFactory(call=call, name="Comité régional", ar_hlm=cast.committee.institutions[0],
                                  state_service=cast.committee.institutions[1])  # fmt: skip
     Membership.objects.create(user=users["member"], organisation=committee.institutions[1], committee=committee,
                               role=Membership.Role.COMMITTEE_MEMBER)  # fmt: skip
     Membership.objects.create(user=users["member_in_conflict"], organisation=committee.institutions[0],
                               committee=committee, role=Membership.Role.COMMITTEE_MEMBER)  # fmt: skip
+    service = Organisation.objects.create(name="DDETS 13", kind=Organisation.Kind.DEPARTMENTAL_SERVICE)
+    users["departmental_instructor"] = UserFactory(username="departmental_instructor")
+    Membership.objects.create(user=users["departmental_instructor"], organisation=service, committee=committee,
+                              role=Membership.Role.DEPARTMENTAL_INSTRUCTOR, department="13")  # fmt: skip
     return committee
 
 
 def build_regional(world: World, committee: Committee) -> None:
     """On the regional call, the committee decides: dossiers of landlords A (the member in conflict works for it) and
-    B, to decide, with a decision to notify, retained without an agreement."""
+    B, to decide, with a decision to notify, retained without an agreement. Its departmental pre-instruction: dossiers
+    in the Bouches-du-Rhône (13), in instruction awaiting its opinion, submitted with it (and awaiting the Var's, 83),
+    signed. No more of them: the member's workspace lists a page of opinions to write."""
     cast = world.cast
     landlord_a, landlord_b = cast.dossier.lead_landlord, cast.other_dossier.lead_landlord
     retained = Decision.Outcome.RETAINED
     made = []
-    for title, state, landlord, decision, notified in (
-        ("Régional, avis signé, A", State.OPINION_SIGNED, landlord_a, None, False),
-        ("Régional, avis signé, B", State.OPINION_SIGNED, landlord_b, None, False),
-        ("Régional, décision à notifier, B", State.OPINION_SIGNED, landlord_b, retained, False),
-        ("Régional, retenu, A", State.RETAINED, landlord_a, retained, True),
-        ("Régional, retenu, B", State.RETAINED, landlord_b, retained, True),
+    for title, state, landlord, decision, notified, signed, covered in (
+        ("Régional, avis signé, A", State.OPINION_SIGNED, landlord_a, None, False, True, ()),
+        ("Régional, avis signé, B, 13", State.OPINION_SIGNED, landlord_b, None, False, True, ("13",)),
+        ("Régional, décision à notifier, B", State.OPINION_SIGNED, landlord_b, retained, False, True, ()),
+        ("Régional, retenu, A", State.RETAINED, landlord_a, retained, True, True, ()),
+        ("Régional, retenu, B", State.RETAINED, landlord_b, retained, True, True, ()),
+        ("Régional, en instruction, B, 13", State.IN_INSTRUCTION, landlord_b, None, False, False, ("13",)),
+        ("Régional, déposé, A, 13 donné, 83", State.SUBMITTED, landlord_a, None, False, False, ("13", "83")),
     ):
         dossier = DossierFactory(committee=committee, lead_landlord=landlord, state=state, title=title,
                                  duration_years=2)  # fmt: skip
-        sign(OpinionFactory(dossier=dossier), committee.institutions)
+        for department in covered:
+            Territory.objects.create(dossier=dossier, department=department)
+        if signed:
+            sign(OpinionFactory(dossier=dossier), committee.institutions)
+        elif state == State.IN_INSTRUCTION:
+            # Written, to be signed once the departments' opinions are in.
+            OpinionFactory(dossier=dossier)
+        else:
+            DepartmentalOpinion.objects.create(dossier=dossier, department="13", verdict="favorable",
+                                               given_by=world.users["departmental_instructor"],
+                                               given_at=timezone.now())  # fmt: skip
         if decision:
             Decision.objects.create(dossier=dossier, outcome=decision, amount_granted=Decimal(1000),
                                     notified_at=timezone.now() if notified else None)  # fmt: skip
@@ -604,6 +630,7 @@ WRITTEN = {
     Opinion: ("revision", "verdict"),
     OpinionSignature: (),
     AdvisoryOpinion: ("text",),
+    DepartmentalOpinion: ("verdict", "reasons"),
     Decision: ("outcome", "amount_granted", "notified_at"),
     Agreement: ("published_at",),
     PaymentTranche: ("paid_on",),
@@ -736,8 +763,8 @@ class Page:
     actions: frozenset[str]
 
 
-DOSSIER_ACTIONS = {"dossier.edit", "dossier.submit", "dossier.withdraw", "dossier.return", "opinion.write",
-                   "opinion.sign", "advisory.give", "decision.record", "decision.clear",
+DOSSIER_ACTIONS = {"dossier.edit", "dossier.submit", "dossier.withdraw", "dossier.return", "departmental.give",
+                   "opinion.write", "opinion.sign", "advisory.give", "decision.record", "decision.clear",
                    "agreement.create"}  # fmt: skip
 FOLLOWUP_ACTIONS = {"agreement.create", "tranche.pay", "report.save", "report.validate", "report.return"}
 EXCHANGES_ACTIONS = {"exchanges.message", "exchanges.note", "exchanges.ask_expert", "advice.give"}

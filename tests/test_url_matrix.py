@@ -39,8 +39,10 @@ from core.models import (
     Agreement,
     ArchiveImport,
     Attachment,
+    Call,
     Committee,
     Decision,
+    DepartmentalOpinion,
     Dossier,
     ExpertRequest,
     Export,
@@ -52,6 +54,7 @@ from core.models import (
     PaymentTranche,
     Report,
     Seat,
+    Territory,
 )
 from core.services.accounts import invitation_digest
 from core.services.calls import seat_add
@@ -64,7 +67,7 @@ from tests.factories import DossierFactory, OrganisationFactory, UserFactory, me
 
 ROLES = (
     "anonymous", "landlord", "other_landlord", "member", "member_in_conflict", "other_committee_member",
-    "secretariat", "observer", "other_committee_observer", "expert", "advisory_member",
+    "secretariat", "observer", "other_committee_observer", "expert", "advisory_member", "departmental_instructor",
 )  # fmt: skip
 SIDES = ("A", "B")
 DRAFT_A, DRAFT_B = "Brouillon du bailleur A", "Brouillon du bailleur B"
@@ -98,71 +101,76 @@ def rules(table: str) -> dict[str, dict[str, dict[str, str]]]:
 
 # The rules of DESIGN §2. Columns: anonymous, landlord A, landlord B, committee member, member in conflict on
 # dossier A (works for landlord A), member of the other committee, secretariat, observer of every committee, observer
-# of the other committee, expert asked about dossier A, member of committee A for its advisory seat (a foundation).
+# of the other committee, expert asked about dossier A, member of committee A for its advisory seat (a foundation),
+# departmental instructor of dossier A's department.
 RULES = rules("""
-#                   anon   lA      lB      member  conflict other-m secr obs  other-o expert advis
-DOSSIER             login  200|404 404|200 200     200      404     200  200  404     200|404 200
+#                   anon   lA       lB       member   conflict  other-m  secr  obs  other-o  expert   advis    dep
+DOSSIER             login  200|404  404|200  200      200       404      200   200  404      200|404  200      200|404
 # The exchanges on a dossier (thread, notes, advice): whoever reads one of them; an observer reads none.
-EXCHANGES           login  200|404 404|200 200     200      404     200  404  404     200|404 200
+EXCHANGES           login  200|404  404|200  200      200       404      200   404  404      200|404  200      404
 # The committee's acts on a dossier: its members, except on a dossier their organisation carries.
-COMMITTEE_ACT       login  403|404 404|403 ok      403|ok   404     403  403  404     403|404 ok
+COMMITTEE_ACT       login  403|404  404|403  ok       403|ok    404      403   403  404      403|404  ok       403|404
 # Signing the opinion: the committee's act, for the co-chairs' members alone, never an advisory member's.
-SIGN                login  403|404 404|403 ok      403|ok   404     403  403  404     403|404 403
+SIGN                login  403|404  404|403  ok       403|ok    404      403   403  404      403|404  403      403|404
 # An advisory opinion: the advisory member's, on the dossiers it is not in conflict on.
-ADVISORY            login  403|404 404|403 403     403      404     403  403  404     403|404 ok
+ADVISORY            login  403|404  404|403  403      403       404      403   403  404      403|404  ok       403|404
 # The thread: the landlord's side and the committee's.
-TALK                login  ok|404  404|ok  ok      ok       404     403  403  404     403|404 ok
+TALK                login  ok|404   404|ok   ok       ok        404      403   403  404      403|404  ok       403|404
 # A draft (A: landlord A's, B: landlord B's) is its landlord's; the secretariat sees it, does not touch it.
-DRAFT_PAGE          login  200|404 404|200 404     200|404  404     403  404  404     404     404
-DRAFT_ACT           login  ok|404  404|ok  404     ok|404   404     403  404  404     404     404
+DRAFT_PAGE          login  200|404  404|200  404      200|404   404      403   404  404      404      404      404
+DRAFT_ACT           login  ok|404   404|ok   404      ok|404    404      403   404  404      404      404      404
 # Reports are written by the dossier's landlord only.
-REPORT_PAGE         login  200|404 404|200 403     200|403  404     403  403  404     404     403
-REPORT_POST         login  ok|404  404|ok  403     ok|403   404     403  403  404     404     403
+REPORT_PAGE         login  200|404  404|200  403      200|403   404      403   403  404      404      403      404
+REPORT_POST         login  ok|404   404|ok   403      ok|403    404      403   403  404      404      403      404
 # A committee (A: the cast's, B: the other one): its members, the secretariat, its observers.
-COMMITTEE           login  404     404     200|404 200|404  404|200 200  200  404|200 404     200|404
-PUBLISH             login  404     404     ok|404  ok|404   404|ok  403  403  404|403 404     403|404
-PUBLISH_PAGE        login  404     404     302|404 302|404  404|302 403  403  404|403 404     403|404
-COMMITTEE_DRAFT     login  404     404     200|404 200|404  404|200 200  403  404|403 404     200|404
+COMMITTEE           login  404      404      200|404  200|404   404|200  200   200  404|200  404      200|404  404
+PUBLISH             login  404      404      ok|404   ok|404    404|ok   403   403  404|403  404      403|404  404
+PUBLISH_PAGE        login  404      404      302|404  302|404   404|302  403   403  404|403  404      403|404  404
+COMMITTEE_DRAFT     login  404      404      200|404  200|404   404|200  200   403  404|403  404      200|404  404
 # A committee notifies its decisions on a regional decision's call only: on the cast's calls (national selections)
 # it is refused to every reader of the committee (tests/test_regional.py notifies on a regional one).
-COMMITTEE_NOTIFY    login  404     404     403|404 403|404  404|403 403  403  404|403 404     403|404
+COMMITTEE_NOTIFY    login  404      404      403|404  403|404   404|403  403   403  404|403  404      403|404  404
 # A published avis conjoint: the committee's readers, and whoever sees a dossier in it (its section only).
-JOINT_OPINION       login  200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404 200|404
+JOINT_OPINION       login  200|404  200|404  200|404  200|404   404|200  200   200  404|200  200|404  200|404  200|404
 # The national pages: the secretariat, and observers of the whole programme.
-NATIONAL            login  403     403     403     403      403     200  200  403     403     403
-SECRETARIAT         login  403     403     403     403      403     200  403  403     403     403
-SECRETARIAT_ACT     login  403     403     403     403      403     ok   403  403     403     403
+NATIONAL            login  403      403      403      403       403      200   200  403      403      403      403
+SECRETARIAT         login  403      403      403      403       403      200   403  403      403      403      403
+SECRETARIAT_ACT     login  403      403      403      403       403      ok    403  403      403      403      403
 # The secretariat's acts on a dossier of the committee (A: landlord A's, B: landlord B's), never asked of the expert:
 # 404 to whoever does not see it, 403 to the others.
-ON_DOSSIER_PAGE     login  403|404 404|403 403     403      404     200  403  404     404     403
-ON_DOSSIER_ACT      login  403|404 404|403 403     403      404     ok   403  404     404     403
+ON_DOSSIER_PAGE     login  403|404  404|403  403      403       404      200   403  404      404      403      404
+ON_DOSSIER_ACT      login  403|404  404|403  403      403       404      ok    403  404      404      403      404
 # The secretariat's acts on a committee, or on a dossier of another landlord in it: 404 to whoever does not read it.
-ON_COMMITTEE_ACT    login  404     404     403|404 403|404  404|403 ok   403  404|403 404     403|404
+ON_COMMITTEE_ACT    login  404      404      403|404  403|404   404|403  ok    403  404|403  404      403|404  404
 # Landlords start dossiers.
-NEW_DOSSIER         login  200     200     403     200      403     403  403  403     403     403
-NEW_DOSSIER_POST    login  ok      ok      403     ok       403     403  403  403     403     403
+NEW_DOSSIER         login  200      200      403      200       403      403   403  403      403      403      403
+NEW_DOSSIER_POST    login  ok       ok       403      ok        403      403   403  403      403      403      403
 # Advice: A was asked of the expert, B of another expert.
-ADVICE              login  404     404     404     404      404     404  404  404     ok|404  404
+ADVICE              login  404      404      404      404       404      404   404  404      ok|404   404      404
 # The API, here with a session (tokens: test_api_tokens.py).
-API_DOSSIER         401    200|404 404|200 200     200      404     200  200  404     200|404 200
-API_FOLLOWED        401    200|404 404|200 200     200      404     200  200  404     404     200
-API_JOINT_OPINIONS  401    200|404 200|404 200|404 200|404  404|200 200  200  404|200 200|404 200|404
+API_DOSSIER         401    200|404  404|200  200      200       404      200   200  404      200|404  200      200|404
+API_FOLLOWED        401    200|404  404|200  200      200       404      200   200  404      404      200      404
+API_JOINT_OPINIONS  401    200|404  200|404  200|404  200|404   404|200  200   200  404|200  200|404  200|404  200|404
 # Accounts: the secretariat manages them all; a landlord's staff (the member in conflict is landlord A's) read their
 # colleagues' and invite them.
-ACCOUNTS            login  200     200     403     200      403     200  403  403     403     403
-ACCOUNTS_POST       login  ok      ok      403     ok       403     ok   403  403     403     403
+ACCOUNTS            login  200      200      403      200       403      200   403  403      403      403      403
+ACCOUNTS_POST       login  ok       ok       403      ok        403      ok    403  403      403      403      403
 # Deactivating (A: a colleague of landlord A, B: of landlord B): the secretariat only; a landlord does not even see
 # another landlord's staff.
-ACCOUNT_ACT         login  403|404 404|403 403     403|404  403     ok   403  403     403     403
+ACCOUNT_ACT         login  403|404  404|403  403      403|404   403      ok    403  403      403      403      403
 # Exports of a committee's dossiers, of a call's: whoever reads them.
-COMMITTEE_EXPORT    login  404     404     ok|404  ok|404   404|ok  ok   ok   404|ok  404     ok|404
-CALL_EXPORT         login  403     403     403     403      403     ok   ok   403     403     403
+COMMITTEE_EXPORT    login  404      404      ok|404   ok|404    404|ok   ok    ok   404|ok   404      ok|404   404
+CALL_EXPORT         login  403      403      403      403       403      ok    ok   403      403      403      403
 # Importing a past avis conjoint: the secretariat, and the members of a committee's co-chairing institutions (committee
 # A's two, committee B's one), each for the imports they uploaded (A: the member's, B: the other committee's member's).
-IMPORT_PAGE         login  403     403     200     200      200     200  403  403     403     403
-IMPORT_POST         login  403     403     ok      ok       ok      ok   403  403     403     403
-IMPORT              login  404     404     200|404 404      404|200 200  404  404     404     404
-IMPORT_ACT          login  404     404     ok|404  404      404|ok  ok   404  404     404     404
+IMPORT_PAGE         login  403      403      200      200       200      200   403  403      403      403      403
+IMPORT_POST         login  403      403      ok       ok        ok       ok    403  403      403      403      403
+IMPORT              login  404      404      200|404  404       404|200  200   404  404      404      404      404
+IMPORT_ACT          login  404      404      ok|404   404       404|ok   ok    404  404      404      404      404
+# The departmental opinion on a dossier of a call with a departmental pre-instruction: the instructor of a department
+# it covers (dossier A is in the Bouches-du-Rhône, the last column's); whoever else sees the dossier is refused.
+DEPARTMENTAL_PAGE   login  403|404  404|403  403      403       404      403   403  404      403|404  403      200|404
+DEPARTMENTAL_ACT    login  403|404  404|403  403      403       404      403   403  404      403|404  403      ok|404
 """)
 LOGGED_IN = everyone("login", "200")
 LOGGED_IN_POST = everyone("login", "ok")
@@ -268,6 +276,13 @@ MATRIX = {
     "opinion_edit": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
     "opinion_sign": Url(on("dossier"), POST_ONLY, RULES["SIGN"], through="done"),
     "advisory_give": Url(on("dossier"), POST_ONLY, RULES["ADVISORY"], {"text": "Un avis consultatif."}, "done"),
+    "departmental_opinion_edit": Url(
+        on("dossier", "pk", "13"),
+        RULES["DEPARTMENTAL_PAGE"],
+        RULES["DEPARTMENTAL_ACT"],
+        {"verdict": "favorable"},
+        through="done",
+    ),
     # Committees and their documents
     "committee_detail": Url(on("committee"), RULES["COMMITTEE"]),
     "committee_publication": Url(on("committee"), RULES["COMMITTEE_DRAFT"]),
@@ -405,6 +420,17 @@ def world(cast, seed_text) -> World:
     users["advisory_member"] = member(
         UserFactory(username="advisory_member"), housing, Membership.Role.COMMITTEE_MEMBER, cast.committee
     )
+    # Call A asks for a departmental pre-instruction: dossier A covers the Bouches-du-Rhône, whose service has given
+    # its opinion (the committee signs), and whose instructor is a user of the matrix.
+    Call.objects.filter(pk=cast.committee.call_id).update(departmental_preinstruction=True)
+    cast.dossier.call.refresh_from_db()
+    Territory.objects.create(dossier=cast.dossier, department="13")
+    service = OrganisationFactory(name="DDETS des Bouches-du-Rhône", kind=Organisation.Kind.DEPARTMENTAL_SERVICE)
+    users["departmental_instructor"] = UserFactory(username="departmental_instructor")
+    Membership.objects.create(user=users["departmental_instructor"], organisation=service, committee=cast.committee,
+                              role=Membership.Role.DEPARTMENTAL_INSTRUCTOR, department="13")  # fmt: skip
+    DepartmentalOpinion.objects.create(dossier=cast.dossier, department="13", verdict="favorable",
+                                       given_by=users["departmental_instructor"], given_at=timezone.now())  # fmt: skip
     other_expert = member(UserFactory(username="other_expert"), foundation, Membership.Role.EXPERT)
     outsider = UserFactory(username="outsider")
     elsewhere = Committee.objects.exclude(pk=cast.committee.pk).get()

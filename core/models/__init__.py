@@ -7,7 +7,16 @@ from core.models.exports import Export
 from core.models.followup import Agreement, Decision, PaymentTranche, Report, ReportHouseholds, ReportSpend
 from core.models.imports import ArchiveImport
 from core.models.notifications import Dispatch, Notification, Preference
-from core.models.opinions import SMILEYS, ClearedSignature, JointOpinion, Opinion, OpinionSignature, Rank, Verdict
+from core.models.opinions import (
+    SMILEYS,
+    ClearedSignature,
+    DepartmentalOpinion,
+    JointOpinion,
+    Opinion,
+    OpinionSignature,
+    Rank,
+    Verdict,
+)
 from core.models.organisations import Membership, Organisation
 from core.models.receipts import Receipt
 from core.models.seats import AdvisoryOpinion, Seat
@@ -26,6 +35,7 @@ __all__ = [
     "ClearedSignature",
     "Committee",
     "Decision",
+    "DepartmentalOpinion",
     "Dispatch",
     "Dossier",
     "DossierStrand",

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from core.models.organisations import Membership
+from core.models.organisations import Membership, instructor_department, instructor_has_committee_and_department
 
 
 def account_for(email: str):
@@ -43,6 +43,7 @@ class Invitation(models.Model):
         related_name="invitations",
         verbose_name="comité",
     )
+    department = instructor_department()
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="invité par"
     )
@@ -69,6 +70,7 @@ class Invitation(models.Model):
                 condition=~Q(role="membre_comite") | Q(committee__isnull=False),
                 name="invited_member_has_committee",
             ),
+            instructor_has_committee_and_department("invited_instructor_has_committee_and_department"),
             models.CheckConstraint(
                 condition=Q(accepted_at__isnull=True) | Q(user__isnull=False), name="accepted_invitation_has_user"
             ),

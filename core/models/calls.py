@@ -109,6 +109,12 @@ class Call(models.Model):
         "plafond par projet (€)", max_digits=12, decimal_places=2, null=True, blank=True
     )
     max_duration_years = models.PositiveSmallIntegerField("durée maximale (années)", default=3)
+    departmental_preinstruction = models.BooleanField(
+        "pré-instruction départementale",
+        default=False,
+        help_text="Le service départemental de l'État de chaque département d'un dossier donne son avis avant que le "
+        "comité régional signe le sien.",
+    )
     # The call's rules, checked over the dossiers retained (core/selection_rules.py).
     hlm_share_min = _percent(
         "part minimale de dossiers Hlm (%)",

@@ -1,9 +1,12 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
+
+from core import departments
 
 
 class Verdict(models.TextChoices):
@@ -107,6 +110,48 @@ class ClearedSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution} — {self.opinion} (effacée)"
+
+
+class DepartmentalOpinion(models.Model):
+    """The opinion of a department's State service on a dossier that covers it, on a call with a departmental
+    pre-instruction (Call.departmental_preinstruction): the regional committee reads it before it signs its own."""
+
+    dossier = models.ForeignKey(
+        "core.Dossier", on_delete=models.CASCADE, related_name="departmental_opinions", verbose_name="dossier"
+    )
+    department = models.CharField("département", max_length=3, choices=departments.CHOICES)
+    verdict = models.CharField("avis", max_length=20, choices=Verdict.choices)
+    reasons = models.TextField("motifs", blank=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="donné par"
+    )
+    given_at = models.DateTimeField("donné le")
+
+    class Meta:
+        verbose_name = "avis départemental"
+        verbose_name_plural = "avis départementaux"
+        ordering = ["dossier", "department"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "department"], name="one_departmental_opinion_per_department"),
+            # A reserved or unfavourable opinion says why: the committee weighs its reasons.
+            models.CheckConstraint(
+                condition=Q(verdict="favorable") | ~Q(reasons=""), name="departmental_opinion_reasons_unless_favorable"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Avis de {departments.label(self.department)} sur {self.dossier}"
+
+    def clean(self):
+        self.reasons = self.reasons.strip()
+        if self.verdict and self.verdict != Verdict.FAVORABLE and not self.reasons:
+            raise ValidationError(
+                {"reasons": f"Un avis « {self.get_verdict_display().lower()} » dit ses motifs : le comité les pèse."}
+            )
+
+    @property
+    def smiley(self) -> str:
+        return SMILEYS.get(self.verdict, "")
 
 
 class JointOpinion(models.Model):

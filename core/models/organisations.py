@@ -4,6 +4,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
 
+from core import departments
 from core.identifiers import validate_rna, validate_siren_or_siret
 from core.text import name_key
 
@@ -14,6 +15,7 @@ class Organisation(models.Model):
         ASSOCIATION = "association", "Association ou opérateur"
         AR_HLM = "ar_hlm", "Association régionale Hlm"
         STATE_SERVICE = "etat", "Service de l'État"
+        DEPARTMENTAL_SERVICE = "etat_dep", "Service départemental de l'État"
         NATIONAL = "national", "Niveau national"
         FUNDER = "financeur", "Financeur"
         OTHER = "autre", "Autre"
@@ -114,6 +116,26 @@ class Organisation(models.Model):
         return self.kind == self.Kind.LANDLORD and self.legal_form != self.LegalForm.SEM
 
 
+def instructor_department() -> models.CharField:
+    """The department whose dossiers a departmental instructor pre-instructs for its committee (its INSEE code): a
+    membership's, or the one an invitation gives. Blank for every other role."""
+    return models.CharField(
+        "département",
+        max_length=3,
+        choices=departments.CHOICES,
+        blank=True,
+        help_text="Pour un instructeur départemental : le département dont il instruit les dossiers.",
+    )
+
+
+def instructor_has_committee_and_department(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(role="instructeur_dep", committee__isnull=False) & ~Q(department="")
+        | ~Q(role="instructeur_dep") & Q(department=""),
+        name=name,
+    )
+
+
 class Membership(models.Model):
     """What a user does, and for whom: the roles of DESIGN §2."""
 
@@ -123,6 +145,7 @@ class Membership(models.Model):
         SECRETARIAT = "secretariat", "Secrétariat national"
         OBSERVER = "observateur", "Observateur (financeur)"
         EXPERT = "expert", "Expert invité (avis consultatif)"
+        DEPARTMENTAL_INSTRUCTOR = "instructeur_dep", "Instructeur départemental"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="utilisateur"
@@ -140,6 +163,7 @@ class Membership(models.Model):
         verbose_name="comité",
         help_text="Pour un membre : son comité. Pour un observateur : le comité qu'il peut consulter (vide = tous).",
     )
+    department = instructor_department()
 
     class Meta:
         verbose_name = "rattachement"
@@ -148,7 +172,10 @@ class Membership(models.Model):
                 condition=~Q(role="membre_comite") | Q(committee__isnull=False),
                 name="committee_member_has_committee",
             ),
-            models.UniqueConstraint(fields=["user", "organisation", "role", "committee"], name="unique_membership"),
+            instructor_has_committee_and_department("departmental_instructor_has_committee_and_department"),
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role", "committee", "department"], name="unique_membership"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from core import departments
 from core.audit import audit
 from core.formats import french_datetime
 from core.models import Committee, Invitation, Membership, Organisation
@@ -48,12 +49,30 @@ def _coherent(invitation: Invitation) -> None:
                 f"Un membre du comité {committee.name} représente l'une de ses institutions co-présidentes ou l'un de "
                 f"ses membres à voix consultative : {seated}."
             )
+    elif role == Membership.Role.DEPARTMENTAL_INSTRUCTOR:
+        if committee is None or not invitation.department:
+            raise InvitationRefused(
+                "Choisissez le comité et le département dont l'instructeur départemental pré-instruit les dossiers."
+            )
+        if organisation.kind != Organisation.Kind.DEPARTMENTAL_SERVICE:
+            raise InvitationRefused(
+                f"« {organisation} » n'est pas un service départemental de l'État : un instructeur départemental "
+                "donne l'avis de son service."
+            )
     elif role == Membership.Role.LANDLORD_STAFF:
         if organisation.kind not in Organisation.CARRIER_KINDS:
             raise InvitationRefused(
                 f"« {organisation} » n'est ni un bailleur social ni une association : il ne porte pas de dossier."
             )
         invitation.committee = None
+    if role != Membership.Role.DEPARTMENTAL_INSTRUCTOR:
+        invitation.department = ""
+
+
+def _membership_of(invitation: Invitation) -> dict:
+    """The membership the invitation gives, as the fields of its row."""
+    return {"organisation": invitation.organisation, "role": invitation.role, "committee": invitation.committee,
+            "department": invitation.department}  # fmt: skip
 
 
 def _addable(invitation: Invitation, account: User) -> None:
@@ -63,8 +82,8 @@ def _addable(invitation: Invitation, account: User) -> None:
             f"Le compte de l'adresse {invitation.email} est désactivé : réactivez-le avant de lui ajouter un rôle."
         )
     memberships = list(account.memberships.all())
-    held = {(m.organisation_id, m.role, m.committee_id) for m in memberships}
-    if (invitation.organisation_id, invitation.role, invitation.committee_id) in held:
+    held = {(m.organisation_id, m.role, m.committee_id, m.department) for m in memberships}
+    if (invitation.organisation_id, invitation.role, invitation.committee_id, invitation.department) in held:
         raise InvitationRefused(f"Le compte de l'adresse {invitation.email} a déjà ce rôle : {role_of(invitation)}.")
     if invitation.role == Membership.Role.COMMITTEE_MEMBER and not may_sit_on_committee(memberships):
         raise InvitationRefused(
@@ -75,21 +94,26 @@ def _addable(invitation: Invitation, account: User) -> None:
 
 def role_of(invitation: Invitation) -> str:
     """The role an invitation gives, as a sentence says it: "membre de comité régional du comité X, pour Y"."""
+    return f"{invitation.get_role_display().lower()}{_where(invitation)}, pour {invitation.organisation}"
+
+
+def _where(invitation: Invitation) -> str:
+    """The committee, and the department, of the role an invitation gives, as a sentence says it."""
     where = f" du comité {invitation.committee.name}" if invitation.committee else ""
-    return f"{invitation.get_role_display().lower()}{where}, pour {invitation.organisation}"
+    return where + (f" ({departments.label(invitation.department)})" if invitation.department else "")
 
 
 @transaction.atomic
 def invitation_send(
-    *, email: str, organisation: Organisation, role: str, committee: Committee | None = None, first_name: str = "",
-    last_name: str = "", site: str, by,
+    *, email: str, organisation: Organisation, role: str, committee: Committee | None = None, department: str = "",
+    first_name: str = "", last_name: str = "", site: str, by,
 ) -> Invitation:  # fmt: skip
     """Invite someone to an account with one membership, or to add it to the account their address already has;
     `site` is the app's address, for the e-mailed link."""
     email = email.strip()
     invitation = Invitation(
         email=email, first_name=first_name.strip(), last_name=last_name.strip(), organisation=organisation,
-        role=role, committee=committee, invited_by=by,
+        role=role, committee=committee, department=department, invited_by=by,
     )  # fmt: skip
     check(by, "invitation.send", invitation)
     _coherent(invitation)
@@ -125,8 +149,7 @@ def invitation_mail(invitation_id: int, site: str) -> int:
     invitation.save(update_fields=["key_hash"])
     link = urljoin(site, reverse("invitation_accept", args=[secret]))
     inviter = invitation.invited_by.get_full_name() or invitation.invited_by.username
-    where = f" du comité {invitation.committee.name}" if invitation.committee else ""
-    role = f"pour {invitation.organisation}, comme {invitation.get_role_display().lower()}{where}"
+    role = f"pour {invitation.organisation}, comme {invitation.get_role_display().lower()}{_where(invitation)}"
     if invitation.account() is None:
         subject = "Invitation à rejoindre aap"
         invited = (
@@ -177,17 +200,10 @@ def invitation_accept(
         existing = True
     # Given since the invitation was sent (another invitation, the admin): nothing left to give.
     held = InvitationRefused(f"Votre compte a déjà ce rôle : {role_of(invitation)}.")
-    if (
-        existing
-        and user.memberships.filter(
-            organisation=invitation.organisation, role=invitation.role, committee=invitation.committee
-        ).exists()
-    ):
+    if existing and user.memberships.filter(**_membership_of(invitation)).exists():
         raise held
     with refused_on_conflict(held):
-        membership = Membership.objects.create(
-            user=user, organisation=invitation.organisation, role=invitation.role, committee=invitation.committee
-        )
+        membership = Membership.objects.create(user=user, **_membership_of(invitation))
     invitation.accepted_at = timezone.now()
     invitation.user = user
     invitation.save(update_fields=["accepted_at", "user"])

@@ -134,6 +134,7 @@ CALL_FIELDS = (
     "cap_per_project", "max_duration_years", "strands", "required_documents", "grantor", "hlm_share_min",
     "hlm_share_mode", "fund_share_max", "fund_share_mode", "cap_mode", "envelope_mode", "process",
     "advisory_opinions_published",
+    "departmental_preinstruction",
 )  # fmt: skip
 
 
