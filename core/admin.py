@@ -118,7 +118,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(models.Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "organisation", "committee"]
+    list_display = ["user", "role", "organisation", "committee", "department"]
     list_filter = ["role"]
     list_select_related = ["user", "organisation", "committee__call"]
     autocomplete_fields = ["user", "organisation"]
@@ -189,6 +189,12 @@ class JointOpinionAdmin(admin.ModelAdmin):
 class DecisionAdmin(ReadOnlyAdmin):
     list_display = ["dossier", "outcome", "amount_granted", "notified_at"]
     list_filter = ["outcome"]
+
+
+@admin.register(models.DepartmentalOpinion)
+class DepartmentalOpinionAdmin(ReadOnlyAdmin):
+    list_display = ["dossier", "department", "verdict", "given_by", "given_at"]
+    list_filter = ["verdict"]
 
 
 @admin.register(models.Agreement)
