@@ -205,6 +205,15 @@ class Access:
         """The advisory member this member gives its opinions for in the committee: it never signs nor decides."""
         return self._seat_in(committee, Seat.Kind.ADVISORY)
 
+    def chaired_committees(self) -> list[Committee]:
+        """The committees where this member represents a co-chairing institution (institution_in): they invite their
+        departmental instructors."""
+        return [
+            m.committee
+            for m in self._with(Membership.Role.COMMITTEE_MEMBER)
+            if self.institution_in(m.committee) is not None
+        ]
+
     @cached_property
     def import_regions(self) -> set[str]:
         """The regions whose past avis conjoints this user imports: those of the committees where it represents one

@@ -208,14 +208,20 @@ INVITED_ROLES = (
 )
 
 
-@who("réservé au secrétariat national, et aux bailleurs pour inviter leurs collègues de leur propre organisme")
+@who(
+    "réservé au secrétariat national, aux bailleurs pour inviter leurs collègues de leur propre organisme, et aux "
+    "membres des institutions co-présidentes d'un comité pour inviter ses instructeurs départementaux"
+)
 def inviter(access: Access, invitation: Invitation | None) -> bool:
     """The secretariat invites anyone to any of INVITED_ROLES; a landlord's staff invite colleagues, as landlord staff
-    of their own organisation. Without an invitation yet (the form's page): whether this user may invite anyone."""
+    of their own organisation; the members of a committee's co-chairing institutions its departmental instructors.
+    Without an invitation yet (the form's page): whether this user may invite anyone."""
     if access.is_secretariat:
         return invitation is None or invitation.role in INVITED_ROLES
     if invitation is None:
-        return bool(access.landlord_ids)
+        return bool(access.landlord_ids or access.chaired_committees())
+    if invitation.role == Membership.Role.DEPARTMENTAL_INSTRUCTOR:
+        return invitation.committee is not None and committee_chairs(access, invitation.committee)
     return invitation.role == Membership.Role.LANDLORD_STAFF and invitation.organisation_id in access.landlord_ids
 
 
@@ -223,12 +229,26 @@ def invitable_organisations(access: Access):
     """The organisations this user may invite for: inviter()'s rule as a query, for the form's choices."""
     if access.is_secretariat:
         return Organisation.objects.all()
-    return Organisation.objects.filter(pk__in=access.landlord_ids)
+    departmental = Q(kind=Organisation.Kind.DEPARTMENTAL_SERVICE) if access.chaired_committees() else NOTHING
+    return Organisation.objects.filter(Q(pk__in=access.landlord_ids) | departmental)
+
+
+def invitable_committees(access: Access):
+    """The committees this user may invite for, as the form's choices: every one for the secretariat, a co-chair's
+    own."""
+    committees = Committee.objects.select_related("call", "ar_hlm", "state_service").order_by("-call__edition", "name")
+    if access.is_secretariat:
+        return committees
+    return committees.filter(pk__in=[committee.pk for committee in access.chaired_committees()])
 
 
 def invitable_roles(access: Access) -> list[tuple[str, str]]:
     """The roles this user may give, as the form's choices."""
-    roles = INVITED_ROLES if access.is_secretariat else (Membership.Role.LANDLORD_STAFF,) if access.landlord_ids else ()
+    roles = list(INVITED_ROLES) if access.is_secretariat else []
+    if not access.is_secretariat and access.landlord_ids:
+        roles.append(Membership.Role.LANDLORD_STAFF)
+    if not access.is_secretariat and access.chaired_committees():
+        roles.append(Membership.Role.DEPARTMENTAL_INSTRUCTOR)
     return [(role.value, role.label) for role in roles]
 
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from core.models import Call, Dossier, Organisation, Rank, Verdict
+from core.models import Call, Dossier, Invitation, Membership, Organisation, Rank, Verdict
 from core.paging import page_of
 from core.permissions import Access
 from core.reading import shown_opinion, with_shown
@@ -127,12 +127,16 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The rules read the committee's decisions recorded, notified or not: only for those who decide them.
     decides = regional and takes(access, "committee.notify_decisions", committee)
     rules = rule_checks(committee.call, committee) if decides else []
+    # On a call with a departmental pre-instruction, its co-chairs invite the departments' instructors from here.
+    instructor = Invitation(role=Membership.Role.DEPARTMENTAL_INSTRUCTOR, committee=committee)
+    invites = committee.call.departmental_preinstruction and allows(access, "invitation.send", instructor)
     return render(
         request,
         "front/committee_detail.html",
         {
             "title": f"{committee.name} — {committee.call.title}",
             "committee": committee,
+            "invites_instructors": invites,
             # On a regional decision's call, the committee decides: the dossiers this user may decide on now.
             "to_decide": (
                 Dossier.objects.filter(where(access, "decision.record"), committee=committee)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from core.formats import french_datetime
 from core.models import Committee, Invitation, Membership
 from core.permissions import Access
-from core.policies import invitable_organisations, invitable_roles
+from core.policies import invitable_committees, invitable_organisations, invitable_roles
 from core.services.accounts import (
     InvitationRefused,
     account_set_active,
@@ -36,7 +36,7 @@ class InvitationForm(Form):
     role = forms.ChoiceField(label="Rôle")
     committee = forms.ModelChoiceField(
         label="Comité",
-        queryset=Committee.objects.select_related("call").order_by("-call__edition", "name"),
+        queryset=Committee.objects.none(),
         required=False,
         empty_label="Aucun (observateur : tous les comités)",
         help_text="Pour un membre ou un instructeur départemental : son comité. Pour un observateur : le comité qu'il "
@@ -53,7 +53,8 @@ class InvitationForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = invitable_organisations(access)
         self.fields["role"].choices = invitable_roles(access)
-        if not access.is_secretariat:
+        self.fields["committee"].queryset = invitable_committees(access)
+        if not (access.is_secretariat or access.chaired_committees()):
             # A landlord's staff invite colleagues only: no committee nor department to choose.
             del self.fields["committee"]
             del self.fields["department"]
@@ -114,7 +115,9 @@ def account_list(request: HttpRequest) -> HttpResponse:
 def invitation_new(request: HttpRequest) -> HttpResponse:
     access = Access(request.user)
     guard_who(access, "invitation.send")
-    form = InvitationForm(request.POST or None, access=access)
+    # From a committee's page, its departmental instructor (« Inviter un instructeur départemental »).
+    initial = {"committee": request.GET.get("comite"), "role": request.GET.get("role")}
+    form = InvitationForm(request.POST or None, access=access, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invitation_send(**form.cleaned_data, site=request.build_absolute_uri("/"), by=request.user)
@@ -122,6 +125,9 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(refused))
         else:
             messages.success(request, f"Invitation envoyée à {invitation.email} : son lien vaut 7 jours.")
+            # A co-chair invites from its committee's page, and reads no list of accounts.
+            if not access.reads_accounts:
+                return redirect("committee_detail", pk=invitation.committee_id)
             return redirect("account_list")
     status = 400 if form.errors else 200
     return render(request, "front/invitation_form.html", {"title": "Inviter une personne", "form": form}, status=status)

@@ -170,17 +170,23 @@ ACCEPT = {"first_name": "Nadia", "last_name": "Membre", "password": "une phrase 
 
 
 def new_invitations(world) -> dict:
-    """An invitation for landlord A's staff, and one for a member of committee A."""
+    """An invitation for landlord A's staff, one for a member of committee A, one for its departmental instructor of
+    the Bouches-du-Rhône."""
     committee = world.cast.committee
     return {
         "porteur du bailleur A": Invitation(organisation=world.cast.dossier.lead_landlord, role="porteur"),
         "membre du comité A": Invitation(organisation=committee.institutions[1], role="membre_comite",
                                          committee=committee),
+        "instructeur départemental du comité A": Invitation(
+            organisation=Organisation.objects.get(kind=Organisation.Kind.DEPARTMENTAL_SERVICE),
+            role="instructeur_dep", committee=committee, department="13",
+        ),
     }  # fmt: skip
 
 
 def invitation_form(world, role, invitation) -> dict:
     values = {"email": "invite@example.fr", "organisation": invitation.organisation_id, "role": invitation.role}
+    values |= {"department": invitation.department} if invitation.department else {}
     return values | ({"committee": invitation.committee_id} if invitation.committee_id else {})
 
 
@@ -815,7 +821,8 @@ ELSEWHERE = {
     "decision.notify": "taken by call.notify_decisions, on the national selection, and by committee.notify_decisions, "
     "on a regional decision's committee page",
     "invitation.send": "the accounts page's « Inviter une personne », before an organisation and a role are chosen: "
-    "the role alone decides whether it shows (guard_who), the rest is checked when the form is posted",
+    "the role alone decides whether it shows (guard_who), the rest is checked when the form is posted; a committee's "
+    "page's « Inviter un instructeur départemental » for its co-chairs: tests/test_departmental.py",
     "invitation.accept": "the e-mailed link's page, for whoever holds it",
     "account.deactivate": "the accounts page, as the list of each reader's accounts: tests/test_invitations.py",
     "account.reactivate": "the accounts page, as the list of each reader's accounts: tests/test_invitations.py",

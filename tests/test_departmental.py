@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from core.models import AuditEvent, Call, DepartmentalOpinion, Dossier, Membership, Organisation, Territory
+from core.models import AuditEvent, Call, DepartmentalOpinion, Dossier, Invitation, Membership, Organisation, Territory
 from core.permissions import Access
 from core.services.departmental import departmental_opinion_give
 from core.services.opinions import opinion_sign
@@ -241,3 +241,30 @@ def test_the_secretariat_invites_an_instructor_for_a_department(cast, client, dj
     accept(client, link_in_last_mail())
     membership = Membership.objects.get(role=Membership.Role.DEPARTMENTAL_INSTRUCTOR)
     assert (membership.organisation, membership.committee, membership.department) == (service, cast.committee, "83")
+
+
+def test_a_co_chair_invites_the_committees_instructors(pre, client, django_capture_on_commit_callbacks):
+    from tests.test_invitations import invite
+
+    service = OrganisationFactory(name="DDETS du Var", kind=Organisation.Kind.DEPARTMENTAL_SERVICE)
+    instructor = {"organisation": service.pk, "role": "instructeur_dep", "committee": pre.committee.pk,
+                  "department": "83"}  # fmt: skip
+    client.force_login(pre.users["member"])
+    page = text(client.get(reverse("committee_detail", args=[pre.committee.pk])))
+    assert "Inviter un instructeur départemental" in page
+    form = text(client.get(reverse("invitation_new") + f"?comite={pre.committee.pk}&role=instructeur_dep"))
+    assert "Instructeur départemental" in form and "Porteur de projet" not in form
+    with django_capture_on_commit_callbacks(execute=True):
+        response = invite(client, **instructor)
+    assert response.status_code == 302 and response["Location"] == reverse("committee_detail", args=[pre.committee.pk])
+    assert Invitation.objects.get().department == "83"
+    # As a member only: not for another role, nor for a committee it does not co-chair.
+    assert invite(client, **instructor | {"role": "membre_comite"}).status_code == 400
+    client.force_login(pre.users["other_committee_member"])
+    assert invite(client, **instructor, email="autre@example.fr").status_code == 400
+    for role in ("landlord", "observer"):
+        client.force_login(pre.users[role])
+        assert "Inviter un instructeur départemental" not in text(
+            client.get(reverse("committee_detail", args=[pre.committee.pk]))
+        )
+    assert Invitation.objects.count() == 1

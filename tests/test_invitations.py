@@ -140,8 +140,9 @@ def test_a_landlord_never_invites_outside_its_organisation_nor_to_another_role(c
     assert not Invitation.objects.exists() and not mail.outbox
 
 
-@pytest.mark.parametrize("role", ["member", "observer", "expert_free", "anonymous"])
-def test_who_is_neither_secretariat_nor_landlord_invites_no_one(cast, login, role):
+# A committee's members co-chair it, and invite its departmental instructors: tests/test_departmental.py.
+@pytest.mark.parametrize("role", ["observer", "expert_free", "anonymous"])
+def test_who_is_neither_secretariat_landlord_nor_co_chair_invites_no_one(cast, login, role):
     user = UserFactory() if role == "expert_free" else cast.users[role]
     response = login(user).get(reverse("invitation_new"))
     assert response.status_code == (302 if user is None else 403)

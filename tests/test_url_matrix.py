@@ -155,6 +155,10 @@ API_JOINT_OPINIONS  401    200|404  200|404  200|404  200|404   404|200  200   2
 # colleagues' and invite them.
 ACCOUNTS            login  200      200      403      200       403      200   403  403      403      403      403
 ACCOUNTS_POST       login  ok       ok       403      ok        403      ok    403  403      403      403      403
+# Inviting: the secretariat anyone, a landlord's staff their colleagues, a committee's co-chairs (every member of
+# committee A but its advisory one) its departmental instructors.
+INVITE              login  200      200      200      200       200      200   403  403      403      403      403
+INVITE_POST         login  ok       ok       ok       ok        ok       ok    403  403      403      403      403
 # Deactivating (A: a colleague of landlord A, B: of landlord B): the secretariat only; a landlord does not even see
 # another landlord's staff.
 ACCOUNT_ACT         login  403|404  404|403  403      403|404   403      ok    403  403      403      403      403
@@ -346,7 +350,7 @@ MATRIX = {
     # Accounts and invitations
     "profile": Url(None, LOGGED_IN, LOGGED_IN_POST),
     "account_list": Url(None, RULES["ACCOUNTS"]),
-    "invitation_new": Url(None, RULES["ACCOUNTS"], RULES["ACCOUNTS_POST"]),
+    "invitation_new": Url(None, RULES["INVITE"], RULES["INVITE_POST"]),
     "account_deactivate": Url(on("account"), POST_ONLY, RULES["ACCOUNT_ACT"], through="done"),
     "account_reactivate": Url(on("inactive_account"), POST_ONLY, RULES["ACCOUNT_ACT"], through="done"),
     # The e-mailed link is its own proof: whoever holds it opens the page.
