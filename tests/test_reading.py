@@ -35,6 +35,7 @@ from core.models import (
     Agreement,
     Call,
     Committee,
+    DepartmentalOpinion,
     Dossier,
     DossierStrand,
     JointOpinion,
@@ -61,7 +62,7 @@ from tests.factories import DossierFactory, OpinionFactory, OrganisationFactory,
 
 ROLES = (
     "landlord", "other_landlord", "member", "member_in_conflict", "other_committee_member", "secretariat",
-    "observer", "other_committee_observer", "expert",
+    "observer", "other_committee_observer", "expert", "departmental_instructor",
 )  # fmt: skip
 
 
@@ -150,6 +151,9 @@ READS: dict[str, Callable[[Access, Fact], bool]] = {
     ),
     "publication": reads_joint_opinion,
     "section": reads_section,
+    "departmental_opinion": lambda access, fact: (
+        sees(access, fact.dossier) and fact.obj.department in access.departments_read(fact.dossier)
+    ),
 }
 
 
@@ -324,7 +328,7 @@ SURFACES: dict[str, Surface] = {
     # The dossier's page and its parts read on demand.
     "dossier_detail": Surface(url("dossier_detail", dossier_pk), everywhere, {
         "dossier": shown_text, "opinion": shown_text, "decision": shown_amount,
-        "signature": lambda page, fact: ">Signatures<" in page.text}),
+        "signature": lambda page, fact: ">Signatures<" in page.text, "departmental_opinion": shown_text}),
     "dossier_history": Surface(url("dossier_history", dossier_pk), everywhere, {
         "opinion_draft": lambda page, fact: "Avis du comité" in page.text,
         "signature": lambda page, fact: "Avis signé pour" in page.text,
@@ -403,11 +407,16 @@ def world(cast, django_capture_on_commit_callbacks) -> World:
     users = {role: user for role, user in cast.users.items() if user is not None}
     foundation = OrganisationFactory(name="Fondation", kind=Organisation.Kind.OTHER)
     users["expert"] = member(UserFactory(username="expert"), foundation, Membership.Role.EXPERT)
+    # The call asks for a departmental pre-instruction; the Bouches-du-Rhône's instructor reads its dossiers there.
+    service = OrganisationFactory(name="DDETS 13", kind=Organisation.Kind.DEPARTMENTAL_SERVICE)
+    users["departmental_instructor"] = UserFactory(username="departmental_instructor")
+    Membership.objects.create(user=users["departmental_instructor"], organisation=service, committee=cast.committee,
+                              role=Membership.Role.DEPARTMENTAL_INSTRUCTOR, department="13")  # fmt: skip
     for role, user in users.items():
         user.email = f"{role}@aap.test"
         user.save(update_fields=["email"])
     committee, landlord_a, landlord_b = cast.committee, cast.dossier.lead_landlord, cast.other_dossier.lead_landlord
-    Call.objects.filter(pk=committee.call_id).update(status=Call.Status.OPEN)
+    Call.objects.filter(pk=committee.call_id).update(status=Call.Status.OPEN, departmental_preinstruction=True)
     world = World(users)
 
     def happened(action) -> tuple[object, set[str]]:
@@ -426,6 +435,13 @@ def world(cast, django_capture_on_commit_callbacks) -> World:
         cast_dossier.summary = f"Résumé {word}"
         cast_dossier.save()
         world.add(cast_dossier.title, ("dossier",), cast_dossier, cast_dossier, cast_dossier.title, word, value=1)
+    # Dossier A is in the Bouches-du-Rhône, whose service gave its opinion: the committee reads it before signing.
+    Territory.objects.create(dossier=cast.dossier, department="13")
+    departmental = DepartmentalOpinion.objects.create(
+        dossier=cast.dossier, department="13", verdict="reserve", reasons="Motifs sarcelline",
+        given_by=users["departmental_instructor"], given_at=cast.dossier.created_at,
+    )  # fmt: skip
+    world.add("departmental opinion", ("departmental_opinion",), cast.dossier, departmental, "sarcelline")
 
     # An opinion signed and published in version 1, then reworked: its working copy says something else.
     reworked = dossier("Projet kestrelle", landlord_a, Dossier.State.OPINION_SIGNED, "kestrelle")
