@@ -236,7 +236,7 @@ def invitable_organisations(access: Access):
 def invitable_committees(access: Access):
     """The committees this user may invite for, as the form's choices: every one for the secretariat, a co-chair's
     own."""
-    committees = Committee.objects.select_related("call", "ar_hlm", "state_service").order_by("-call__edition", "name")
+    committees = Committee.objects.select_related("call").order_by("-call__edition", "name")
     if access.is_secretariat:
         return committees
     return committees.filter(pk__in=[committee.pk for committee in access.chaired_committees()])

@@ -232,7 +232,7 @@ def test_the_secretariat_invites_an_instructor_for_a_department(cast, client, dj
     instructor = {"organisation": service.pk, "role": "instructeur_dep", "committee": cast.committee.pk}
     missing = invite(client, **instructor)
     assert missing.status_code == 400 and "Choisissez le comité et le département" in text(missing)
-    elsewhere = invite(client, **instructor | {"organisation": cast.committee.state_service.pk, "department": "Var"})
+    elsewhere = invite(client, **instructor | {"organisation": cast.committee.institutions[1].pk, "department": "Var"})
     assert "n'est pas un service départemental de l'État" in text(elsewhere)
     with django_capture_on_commit_callbacks(execute=True):
         assert invite(client, **instructor, department="Var").status_code == 302

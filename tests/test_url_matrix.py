@@ -330,8 +330,8 @@ MATRIX = {
     # Open data: call A has a grant to publish (without the grantor's SIRET: the page says so), call B none.
     "call_publish_grants": Url(
         on("call"),
-        row("login", "403", "403", "403", "403", "403", "200|403", "403", "403", "403", "403"),
-        row("login", "403", "403", "403", "403", "403", "ok|403", "403", "403", "403", "403"),
+        row("login", "403", "403", "403", "403", "403", "200|403", "403", "403", "403", "403", "403"),
+        row("login", "403", "403", "403", "403", "403", "ok|403", "403", "403", "403", "403", "403"),
     ),
     # Public: the published grants of call A; call B has none, and is not found.
     "grants_index": Url(None, PUBLIC),
