@@ -373,7 +373,7 @@ DOSSIER.actions = [
     Action(
         "return",
         "Renvoyer comme incomplet",
-        policies.committee_member,
+        policies.signatory,
         IN_INSTRUCTION,
         State.INCOMPLETE,
         moves=((IN_INSTRUCTION, State.INCOMPLETE),),
@@ -459,7 +459,7 @@ OPINION.actions = [
     Action(
         "write",
         "Enregistrer l'avis",
-        policies.committee_member,
+        policies.signatory,
         frozenset(OPINION.states),
         "redige",
         conditions=OPINION_CONDITIONS,

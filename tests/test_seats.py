@@ -128,6 +128,12 @@ def test_an_advisory_member_gives_its_opinion_and_gives_it_again(cast, adviser, 
 
 def test_an_advisory_member_never_signs_publishes_nor_decides(cast, adviser, login):
     client = login(adviser)
+    # The committee's opinion and its returns are the co-chairs': the adviser gives its own opinion, and takes notes.
+    page = client.get(reverse("dossier_detail", args=[cast.dossier.pk])).content.decode()
+    assert 'data-action="opinion.write"' not in page and 'data-action="dossier.return"' not in page
+    for action in ("opinion.write", "dossier.return"):
+        assert "co-présidentes" in refusal(Access(adviser), action, cast.dossier)
+    assert refusal(Access(adviser), "exchanges.note", cast.dossier) is None
     response = client.post(reverse("opinion_sign", args=[cast.dossier.pk]))
     assert response.status_code == 403 and "institutions co-présidentes" in response.content.decode()
     page = client.get(reverse("dossier_detail", args=[cast.dossier.pk])).content.decode()

@@ -108,9 +108,11 @@ RULES = rules("""
 DOSSIER             login  200|404  404|200  200      200       404      200   200  404      200|404  200      200|404
 # The exchanges on a dossier (thread, notes, advice): whoever reads one of them; an observer reads none.
 EXCHANGES           login  200|404  404|200  200      200       404      200   404  404      200|404  200      404
-# The committee's acts on a dossier: its members, except on a dossier their organisation carries.
+# The committee's acts on a dossier (notes, questions to experts): its members, except on a dossier their
+# organisation carries.
 COMMITTEE_ACT       login  403|404  404|403  ok       403|ok    404      403   403  404      403|404  ok       403|404
-# Signing the opinion: the committee's act, for the co-chairs' members alone, never an advisory member's.
+# Writing and signing the committee's opinion, returning a dossier: the co-chairs' members alone, never an advisory
+# member, who gives an opinion of its own.
 SIGN                login  403|404  404|403  ok       403|ok    404      403   403  404      403|404  403      403|404
 # An advisory opinion: the advisory member's, on the dossiers it is not in conflict on.
 ADVISORY            login  403|404  404|403  403      403       404      403   403  404      403|404  ok       403|404
@@ -272,12 +274,12 @@ MATRIX = {
     # GET: the confirmation page, without JavaScript (front/confirmations.py); POST acts.
     "dossier_submit": Url(on("draft"), RULES["DRAFT_PAGE"], RULES["DRAFT_ACT"]),
     "dossier_withdraw": Url(on("draft"), POST_ONLY, RULES["DRAFT_ACT"]),
-    "dossier_return": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
+    "dossier_return": Url(on("dossier"), POST_ONLY, RULES["SIGN"]),
     "message_new": Url(on("dossier"), POST_ONLY, RULES["TALK"]),
     "note_new": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
     "expert_request_new": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
     "expert_advice": Url(on("expert_request"), POST_ONLY, RULES["ADVICE"]),
-    "opinion_edit": Url(on("dossier"), POST_ONLY, RULES["COMMITTEE_ACT"]),
+    "opinion_edit": Url(on("dossier"), POST_ONLY, RULES["SIGN"]),
     "opinion_sign": Url(on("dossier"), POST_ONLY, RULES["SIGN"], through="done"),
     "advisory_give": Url(on("dossier"), POST_ONLY, RULES["ADVISORY"], {"text": "Un avis consultatif."}, "done"),
     "departmental_opinion_edit": Url(
