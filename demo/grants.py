@@ -25,7 +25,7 @@ def illustrative_siret(seed: int) -> str:
     return next(head + str(key) for key in range(10) if luhn(head + str(key)))
 
 
-def _identify(organisation: Organisation, seed: int) -> None:
+def identify(organisation: Organisation, seed: int) -> None:
     if not organisation.siret:
         organisation.siret = illustrative_siret(seed)
         organisation.full_clean()
@@ -55,13 +55,13 @@ def _agree(dossier: Dossier, signed_on: date, by: User) -> bool:
 
 
 def demo_grants(call: Call, grantor: Organisation, by: User) -> None:
-    _identify(grantor, 1)
+    identify(grantor, 1)
     if call.grantor_id is None:
         call.grantor = grantor
         call.save(update_fields=["grantor"])
     dossiers = {d.number: d for d in call.dossiers.select_related("call", "lead_landlord")}
     for number in AGREED:
-        _identify(dossiers[number].lead_landlord, 100 + number)
+        identify(dossiers[number].lead_landlord, 100 + number)
     first, second = AGREED
     if _agree(dossiers[first], AGREED[first], by):
         grants_publish(call=call, by=by)

@@ -1,90 +1,24 @@
 """The demo: the PACA 2018 avis conjoint, the projects' details, and one account per role."""
 
 import tomllib
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
-from core.models import (
-    BudgetLine,
-    Call,
-    Committee,
-    Dossier,
-    DossierStrand,
-    Membership,
-    Organisation,
-    Public,
-    Seat,
-    Strand,
-    Territory,
-)
-from core.services.budgets import requested_refresh
+from core.models import Call, Committee, Membership, Organisation, Public, Seat, Strand
 from core.services.calls import seat_add
-from core.services.organisations import organisation_get_or_create
-from demo.auth import DEMO_GROUP
 from demo.grants import demo_grants
+from demo.projects import DemoLogin, account, load_project, organisation
+from demo.regional import demo_regional, regional_committee
 from documents.joint_opinion_import import joint_opinion_import
 from documents.joint_opinion_parser import decode, parse
 
 DATA = Path(__file__).resolve().parent / "data"
 SEED = DATA / "avis-conjoint-paca-2018.txt"
 DETAILS = DATA / "paca-2018-details.toml"
-PASSWORD = "demo-aap-2018"
-
-
-@dataclass
-class DemoLogin:
-    username: str
-    role: str
-    organisation: str
-
-
-def _spread(total: int, years: int) -> list[int]:
-    """Split a total over the years, the remainder going to the first years."""
-    base, extra = divmod(total, years)
-    return [base + (1 if year < extra else 0) for year in range(years)]
-
-
-def _organisation(name: str, kind: str) -> Organisation:
-    return organisation_get_or_create(name=name, kind=kind)[0]
-
-
-def _load_project(dossier: Dossier, details: dict) -> None:
-    years = details.get("duration_years") or 1
-    if (dossier.duration_years, dossier.renewal_note) != (years, details.get("renews", "")):
-        dossier.duration_years, dossier.renewal_note = years, details.get("renews", "")
-        dossier.save()
-    dossier.partners.set([_organisation(name, Organisation.Kind.ASSOCIATION) for name in details.get("partners", [])])
-    dossier.publics.set([Public.objects.get_or_create(name=name)[0] for name in details.get("publics", [])])
-
-    dossier.strands.all().delete()
-    DossierStrand.objects.bulk_create(
-        DossierStrand(dossier=dossier, strand=strand, year=year, households=households)
-        for strand, total in details.get("strands", {}).items()
-        for year, households in enumerate(_spread(total, years), start=1)
-    )
-    dossier.territories.all().delete()
-    communes = details.get("communes", [])
-    Territory.objects.bulk_create(
-        Territory(
-            dossier=dossier,
-            department=department,
-            commune=communes[0] if communes and index == 0 else "",
-            qpv=details.get("qpv", False),
-        )
-        for index, department in enumerate(details.get("departments", []))
-    )
-    dossier.budget_lines.all().delete()
-    lines = []
-    for funder, key in ((BudgetLine.Funder.FNAVDL, "requested_eur"), (BudgetLine.Funder.OWN_FUNDS, "cofunding_eur")):
-        for year, amount in enumerate(_spread(details.get(key, 0), years), start=1):
-            lines.append(BudgetLine(dossier=dossier, year=year, funder=funder, amount=Decimal(amount)))
-    BudgetLine.objects.bulk_create(lines)
-    requested_refresh(Dossier.objects.filter(pk=dossier.pk))
 
 
 def _load_details(committee: Committee, details: dict) -> None:
@@ -105,7 +39,7 @@ def _load_details(committee: Committee, details: dict) -> None:
 
     dossiers = {d.number: d for d in committee.dossiers.all()}
     for project in details["project"]:
-        _load_project(dossiers[project["number"]], project)
+        load_project(dossiers[project["number"]], project)
 
 
 def _open_call(committee: Committee) -> Committee:
@@ -135,25 +69,16 @@ def _open_call(committee: Committee) -> Committee:
     return open_committee
 
 
-def _account(username: str, first_name: str, last_name: str, group: Group) -> User:
-    user, _ = User.objects.get_or_create(username=username)
-    user.first_name, user.last_name = first_name, last_name
-    user.set_password(PASSWORD)
-    user.save()
-    user.groups.add(group)
-    return user
-
-
-def _accounts(committee: Committee, open_committee: Committee) -> list[DemoLogin]:
-    group, _ = Group.objects.get_or_create(name=DEMO_GROUP)
-    national = _organisation("Secrétariat national de l'appel à projets", Organisation.Kind.NATIONAL)
-    foundation = _organisation("Fondation partenaire (démonstration)", Organisation.Kind.OTHER)
+def _accounts(committee: Committee, others: list[Committee]) -> list[DemoLogin]:
+    """One account per role; the PACA co-chairs' members sit on each of the demo's PACA committees."""
+    national = organisation("Secrétariat national de l'appel à projets", Organisation.Kind.NATIONAL)
+    foundation = organisation("Fondation partenaire (démonstration)", Organisation.Kind.OTHER)
     people = [
         ("secretariat", "Claire", "Martin", national, Membership.Role.SECRETARIAT, [None]),
         ("expert.fondation", "Hélène", "Roux", foundation, Membership.Role.EXPERT, [None]),
     ]
     people += [
-        (username, first, last, org, Membership.Role.COMMITTEE_MEMBER, [committee, open_committee])
+        (username, first, last, org, Membership.Role.COMMITTEE_MEMBER, [committee, *others])
         for (username, first, last), org in zip(
             (("arhlm.paca", "Karim", "Benali"), ("dreal.paca", "Sophie", "Durand")), committee.institutions, strict=True
         )
@@ -165,7 +90,7 @@ def _accounts(committee: Committee, open_committee: Committee) -> list[DemoLogin
     ]
     logins = []
     for username, first_name, last_name, org, role, committees in people:
-        user = _account(username, first_name, last_name, group)
+        user = account(username, first_name, last_name)
         for member_of in committees:
             Membership.objects.get_or_create(user=user, organisation=org, role=role, committee=member_of)
         logins.append(DemoLogin(username, Membership.Role(role).label, str(org)))
@@ -177,8 +102,9 @@ def demo_setup() -> list[DemoLogin]:
     text = decode(SEED.read_bytes())
     result = joint_opinion_import(document=parse(text), source=text)
     _load_details(result.committee, tomllib.loads(DETAILS.read_text(encoding="utf-8")))
-    logins = _accounts(result.committee, _open_call(result.committee))
+    regional = regional_committee(result.committee)
+    logins = _accounts(result.committee, [_open_call(result.committee), regional])
     secretariat = User.objects.get(username="secretariat")
     national = Organisation.objects.get(memberships__user=secretariat)
     demo_grants(result.committee.call, national, secretariat)
-    return logins
+    return logins + demo_regional(regional)

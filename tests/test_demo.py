@@ -4,9 +4,9 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from api.tokens import token_create
-from core.models import Call, Committee, Dossier, Membership
+from core.models import Call, Committee, Dossier, Membership, Organisation
 from demo.auth import DEMO_GROUP
-from demo.setup import PASSWORD
+from demo.projects import PASSWORD
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def test_sets_up_the_paca_call_and_one_account_per_role(capsys):
     assert committee.get_region_display() == "Provence-Alpes-Côte d'Azur"
     assert [str(org) for org in committee.institutions] == ["AR Hlm PACA & Corse", "DREAL PACA"]
     assert committee.call.cap_per_project == 200000
-    dossiers = {d.number: d for d in Dossier.objects.all()}
+    dossiers = {d.number: d for d in committee.dossiers.all()}
     assert len(dossiers) == 7
     assert dossiers[5].requested == 260000  # over the cap, as the seed's remark says
     assert sum(s.households for s in dossiers[3].strands.all()) == 30
@@ -41,6 +41,8 @@ def test_sets_up_the_paca_call_and_one_account_per_role(capsys):
     assert set(open_committee.memberships.values_list("user__username", flat=True)) == {"arhlm.paca", "dreal.paca"}
 
     roles = dict(Membership.objects.values_list("user__username", "role"))
+    assert roles["dreets.paca"] == roles["fondation.logement"] == Membership.Role.COMMITTEE_MEMBER
+    assert roles["ddets.13"] == roles["ddets.83"] == Membership.Role.DEPARTMENTAL_INSTRUCTOR
     assert roles["secretariat"] == Membership.Role.SECRETARIAT
     assert roles["arhlm.paca"] == roles["dreal.paca"] == Membership.Role.COMMITTEE_MEMBER
     assert roles["expert.fondation"] == Membership.Role.EXPERT
@@ -49,6 +51,59 @@ def test_sets_up_the_paca_call_and_one_account_per_role(capsys):
     for username in roles:
         assert username in output
     assert PASSWORD in output
+
+
+@override_settings(DEMO=True)
+def test_sets_up_a_regional_call_with_its_departments_and_advisory_member():
+    call_command("demo")
+
+    committee = Committee.objects.get(call__process=Call.Process.REGIONAL)
+    call = committee.call
+    assert (call.status, call.departmental_preinstruction, call.advisory_opinions_published) == (
+        Call.Status.CLOSED,
+        True,
+        True,
+    )
+    assert committee.envelope == 400000
+    # The 2018 committee's co-chairs sit again, with the DREETS; the foundation has an advisory seat.
+    past = Committee.objects.get(call__edition=4)
+    assert [str(org) for org in committee.institutions] == [
+        "AR Hlm PACA & Corse",
+        "DREETS Provence-Alpes-Côte d'Azur",
+        "DREAL PACA",
+    ]
+    assert committee.institutions[::2] == past.institutions
+    assert [org.name for org in committee.advisers] == ["Fondation pour le logement des défavorisés (démonstration)"]
+    members = committee.memberships.filter(role=Membership.Role.COMMITTEE_MEMBER)
+    assert set(members.values_list("user__username", flat=True)) == {
+        "arhlm.paca",
+        "dreets.paca",
+        "dreal.paca",
+        "fondation.logement",
+    }
+    instructors = committee.memberships.filter(role=Membership.Role.DEPARTMENTAL_INSTRUCTOR)
+    assert sorted(instructors.values_list("user__username", "department", "organisation__kind")) == [
+        ("ddets.13", "13", Organisation.Kind.DEPARTMENTAL_SERVICE),
+        ("ddets.83", "83", Organisation.Kind.DEPARTMENTAL_SERVICE),
+    ]
+
+    dossiers = {d.number: d for d in committee.dossiers.all()}
+    assert all(d.title.endswith("(dossier illustratif)") for d in dossiers.values())
+    assert {t.department for d in dossiers.values() for t in d.territories.all()} == {"13", "83"}
+    # Awaiting both departments; awaiting the committee and the foundation; signed by the three co-chairs.
+    assert (dossiers[1].state, dossiers[1].departmental_opinions.count()) == (Dossier.State.SUBMITTED, 0)
+    assert [o.department for o in dossiers[2].departmental_opinions.all()] == ["83"]
+    assert not dossiers[2].advisory_opinions.exists() and not hasattr(dossiers[2], "opinion")
+    assert dossiers[3].state == Dossier.State.OPINION_SIGNED
+    assert dossiers[3].opinion.signatures.count() == 3 and dossiers[3].advisory_opinions.count() == 1
+    # An association leads it, with an Hlm landlord as co-carrier.
+    assert dossiers[3].lead_landlord.kind == Organisation.Kind.ASSOCIATION
+    assert [org.is_hlm for org in dossiers[3].co_landlords.all()] == [True]
+    # The fund asks more than half the expenses of project 4 only: its decision will warn.
+    over_half = [
+        d.number for d in dossiers.values() if d.requested * 2 > sum(line.amount for line in d.budget_lines.all())
+    ]
+    assert over_half == [4]
 
 
 @override_settings(DEMO=True)

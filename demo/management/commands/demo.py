@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.setup import PASSWORD, demo_setup
+from demo.projects import PASSWORD
+from demo.setup import demo_setup
 
 
 class Command(BaseCommand):
