@@ -61,6 +61,20 @@ def log_out(page: Page) -> None:
     page.get_by_role("button", name="Se déconnecter").click()
 
 
+def agree(page: Page, starts_on: str, ends_on: str, tranches: list[tuple[str, str]], signed_on: str = "") -> None:
+    """From a retained dossier's page: its agreement made for the period, paid in the tranches given, each an amount
+    and its condition."""
+    page.get_by_role("link", name="Établir la convention").click()
+    if signed_on:
+        page.get_by_label("Signée le").fill(signed_on)
+    page.get_by_label("Début").fill(starts_on)
+    page.get_by_label("Fin").fill(ends_on)
+    for index, (amount, condition) in enumerate(tranches):
+        page.locator(f"#id_tranches-{index}-amount").fill(amount)
+        page.locator(f"#id_tranches-{index}-condition").fill(condition)
+    page.get_by_role("button", name="Enregistrer la convention").click()
+
+
 def script_errors(page: Page) -> list[str]:
     """The errors the page's scripts log or throw from now on, as they come."""
     errors: list[str] = []

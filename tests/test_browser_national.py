@@ -3,7 +3,7 @@
 from playwright.sync_api import Page, expect
 
 from core.models import Dossier, Report
-from tests.browser import log_in, log_out, shot
+from tests.browser import agree, log_in, log_out, shot
 
 # The link to the dossier's follow-up, a part of its page read on demand.
 FOLLOWUP = "Afficher le renouvellement, la convention, les versements et les bilans"
@@ -33,14 +33,9 @@ def test_secretariat_decides_funds_and_follows_a_paca_project(server, demo, page
     shot(page, "11-national-decided")
 
     page.goto(f"{base}/dossiers/{dossier.pk}/")
-    page.get_by_role("link", name="Établir la convention").click()
-    page.get_by_label("Début").fill("2019-03-01")
-    page.get_by_label("Fin").fill("2022-02-28")
-    page.locator("#id_tranches-0-amount").fill("75 000")
-    page.locator("#id_tranches-0-condition").fill("À la signature")
-    page.locator("#id_tranches-1-amount").fill("75 000")
-    page.locator("#id_tranches-1-condition").fill("Sur bilan de la première année")
-    page.get_by_role("button", name="Enregistrer la convention").click()
+    agree(
+        page, "2019-03-01", "2022-02-28", [("75 000", "À la signature"), ("75 000", "Sur bilan de la première année")]
+    )
     page.get_by_role("button", name="Enregistrer le versement").first.click()
     dialog = page.get_by_role("dialog", name="Enregistrer le versement de la tranche 1")
     dialog.get_by_label("Date du versement de la tranche 1").fill("2019-03-15")

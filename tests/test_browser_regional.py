@@ -8,7 +8,7 @@ import io
 from playwright.sync_api import Page, expect
 
 from core.models import Call, Dossier
-from tests.browser import log_in, log_out, shot
+from tests.browser import agree, log_in, log_out, shot
 
 FOUNDATION = "Fondation pour le logement des défavorisés (démonstration)"
 DREETS = "DREETS Provence-Alpes-Côte d'Azur"
@@ -107,15 +107,8 @@ def test_the_regional_committee_instructs_decides_and_agrees_a_paca_project(serv
 
     page.goto(url)
     expect(page.get_by_text("Retenu — 90 000 € accordés")).to_be_visible()
-    page.get_by_role("link", name="Établir la convention").click()
-    page.get_by_label("Signée le").fill("2025-11-03")
-    page.get_by_label("Début").fill("2025-12-01")
-    page.get_by_label("Fin").fill("2028-11-30")
-    page.locator("#id_tranches-0-amount").fill("45 000")
-    page.locator("#id_tranches-0-condition").fill("À la signature")
-    page.locator("#id_tranches-1-amount").fill("45 000")
-    page.locator("#id_tranches-1-condition").fill("Sur bilan de la première année")
-    page.get_by_role("button", name="Enregistrer la convention").click()
+    tranches = [("45 000", "À la signature"), ("45 000", "Sur bilan de la première année")]
+    agree(page, "2025-12-01", "2028-11-30", tranches, signed_on="2025-11-03")
     expect(page.get_by_text("Convention enregistrée.")).to_be_visible()
     log_out(page)
 
