@@ -24,8 +24,11 @@ TITLE = "Appel à projets FNAVDL 2025 — Provence-Alpes-Côte d'Azur (démonstr
 DREETS = "DREETS Provence-Alpes-Côte d'Azur"
 FOUNDATION = "Fondation pour le logement des défavorisés (démonstration)"
 ASSOCIATION = "Association Habitat et Accompagnement Provence (démonstration)"
-# Each department's State service, by its INSEE code.
-DEPARTMENTAL_SERVICES = {"13": "DDETS des Bouches-du-Rhône", "83": "DDETS du Var"}
+# Each department's State service, by its INSEE code, and the name of its instructor.
+DEPARTMENTAL_SERVICES = {
+    "13": ("DDETS des Bouches-du-Rhône", "Julien", "Moreau"),
+    "83": ("DDETS du Var", "Camille", "Bertrand"),
+}
 ILLUSTRATIVE = "(dossier illustratif)"
 
 # Each project: its lead carrier and co-carriers, its details as demo.projects.load_project reads them, and the step it
@@ -102,9 +105,9 @@ def _people(committee: Committee) -> tuple[list[DemoLogin], dict[str, User]]:
         ("fondation.logement", "Paul", "Garnier", foundation, Membership.Role.COMMITTEE_MEMBER, ""),
     ]
     people += [
-        (f"ddets.{code}", "Instructeur", f"DDETS {code}",
+        (f"ddets.{code}", first_name, last_name,
          organisation(name, Organisation.Kind.DEPARTMENTAL_SERVICE), Membership.Role.DEPARTMENTAL_INSTRUCTOR, code)
-        for code, name in DEPARTMENTAL_SERVICES.items()
+        for code, (name, first_name, last_name) in DEPARTMENTAL_SERVICES.items()
     ]  # fmt: skip
     logins, users = [], {}
     for username, first_name, last_name, org, role, department in people:

@@ -1,4 +1,5 @@
-"""The demo: the PACA 2018 avis conjoint, the projects' details, and one account per role."""
+"""The demo: the PACA 2018 avis conjoint, the projects' details, a regional FNAVDL call (demo/regional.py), and one
+account per role."""
 
 import tomllib
 from decimal import Decimal

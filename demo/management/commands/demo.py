@@ -7,7 +7,10 @@ from demo.setup import demo_setup
 
 
 class Command(BaseCommand):
-    help = "Set up the demo: migrate, import the PACA 2018 avis conjoint and its details, create demo accounts."
+    help = (
+        "Set up the demo: migrate, import the PACA 2018 avis conjoint and its details, add a regional FNAVDL call, "
+        "create demo accounts."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEMO:
