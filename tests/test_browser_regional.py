@@ -33,7 +33,8 @@ def test_the_regional_committee_instructs_decides_and_agrees_a_paca_project(serv
 
     # Each department's State service gives its opinion on the dossier, which covers both.
     log_in(page, base, "ddets.13")
-    page.goto(url)
+    # Its list holds the dossiers submitted to the committee that cover its department.
+    page.get_by_role("link", name=dossier.title).click()
     expect(departments.get_by_role("heading", name="Avis des services départementaux")).to_be_visible()
     expect(departments.locator("[data-department='13']")).to_contain_text("En attente")
     # An instructor reads, and gives, its own department's opinion only.
@@ -106,6 +107,7 @@ def test_the_regional_committee_instructs_decides_and_agrees_a_paca_project(serv
     shot(page, "23-regional-notified")
 
     page.goto(url)
+    expect(page.get_by_role("heading", name="Décision régionale")).to_be_visible()
     expect(page.get_by_text("Retenu — 90 000 € accordés")).to_be_visible()
     tranches = [("45 000", "À la signature"), ("45 000", "Sur bilan de la première année")]
     agree(page, "2025-12-01", "2028-11-30", tranches, signed_on="2025-11-03")
