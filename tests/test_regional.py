@@ -179,6 +179,7 @@ def test_the_call_rules_hold_over_each_committee_s_own_dossiers(regional, login)
     member = login(regional.users["member"])
     page = member.get(reverse("committee_detail", args=[regional.committee.pk])).content.decode()
     assert 'data-rule="envelope"' in page and "Comité voisin" not in page
+    assert "{#" not in page and "#}" not in page  # the include's comment stays out of the page
     assert 'data-action="committee.notify_decisions"' in page
 
     record(regional, "member_in_conflict", regional.other_dossier)  # 160 000 € retained for 100 000 €
