@@ -129,7 +129,7 @@ def prepare(folder: Path, count: int) -> dict:
     national = Organisation.objects.get(kind=Organisation.Kind.NATIONAL)
     role = Membership.Role
     # The landlords' accounts are spread over the committee's landlords, each with its own dossiers and threads.
-    member = {"organisation": committee.ar_hlm, "role": role.COMMITTEE_MEMBER, "committee": committee}
+    member = {"organisation": committee.institutions[0], "role": role.COMMITTEE_MEMBER, "committee": committee}
     accounts = {
         "landlord": _accounts("landlord", count, lambda n: {"organisation": landlords[n % len(landlords)]}),
         "member": _accounts("member", count, lambda n: member),

@@ -252,7 +252,10 @@ def _member(committee):
     member, created = User.objects.get_or_create(username=f"bench.member.{committee.pk}")
     if created:
         Membership.objects.create(
-            user=member, organisation=committee.ar_hlm, role=Membership.Role.COMMITTEE_MEMBER, committee=committee
+            user=member,
+            organisation=committee.institutions[0],
+            role=Membership.Role.COMMITTEE_MEMBER,
+            committee=committee,
         )
     return member
 
