@@ -249,14 +249,14 @@ def _member(committee):
 
     from core.models import Membership
 
-    member, created = User.objects.get_or_create(username=f"bench.member.{committee.pk}")
-    if created:
-        Membership.objects.create(
-            user=member,
-            organisation=committee.institutions[0],
-            role=Membership.Role.COMMITTEE_MEMBER,
-            committee=committee,
-        )
+    member, _ = User.objects.get_or_create(username=f"bench.member.{committee.pk}")
+    # Apart from the account: a run stopped between the two has left the account without its seat.
+    Membership.objects.get_or_create(
+        user=member,
+        committee=committee,
+        role=Membership.Role.COMMITTEE_MEMBER,
+        defaults={"organisation": committee.institutions[0]},
+    )
     return member
 
 
