@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import policies
+from core.filetypes import TYPES
 from core.formats import french_date
 from core.models import ArchiveImport, Organisation
 from core.permissions import Access
@@ -29,6 +30,7 @@ from documents.joint_opinion_corrections import HEADER_FIELDS, PROJECT_FIELDS
 from documents.joint_opinion_parser import ParsedDocument
 from documents.joint_opinion_review import joint_opinion_review, region_label
 from front.fields import DsfrForm
+from front.files import download
 
 State = ArchiveImport.State
 
@@ -76,6 +78,17 @@ def import_new(request: HttpRequest) -> HttpResponse:
             return redirect("import_detail", archive.uuid)
     context = {"title": "Importer un avis conjoint", "form": form, "imports": _imports(access)[:20]}
     return render(request, "front/import_new.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def import_file(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The file as it was uploaded, to whoever may see its import, until it is deleted (cancelled, or pruned)."""
+    archive = _own(request, uuid)
+    if not archive.file:
+        raise Http404("Le fichier de cet import n'est plus conservé.")
+    kind = TYPES.get(archive.filename.rsplit(".", 1)[-1])
+    return download(archive.file, filename=archive.filename,
+                    content_type=kind.content_type if kind else "text/plain; charset=utf-8")  # fmt: skip
 
 
 def field_text(document: ParsedDocument, number: int | None, name: str) -> str:

@@ -85,6 +85,7 @@ urlpatterns = [
     # Past avis conjoints imported from their file, named by a uuid.
     path("imports/nouveau/", imports.import_new, name="import_new"),
     path("imports/<uuid:uuid>/", imports.import_detail, name="import_detail"),
+    path("imports/<uuid:uuid>/fichier/", imports.import_file, name="import_file"),
     path("imports/<uuid:uuid>/revue/", imports.import_review, name="import_review"),
     path("imports/<uuid:uuid>/annuler/", imports.import_cancel_view, name="import_cancel"),
     path("appels/", national.call_list, name="call_list"),

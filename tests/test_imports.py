@@ -97,6 +97,25 @@ def test_cancel_writes_nothing_and_forgets_the_file(
     assert Committee.objects.count() == Dossier.objects.count() == 0
 
 
+def test_the_source_file_downloads_as_uploaded_until_it_is_deleted(
+    client, secretariat, upload, seed_text, django_capture_on_commit_callbacks
+):
+    archive = upload(secretariat, seed_text.encode(), "avis PACA 2018.txt")
+    url = reverse("import_file", args=[archive.uuid])
+    assert f'href="{url}"' in text(client.get(reverse("import_detail", args=[archive.uuid])))
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == seed_text.encode()
+    assert response["Content-Type"].startswith("text/plain") and "avis PACA 2018.txt" in response["Content-Disposition"]
+    # A member of another region does not learn the import exists.
+    client.force_login(regional_member("53", "membre_bretagne"))
+    assert client.get(url).status_code == 404
+    client.force_login(secretariat)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import_cancel", args=[archive.uuid]))
+    assert client.get(url).status_code == 404
+    assert f'href="{url}"' not in text(client.get(reverse("import_detail", args=[archive.uuid])))
+
+
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [

@@ -311,6 +311,7 @@ MATRIX = {
     # or cancelled by whoever uploaded it and the secretariat.
     "import_new": Url(None, RULES["IMPORT_PAGE"], RULES["IMPORT_POST"]),
     "import_detail": Url(on("import", "uuid"), RULES["IMPORT"]),
+    "import_file": Url(on("import", "uuid"), RULES["IMPORT"]),
     "import_review": Url(on("import", "uuid"), POST_ONLY, RULES["IMPORT_ACT"], {"confirm": "1"}, "done"),
     "import_cancel": Url(on("import", "uuid"), POST_ONLY, RULES["IMPORT_ACT"], through="done"),
     # The national secretariat
