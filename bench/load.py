@@ -55,6 +55,7 @@ def production_environment(folder: Path, database: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS=HOST,
         DATABASE_URL=f"{POSTGRES}/{database}",
+        CONN_MAX_AGE="60",
         AAP_VAR_DIR=str(folder / "var"),
         MEDIA_ROOT=str(folder / "media"),
         STATIC_ROOT=str(folder / "static"),
