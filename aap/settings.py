@@ -100,7 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "front.navigation.navigation",
-                "front.legal.accessibility_status",
+                "front.legal.service",
             ],
             # The French formats of amounts, numbers and dates (core.formats), in every template.
             "builtins": ["front.templatetags.formats"],
@@ -222,9 +222,10 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aap@localhost")
 # Who publishes and hosts the service, and whom users write to about accessibility and their data: the legal notice,
 # the accessibility statement and the personal-data page name them.
-AAP_PUBLISHER = os.environ.get(
-    "AAP_PUBLISHER", "Secrétariat national de l'appel à projets « 10 000 logements HLM accompagnés »"
-)
+AAP_PUBLISHER = os.environ.get("AAP_PUBLISHER", "Secrétariat national des appels à projets du logement accompagné")
+# What the service serves, as the header, the footer, the page titles and the e-mails name it: the national programme
+# « 10 000 logements HLM accompagnés » (2014–2018) and the regional FNAVDL calls since 2020.
+AAP_SERVICE = "appels à projets du logement accompagné"
 AAP_HOST = os.environ.get("AAP_HOST", "")
 AAP_CONTACT_EMAIL = os.environ.get("AAP_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 # Monitoring that presents it (Authorization: Bearer …) reads which of /sante/'s checks failed; unset, none does.

@@ -10,9 +10,9 @@ from django.shortcuts import render
 ACCESSIBILITY_STATUS = "non conforme"
 
 
-def accessibility_status(request: HttpRequest) -> dict:
-    """Context processor: the status the footer's link states."""
-    return {"ACCESSIBILITY_STATUS": ACCESSIBILITY_STATUS}
+def service(request: HttpRequest) -> dict:
+    """Context processor: the service's name, and the accessibility status the footer's link states."""
+    return {"AAP_SERVICE": settings.AAP_SERVICE, "ACCESSIBILITY_STATUS": ACCESSIBILITY_STATUS}
 
 
 def _page(request: HttpRequest, template: str, title: str) -> HttpResponse:

@@ -105,6 +105,8 @@ def reset_link(message) -> str:
 def test_password_reset_round_trip(client, alice):
     response = client.get(reverse("login"))
     assert "Mot de passe oublié ?" in text(response)
+    # The service is named for both programmes it serves, the national one and the regional FNAVDL calls.
+    assert "Appels à projets du logement accompagné" in text(response) and "FNAVDL" in text(response)
 
     response = client.post(reverse("password_reset"), {"email": "Alice@Bailleur.example.fr"})
     assert response.status_code == 302 and response["Location"] == reverse("password_reset_done")
@@ -114,6 +116,7 @@ def test_password_reset_round_trip(client, alice):
     assert message.to == ["alice@bailleur.example.fr"]
     assert message.subject == "aap — choisir un nouveau mot de passe"
     assert "Bonjour" in message.body and "identifiant : alice" in message.body
+    assert "aap · Appels à projets du logement accompagné" in message.body
 
     # Django swaps the token for a session key at once, so that it never sits in the address bar.
     response = client.get(reset_link(message), follow=True)

@@ -153,8 +153,8 @@ def invitation_mail(invitation_id: int, site: str) -> int:
     if invitation.account() is None:
         subject = "Invitation à rejoindre aap"
         invited = (
-            f"{inviter} vous invite à rejoindre aap, l'outil de l'appel à projets « 10 000 logements HLM "
-            f"accompagnés », {role}.\n\nPour créer votre compte et choisir votre mot de passe, ouvrez ce lien :"
+            f"{inviter} vous invite à rejoindre aap, l'outil des {settings.AAP_SERVICE}, {role}.\n\n"
+            "Pour créer votre compte et choisir votre mot de passe, ouvrez ce lien :"
         )
     else:
         subject = "Un nouveau rôle dans aap"
@@ -166,7 +166,7 @@ def invitation_mail(invitation_id: int, site: str) -> int:
         f"Bonjour,\n\n{invited}\n{link}\n\n"
         f"Il ne sert qu'une fois et expire le {french_datetime(invitation.expires_at)}. "
         "Si vous n'attendiez pas cette invitation, ignorez ce message.\n\n"
-        "— aap, appel à projets « 10 000 logements HLM accompagnés »"
+        f"— aap, {settings.AAP_SERVICE}"
     )
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 
@@ -242,4 +242,7 @@ def password_reset_send(email: str, domain: str, use_https: bool) -> None:
     """Sends the reset link to the accounts of `email`, if there are any."""
     form = PasswordResetForm({"email": email})
     if form.is_valid():
-        form.save(domain_override=domain, use_https=use_https)
+        # Rendered outside any request: the templates' context processors do not run.
+        form.save(
+            domain_override=domain, use_https=use_https, extra_email_context={"AAP_SERVICE": settings.AAP_SERVICE}
+        )

@@ -29,7 +29,7 @@ from core.models import (
 )
 from core.policies import committee_members_of, committee_side_of, landlord_staff_of
 
-SIGNATURE = "\n\nVous pouvez le consulter dans aap.\n\n— aap, appel à projets « 10 000 logements HLM accompagnés »"
+SIGNATURE = f"\n\nVous pouvez le consulter dans aap.\n\n— aap, {settings.AAP_SERVICE}"
 
 
 def recipients_of(recipients: Q) -> list:
