@@ -421,7 +421,8 @@ DEPARTMENTAL.actions = [
         frozenset({""}),
         conditions=(preinstruction_required, in_instruction),
         effects="For each of the dossier's departments the instructor's service covers, with reasons unless "
-        "favourable; changed until the committee's opinion is signed, which waits for every department's.",
+        "favourable; changed until the committee's opinion is signed, which waits for every department's. A change "
+        "clears the signatures already given and tells their institutions.",
     )
 ]
 

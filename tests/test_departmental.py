@@ -9,7 +9,17 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from core.models import AuditEvent, Call, DepartmentalOpinion, Dossier, Invitation, Membership, Organisation, Territory
+from core.models import (
+    AuditEvent,
+    Call,
+    DepartmentalOpinion,
+    Dossier,
+    Invitation,
+    Membership,
+    Opinion,
+    Organisation,
+    Territory,
+)
 from core.permissions import Access
 from core.services.departmental import departmental_opinion_give
 from core.services.opinions import opinion_sign
@@ -147,6 +157,25 @@ def test_refused_once_the_committee_signed(pre, signatories):
     assert Dossier.objects.get(pk=pre.dossier.pk).state == Dossier.State.OPINION_SIGNED
     with pytest.raises(ActionRefused, match="signature de l'avis du comité"):
         give(pre, "defavorable", "Trop tard.")
+
+
+def test_a_changed_opinion_clears_the_committees_signatures(
+    pre, signatories, mailoutbox, django_capture_on_commit_callbacks
+):
+    give(pre)
+    first, *_ = signatories.values()
+    first.email = "signataire@example.org"
+    first.save()
+    opinion_sign(dossier=pre.dossier, by=first)
+    give(pre)  # the same opinion again: nothing changed, the signature stands
+    assert pre.dossier.opinion.signatures.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        give(pre, "reserve", "Un seul logement identifié.")
+    opinion = Opinion.objects.get(dossier=pre.dossier)
+    assert not opinion.signatures.exists()
+    assert [c.signed_by for c in opinion.cleared_signatures.all()] == [first]
+    [sent] = [m for m in mailoutbox if m.subject.startswith("Signature effacée")]
+    assert "L'avis départemental de Bouches-du-Rhône (13)" in sent.body and first.email in sent.to
 
 
 def test_only_the_instructor_gives_it(pre):

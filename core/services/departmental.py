@@ -5,9 +5,10 @@ from django.utils import timezone
 
 from core import departments
 from core.audit import audit, snapshot
-from core.models import DepartmentalOpinion, Dossier
+from core.models import DepartmentalOpinion, Dossier, Opinion
 from core.permissions import Access
 from core.services.dossiers import locked
+from core.services.opinions import clear_signatures
 from core.workflow import ActionRefused, check
 
 FIELDS = ("verdict", "reasons")
@@ -41,5 +42,11 @@ def departmental_opinion_give(
     opinion.verdict, opinion.reasons, opinion.given_by, opinion.given_at = verdict, reasons, by, timezone.now()
     opinion.full_clean()
     opinion.save()
-    audit("departmental.give", by=by, subject=opinion, before=before, after=snapshot(opinion, FIELDS), dossier=dossier)
+    after = snapshot(opinion, FIELDS)
+    audit("departmental.give", by=by, subject=opinion, before=before, after=after, dossier=dossier)
+    # Whoever signed the committee's opinion read the department's as it was.
+    committee_opinion = Opinion.objects.filter(dossier=dossier).first() if before != after else None
+    signed = list(committee_opinion.signatures.all()) if committee_opinion else []
+    if signed:
+        clear_signatures(committee_opinion, signed, by, department)
     return opinion

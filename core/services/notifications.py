@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from core import departments
 from core.formats import euros, french_date
 from core.models import (
     Decision,
@@ -166,15 +167,26 @@ def told_of_cleared_signatures(dossier: Dossier, institutions: list[int]) -> Q:
 
 
 @task()
-def notify_signatures_cleared(opinion_id: int, institutions: list[int]) -> int:
+def notify_signatures_cleared(opinion_id: int, institutions: list[int], department: str = "") -> int:
     opinion = Opinion.objects.select_related("dossier__committee").get(pk=opinion_id)
     dossier = opinion.dossier
+    what = f"N°{dossier.number} « {dossier.title} »"
+    if department:
+        changed = (
+            f"L'avis départemental de {departments.label(department)} sur le dossier {what} a changé après que votre "
+            f"institution a signé l'avis du comité {dossier.committee.name} : sa signature est effacée. Relisez les "
+            "deux avis et signez à nouveau si celui du comité vous convient toujours."
+        )
+    else:
+        changed = (
+            f"L'avis du comité {dossier.committee.name} sur le dossier {what} a été modifié après que votre "
+            "institution l'a signé : sa signature est effacée. Relisez l'avis et signez-le à nouveau s'il vous "
+            "convient."
+        )
     return _send(
         told_of_cleared_signatures(dossier, institutions),
-        f"Signature effacée — N°{dossier.number} « {dossier.title} »",
-        f"L'avis du comité {dossier.committee.name} sur le dossier N°{dossier.number} « {dossier.title} » a été "
-        "modifié après que votre institution l'a signé : sa signature est effacée. Relisez l'avis et signez-le à "
-        "nouveau s'il vous convient.",
+        f"Signature effacée — {what}",
+        changed,
         _dossier_link(dossier),
     )
 

@@ -49,7 +49,7 @@ def opinion_save(*, dossier: Dossier, by, expected_revision: int, **values) -> O
 
     cleared = list(opinion.signatures.all())
     if cleared:
-        _clear(opinion, cleared, by)
+        clear_signatures(opinion, cleared, by)
     if dossier.state == Dossier.State.OPINION_SIGNED:
         dossier_transition(
             dossier=dossier, to_state=Dossier.State.IN_INSTRUCTION, by=by, message="Avis modifié : signatures effacées."
@@ -59,9 +59,9 @@ def opinion_save(*, dossier: Dossier, by, expected_revision: int, **values) -> O
     return opinion
 
 
-def _clear(opinion: Opinion, signatures: list[OpinionSignature], by) -> None:
+def clear_signatures(opinion: Opinion, signatures: list[OpinionSignature], by, department: str = "") -> None:
     """Clear the signatures, keeping which ones were cleared and by whom; the other institutions' members are told
-    (the editor knows what it changed)."""
+    (the editor knows what it changed). `department`: the one whose opinion changed, when that is the cause."""
     for signature in signatures:
         ClearedSignature.objects.update_or_create(
             opinion=opinion,
@@ -72,7 +72,7 @@ def _clear(opinion: Opinion, signatures: list[OpinionSignature], by) -> None:
     own = Access(by).institution_in(opinion.dossier.committee)
     told = [s.institution_id for s in signatures if own is None or s.institution_id != own.pk]
     if told:
-        enqueue_on_commit(notify_signatures_cleared, opinion.pk, told)
+        enqueue_on_commit(notify_signatures_cleared, opinion.pk, told, department)
 
 
 @transaction.atomic
