@@ -20,7 +20,7 @@ from core.models import (
     Organisation,
     Report,
 )
-from core.permissions import NOTHING, Access, carried_by
+from core.permissions import NOTHING, Access, carried_by, dossier_departments
 
 
 def who(phrase: str) -> Callable:
@@ -311,6 +311,16 @@ def may_sit_on_committee(memberships: list[Membership]) -> bool:
 def committee_members_of(committee_id: int) -> Q:
     """Every member of the committee: what they all read (a dossier submitted, the avis conjoint published)."""
     return Q(role=Membership.Role.COMMITTEE_MEMBER, committee_id=committee_id)
+
+
+def departmental_instructors_of(dossier: Dossier) -> Q:
+    """The instructors who pre-instruct one of the dossier's departments on its committee, as
+    departmental_instructor() names them."""
+    return Q(
+        role=Membership.Role.DEPARTMENTAL_INSTRUCTOR,
+        committee_id=dossier.committee_id,
+        department__in=dossier_departments(dossier),
+    )
 
 
 def committee_side_of(dossier: Dossier) -> Q:

@@ -16,6 +16,7 @@ from core.models import (
     Dossier,
     Invitation,
     Membership,
+    Notification,
     Opinion,
     Organisation,
     Territory,
@@ -176,6 +177,17 @@ def test_a_changed_opinion_clears_the_committees_signatures(
     assert [c.signed_by for c in opinion.cleared_signatures.all()] == [first]
     [sent] = [m for m in mailoutbox if m.subject.startswith("Signature effacée")]
     assert "L'avis départemental de Bouches-du-Rhône (13)" in sent.body and first.email in sent.to
+
+
+def test_the_committee_is_told_of_each_opinion_given_or_changed(pre, django_capture_on_commit_callbacks):
+    told = Notification.objects.filter(subject__startswith="Avis départemental")
+    with django_capture_on_commit_callbacks(execute=True):
+        give(pre)
+    assert {n.user for n in told.all()} == {pre.users["member"]}  # not the member in conflict
+    with django_capture_on_commit_callbacks(execute=True):
+        give(pre)  # the same again: nothing to tell
+        give(pre, "defavorable", "Aucun logement identifié.")
+    assert told.count() == 2 and "défavorable" in told.latest("pk").body
 
 
 def test_only_the_instructor_gives_it(pre):

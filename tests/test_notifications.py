@@ -14,6 +14,7 @@ from django_tasks.base import Task
 from core import policies
 from core.models import (
     Decision,
+    DepartmentalOpinion,
     ExpertRequest,
     JointOpinion,
     Membership,
@@ -23,6 +24,7 @@ from core.models import (
     Preference,
     Report,
     StateTransition,
+    Territory,
 )
 from core.permissions import Access
 from core.services import notifications
@@ -32,10 +34,16 @@ from tests.factories import OrganisationFactory, UserFactory, member
 
 @pytest.fixture
 def world(cast):
-    """The cast, an invited expert asked about dossier A, and an address for everyone."""
+    """The cast, an invited expert asked about dossier A, the instructor of dossier A's department, and an address for
+    everyone."""
     expert = member(UserFactory(username="expert"), OrganisationFactory(kind=Organisation.Kind.OTHER),
                     Membership.Role.EXPERT)  # fmt: skip
     cast.users["expert"] = expert
+    Territory.objects.create(dossier=cast.dossier, department="13")
+    cast.users["instructor"] = UserFactory(username="instructeur13")
+    Membership.objects.create(user=cast.users["instructor"], role=Membership.Role.DEPARTMENTAL_INSTRUCTOR,
+                              organisation=OrganisationFactory(kind=Organisation.Kind.DEPARTMENTAL_SERVICE),
+                              committee=cast.committee, department="13")  # fmt: skip
     for user in cast.users.values():
         if user is not None:
             user.email = f"{user.username}@example.org"
@@ -64,6 +72,17 @@ def _published(cast) -> int:
                                        content=content).pk  # fmt: skip
 
 
+def _departmental(cast) -> int:
+    return DepartmentalOpinion.objects.create(
+        dossier=cast.dossier,
+        department="13",
+        verdict="reserve",
+        reasons="Un seul.",
+        given_by=cast.users["instructor"],
+        given_at=timezone.now(),
+    ).pk
+
+
 def _decided(cast) -> list[int]:
     return [Decision.objects.create(dossier=cast.dossier, outcome="retenu", amount_granted=1000,
                                     notified_at=timezone.now()).pk]  # fmt: skip
@@ -87,7 +106,12 @@ def _author_excluded(role):
 EVENTS = {
     "dossier submitted": (
         notifications.notify_dossier_submitted, lambda cast: cast.dossier.pk,
-        lambda access, cast: policies.committee_members(access, cast.committee),
+        lambda access, cast: policies.committee_members(access, cast.committee)
+        or policies.departmental_instructor(access, cast.dossier),
+    ),
+    "departmental opinion given": (
+        notifications.notify_departmental_opinion, _departmental,
+        lambda access, cast: policies.committee_member(access, cast.dossier),
     ),
     "dossier returned": (
         notifications.notify_dossier_returned, _returned,
@@ -156,6 +180,7 @@ def test_preferences_are_honoured_and_the_digest_sends_what_is_left(world):
     users = world.users
     Preference.objects.create(user=users["member"], delivery=Preference.Delivery.DIGEST)
     Preference.objects.create(user=users["member_in_conflict"], delivery=Preference.Delivery.NONE)
+    Preference.objects.create(user=users["instructor"], delivery=Preference.Delivery.NONE)
     notifications.notify_dossier_submitted.call(world.dossier.pk)
     notifications.notify_dossier_submitted.call(world.other_dossier.pk)
     # Everyone is told in the application; only who wants it at once gets an e-mail now.

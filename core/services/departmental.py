@@ -8,7 +8,9 @@ from core.audit import audit, snapshot
 from core.models import DepartmentalOpinion, Dossier, Opinion
 from core.permissions import Access
 from core.services.dossiers import locked
+from core.services.notifications import notify_departmental_opinion
 from core.services.opinions import clear_signatures
+from core.tasks import enqueue_on_commit
 from core.workflow import ActionRefused, check
 
 FIELDS = ("verdict", "reasons")
@@ -44,6 +46,8 @@ def departmental_opinion_give(
     opinion.save()
     after = snapshot(opinion, FIELDS)
     audit("departmental.give", by=by, subject=opinion, before=before, after=after, dossier=dossier)
+    if before != after:
+        enqueue_on_commit(notify_departmental_opinion, opinion.pk)
     # Whoever signed the committee's opinion read the department's as it was.
     committee_opinion = Opinion.objects.filter(dossier=dossier).first() if before != after else None
     signed = list(committee_opinion.signatures.all()) if committee_opinion else []

@@ -17,6 +17,7 @@ from core import departments
 from core.formats import euros, french_date
 from core.models import (
     Decision,
+    DepartmentalOpinion,
     Dispatch,
     Dossier,
     ExpertRequest,
@@ -28,7 +29,7 @@ from core.models import (
     Preference,
     Report,
 )
-from core.policies import committee_members_of, committee_side_of, landlord_staff_of
+from core.policies import committee_members_of, committee_side_of, departmental_instructors_of, landlord_staff_of
 
 SIGNATURE = f"\n\nVous pouvez le consulter dans aap.\n\n— aap, {settings.AAP_SERVICE}"
 
@@ -113,8 +114,13 @@ def _dossier_link(dossier: Dossier) -> str:
 
 
 def told_of_submission(dossier: Dossier) -> Q:
-    """Who a dossier's submission is told to: its committee's members."""
-    return committee_members_of(dossier.committee_id)
+    """Who a dossier's submission is told to: its committee's members, and the instructors of its departments."""
+    return committee_members_of(dossier.committee_id) | departmental_instructors_of(dossier)
+
+
+def told_of_departmental_opinion(dossier: Dossier) -> Q:
+    """Who a department's opinion is told to: the committee's members who act on the dossier, who weigh it."""
+    return committee_side_of(dossier)
 
 
 def told_of_publication(committee, dossiers) -> Q:
@@ -130,6 +136,20 @@ def notify_dossier_submitted(dossier_id: int) -> int:
         f"Dossier déposé — N°{dossier.number} « {dossier.title} »",
         f"{dossier.lead_landlord} a déposé le dossier N°{dossier.number} « {dossier.title} » "
         f"auprès du comité {dossier.committee.name}.",
+        _dossier_link(dossier),
+    )
+
+
+@task()
+def notify_departmental_opinion(opinion_id: int) -> int:
+    opinion = DepartmentalOpinion.objects.select_related("dossier__committee").get(pk=opinion_id)
+    dossier = opinion.dossier
+    return _send(
+        told_of_departmental_opinion(dossier),
+        f"Avis départemental — N°{dossier.number} « {dossier.title} »",
+        f"L'avis départemental de {departments.label(opinion.department)} sur le dossier N°{dossier.number} "
+        f"« {dossier.title} » est donné : {opinion.get_verdict_display().lower()}. Le comité {dossier.committee.name} "
+        "le lit avant de signer son propre avis.",
         _dossier_link(dossier),
     )
 
