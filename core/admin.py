@@ -70,6 +70,12 @@ class PaymentTrancheInline(ReadOnlyInline):
     model = models.PaymentTranche
 
 
+class SeatInline(ReadOnlyInline):
+    """Read here, changed on the committee's page: a seat makes its members sign, and the change is audited there."""
+
+    model = models.Seat
+
+
 class ReportHouseholdsInline(admin.TabularInline):
     model = models.ReportHouseholds
     extra = 0
@@ -153,6 +159,7 @@ class CommitteeAdmin(admin.ModelAdmin):
     list_display = ["name", "call", "region", "instructed_on"]
     list_filter = ["call", "region"]
     list_select_related = ["call"]
+    inlines = [SeatInline]
 
 
 @admin.register(models.Dossier)
