@@ -489,7 +489,8 @@ def world(cast, django_capture_on_commit_callbacks) -> World:
     complete(draft)
     submitted, told = happened(lambda: dossier_submit(dossier=draft, by=users["landlord"]))
     world.add(draft.title, ("dossier",), submitted, submitted, draft.title, "quenouillard", value=1, told=told,
-              audience=lambda access: policies.committee_members(access, committee))  # fmt: skip
+              audience=lambda access: policies.committee_members(access, committee)
+              or policies.departmental_instructor(access, submitted))  # fmt: skip
 
     # A decision notified, then one recorded and not yet notified, each with an amount found nowhere else.
     secretariat = users["secretariat"]
