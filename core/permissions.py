@@ -309,9 +309,13 @@ class Access:
     def can_read_decision(self, decision) -> bool:
         """A decision is read by everyone who sees the dossier once notified; until then, by those who decide it: the
         secretariat, and on a regional decision's call the committee's co-chairs not in conflict on the dossier."""
-        if decision.notified_at is not None or self.reads_recorded_decisions:
+        return decision.notified_at is not None or self.decides(decision.dossier)
+
+    def decides(self, dossier: Dossier) -> bool:
+        """Whoever decides on the dossier, and so reads its decision before notification: the secretariat, and on a
+        regional call the committee's co-chairs not in conflict on the dossier."""
+        if self.reads_recorded_decisions:
             return True
-        dossier = decision.dossier
         return (
             dossier.call.process == Call.Process.REGIONAL
             and self.can_act_on_opinion(dossier)
@@ -339,15 +343,17 @@ class Access:
 
     def audit_events(self, dossier: Dossier) -> Q:
         """The audit trail of a dossier this user reads: the decision once notified, for whoever sees the dossier;
-        its agreement, payments and report reviews for whoever follows it; decisions recorded and cleared for who
-        reads them before notification."""
+        its agreement, payments and report reviews for whoever follows it; decisions recorded and cleared for whoever
+        decides (decides()); everything for the secretariat."""
         shown = Q(action="decision.notify")
         if self.can_follow(dossier):
             shown |= (
                 Q(action__startswith="agreement.") | Q(action__startswith="tranche.") | Q(action__startswith="report.")
             )
         if self.reads_recorded_decisions:
-            shown = Q()
+            return Q()
+        if self.decides(dossier):
+            shown |= Q(action__startswith="decision.")
         return shown
 
     def reports(self, dossier: Dossier) -> Q:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from core.models import BudgetLine, Call, Committee, Decision, Dossier, RuleMode
 from core.permissions import Access
 from core.services import calls
-from core.services.decisions import decision_record, decisions_notify
+from core.services.decisions import decision_clear, decision_record, decisions_notify
 from core.workflow import ActionRefused
 from tests.access import A_TITLE, LOGIN, check_refusal, text
 from tests.factories import CommitteeFactory, DossierFactory
@@ -207,3 +207,18 @@ def test_the_co_chairs_read_their_recorded_decision_before_it_is_notified(region
     access = Access(regional.users["member"])
     assert Decision.objects.filter(access.decisions()).count() == 1
     assert Decision.objects.filter(Access(regional.users["member_in_conflict"]).decisions()).count() == 0
+
+
+def test_the_co_chairs_read_the_trail_of_their_decisions_before_notification(regional, login):
+    """Who decides reads who recorded the decision and who cleared it, on the dossier's history; the member in conflict,
+    the landlord and the observer read none of it before notification."""
+    record(regional, "member")
+    decision_clear(dossier=regional.dossier, by=regional.users["member"])
+    record(regional, "member", outcome="non_retenu")
+    url = reverse("dossier_history", args=[regional.dossier.pk])
+    trail = {
+        role: "Effacer la décision" in text(login(regional.users[role]).get(url))
+        for role in ("member", "member_in_conflict", "landlord", "observer", "secretariat")
+    }
+    assert trail == {"member": True, "member_in_conflict": False, "landlord": False, "observer": False,
+                     "secretariat": True}  # fmt: skip
