@@ -2,28 +2,26 @@
 refused while a blocking one fails, the call form that sets them, the page that shows them."""
 
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 
+from core import selection_rules
 from core.formats import percent
 from core.models import BudgetLine, Call, Decision, Dossier, Organisation
 from core.permissions import Access
-from core.selection_rules import hlm_share, refusal, rule_checks
+from core.selection_rules import Retained, hlm_share, refusal, rule_checks
 from core.services.decisions import decision_record, decisions_notify
 from core.workflow import ActionRefused, allows, blocked
 from tests.access import text
-from tests.factories import DossierFactory
+from tests.factories import DossierFactory, OrganisationFactory
 
 NBSP = "\u00a0"
 State = Dossier.State
 
 
-def _dossier(hlm: bool, co_hlm: bool = False):
-    kind = Organisation.Kind.LANDLORD if hlm else Organisation.Kind.ASSOCIATION
-    co = [Organisation(kind=Organisation.Kind.LANDLORD)] if co_hlm else []
-    return SimpleNamespace(lead_landlord=Organisation(kind=kind), co_landlords=SimpleNamespace(all=lambda: co))
+def _dossier(hlm: bool) -> Retained:
+    return Retained(1, "Projet", 1, "Comité", Decimal(0), Decimal(0), hlm)
 
 
 @pytest.mark.parametrize(
@@ -36,11 +34,9 @@ def _dossier(hlm: bool, co_hlm: bool = False):
         (0, 0, True, "0 sur 0"),
     ],
 )
-def test_the_hlm_share_counts_lead_and_co_carriers_to_the_boundary(carried, total, ok, figure):
+def test_the_hlm_share_to_the_boundary(carried, total, ok, figure):
     call = Call(hlm_share_min=30)
-    # Half of the Hlm dossiers are led by an association with an Hlm co-carrier.
-    dossiers = [_dossier(hlm=i % 2 == 0, co_hlm=i % 2 == 1) for i in range(carried)]
-    dossiers += [_dossier(hlm=False) for _ in range(total - carried)]
+    dossiers = [_dossier(hlm=True) for _ in range(carried)] + [_dossier(hlm=False) for _ in range(total - carried)]
     check = hlm_share(call, dossiers)
     assert (check.ok, check.figure.replace(NBSP, " ")) == (ok, figure.replace("1000", f"1{chr(0x202F)}000"))
     assert not check.blocking and not check.refuses
@@ -81,6 +77,33 @@ def retained(cast):
 
 def _checks(call) -> dict:
     return {(check.rule, check.committee): check for check in rule_checks(call)}
+
+
+def test_hlm_bodies_is_is_hlm_as_a_filter():
+    kinds, forms = Organisation.Kind, Organisation.LegalForm
+    made = [OrganisationFactory(kind=kind, legal_form=form) for kind in kinds.values for form in ["", *forms.values]]
+    assert set(Organisation.objects.filter(Organisation.hlm_bodies())) == {o for o in made if o.is_hlm}
+
+
+def test_a_dossier_counts_as_hlm_when_led_or_co_carried_by_an_hlm_body(cast, retained):
+    a, b = cast.dossier, cast.other_dossier
+    association = OrganisationFactory(kind=Organisation.Kind.ASSOCIATION)
+    sem = OrganisationFactory(kind=Organisation.Kind.LANDLORD, legal_form=Organisation.LegalForm.SEM)
+    esh = OrganisationFactory(kind=Organisation.Kind.LANDLORD, legal_form=Organisation.LegalForm.ESH)
+    Dossier.objects.filter(pk=a.pk).update(lead_landlord=association)
+    Dossier.objects.filter(pk=b.pk).update(lead_landlord=sem)
+    a.co_landlords.set([esh])
+    b.co_landlords.set([association, sem])
+
+    def flags():
+        return {row.number: row.hlm for row in selection_rules.retained(retained)}
+
+    assert flags() == {a.number: True, b.number: False}
+    a.co_landlords.set([sem])
+    Dossier.objects.filter(pk=b.pk).update(lead_landlord=esh)
+    assert flags() == {a.number: False, b.number: True}
+    # One row per dossier, whatever its co-carriers and budget lines.
+    assert [row.granted for row in selection_rules.retained(retained)] == [Decimal("50000")] * 2
 
 
 def test_the_fund_share_is_at_most_half_of_the_expenses(cast, retained):
@@ -179,3 +202,15 @@ def test_the_decision_warns_over_the_fund_share(cast, retained):
     retained.fund_share_max = None
     retained.save()
     assert amount_warnings(Dossier.objects.get(pk=cast.dossier.pk), Decimal("60000")) == [asked]
+
+
+def test_without_a_blocking_rule_set_the_notification_reads_nothing(cast, retained, django_assert_num_queries):
+    retained.hlm_share_min, retained.fund_share_max, retained.cap_per_project = 99, 1, Decimal(1)
+    with django_assert_num_queries(0):
+        assert refusal(retained) is None  # every rule fails, as a warning
+    # A blocking mode on a rule the call does not set blocks nothing either.
+    retained.hlm_share_min, retained.hlm_share_mode = None, "bloquant"
+    with django_assert_num_queries(0):
+        assert refusal(retained) is None
+    retained.cap_mode = "bloquant"
+    assert refusal(retained).startswith("Une règle bloquante de l'appel n'est pas respectée : Plafond par projet")

@@ -115,6 +115,14 @@ class Organisation(models.Model):
         being one. A landlord whose legal form is not given counts as one: the kind says it is a social landlord."""
         return self.kind == self.Kind.LANDLORD and self.legal_form != self.LegalForm.SEM
 
+    @classmethod
+    def hlm_bodies(cls, prefix: str = "") -> models.Q:
+        """is_hlm as a filter (prefix: the path from the rows filtered to their organisation); legal_form is never
+        NULL, so the negation needs no IS NULL."""
+        return models.Q(**{f"{prefix}kind": cls.Kind.LANDLORD}) & ~models.Q(
+            **{f"{prefix}legal_form": cls.LegalForm.SEM}
+        )
+
 
 def instructor_department() -> models.CharField:
     """The department whose dossiers a departmental instructor pre-instructs for its committee (its INSEE code): a
