@@ -46,10 +46,11 @@ def departmental_opinion_give(
     opinion.save()
     after = snapshot(opinion, FIELDS)
     audit("departmental.give", by=by, subject=opinion, before=before, after=after, dossier=dossier)
-    if before != after:
-        enqueue_on_commit(notify_departmental_opinion, opinion.pk)
+    if before == after:
+        return opinion
+    enqueue_on_commit(notify_departmental_opinion, opinion.pk)
     # Whoever signed the committee's opinion read the department's as it was.
-    committee_opinion = Opinion.objects.filter(dossier=dossier).first() if before != after else None
+    committee_opinion = Opinion.objects.filter(dossier=dossier).first()
     signed = list(committee_opinion.signatures.all()) if committee_opinion else []
     if signed:
         clear_signatures(committee_opinion, signed, by, department)
