@@ -68,10 +68,16 @@ SPECK_CONFIDENCE = 0.3
 BORDERS = set("|[]_!/\\")
 
 
-def _is_word(text: str, confidence: float) -> bool:
-    if set(text) <= BORDERS or confidence < SPECK_CONFIDENCE:
+def _is_word(word: Word, line_height: float) -> bool:
+    """Not a speck nor a border. A read as large as a word's, with a letter, is a word however unsure: a faded or
+    smudged word kept with its low confidence flags its field for a check, where dropped it would shorten the
+    field unseen."""
+    if set(word.text) <= BORDERS:
         return False
-    return any(c.isalnum() for c in text) or len(text) > 2 or confidence >= 2 * SPECK_CONFIDENCE
+    letters = any(c.isalnum() for c in word.text)
+    if word.confidence < SPECK_CONFIDENCE:
+        return letters and min(word.x1 - word.x0, word.bottom - word.top) >= line_height / 2
+    return letters or len(word.text) > 2 or word.confidence >= 2 * SPECK_CONFIDENCE
 
 
 def page_words(image: Image.Image) -> list[Word]:
@@ -92,6 +98,6 @@ def page_words(image: Image.Image) -> list[Word]:
             if smiley:
                 words.append(Word(smiley[0], word.x0, word.x1, word.top, word.bottom, smiley[1]))
                 continue
-        if _is_word(word.text, word.confidence):
+        if _is_word(word, line_height):
             words.append(word)
     return words

@@ -1,8 +1,8 @@
-"""A past avis conjoint imported in a real browser: the secretariat uploads a scan (three projects, 2° askew, specks),
-the reading ends, the review flags the smileys read with a low confidence, one is set in place to what the reviewer
-reads on the paper (here another verdict than the one printed, so that the change shows), the landlord the
-document names "Logirem" is linked to the organisation aap knows as "SA Logirem Provence", and the import is
-confirmed: the dossiers and the published version hold the corrected value and the linked landlord."""
+"""A past avis conjoint imported in a real browser: the secretariat uploads a scan (three projects, 2° askew, specks,
+the third project's title smudged), the reading ends, the review flags the smudged title, which is set in place to
+what the reviewer reads on the paper, the landlord the document names "Logirem" is linked to the organisation aap
+knows as "SA Logirem Provence", and the import is confirmed: the dossiers and the published version hold the
+corrected title and the linked landlord."""
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -30,9 +30,9 @@ def world(transactional_db):
 
 @pytest.fixture
 def scan() -> bytes:
-    """VARIED, its first project's landlord written "Logirem", printed by aap then scanned."""
+    """VARIED, its first project's landlord written "Logirem", printed by aap then scanned, "Trois" smudged."""
     projects = [{**VARIED["projects"][0], "landlord": "Logirem"}, *VARIED["projects"][1:]]
-    return scanned(joint_opinion_pdf(joint_opinion_context({**VARIED, "projects": projects})))
+    return scanned(joint_opinion_pdf(joint_opinion_context({**VARIED, "projects": projects})), smudged=("Trois",))
 
 
 def test_upload_review_correct_link_confirm(server, world, scan, page: Page):
@@ -50,13 +50,15 @@ def test_upload_review_correct_link_confirm(server, world, scan, page: Page):
     # more on a busy machine), which ends on the review.
     page.get_by_role("button", name="Lire le fichier").click(timeout=180_000)
     expect(page.get_by_role("heading", name="Import de l'avis conjoint")).to_be_visible()
-    expect(page.get_by_text("champs à vérifier")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="1 champ à vérifier")).to_be_visible(timeout=60_000)
     assert Dossier.objects.count() == 0
 
-    # The smiley of project 2, read with a low confidence: corrected in place.
-    verdict = page.get_by_label("Avis, Projet N°2")
-    expect(verdict).to_have_value("Défavorable")
-    verdict.fill("Réservé")
+    # The smudged title of project 3, read wrong and with a low confidence: corrected in place. The smileys, read
+    # sure, are not offered for correction.
+    title = page.get_by_label("Nom du projet, Projet N°3")
+    expect(title).not_to_have_value("Trois")
+    title.fill("Trois")
+    expect(page.get_by_label("Avis, Projet N°2")).to_have_count(0)
     page.get_by_label("« Logirem »").select_option(label="SA Logirem Provence")
     shot(page, "import-revue")
     page.get_by_role("button", name="Confirmer l'import").click()
@@ -67,10 +69,11 @@ def test_upload_review_correct_link_confirm(server, world, scan, page: Page):
     dossiers = {d.number: d for d in committee.dossiers.select_related("lead_landlord", "opinion")}
     assert sorted(dossiers) == [1, 2, 3]
     assert dossiers[1].lead_landlord == world and not Organisation.objects.filter(name="Logirem").exists()
-    assert dossiers[2].opinion.verdict == "reserve"
+    assert dossiers[3].title == "Trois"
+    assert [d.opinion.verdict for _, d in sorted(dossiers.items())] == [p["verdict"] for p in VARIED["projects"]]
     published = JointOpinion.objects.get(committee=committee)
     assert published.version == 1
-    assert published.content["projects"][1]["verdict"] == "reserve"
+    assert published.content["projects"][2]["title"] == "Trois"
     archive = ArchiveImport.objects.get()
     assert (archive.state, archive.committee) == (ArchiveImport.State.CONFIRMED, committee)
-    assert archive.corrections["projects"]["2"] == {"verdict": "Réservé"}
+    assert archive.corrections["projects"]["3"] == {"title": "Trois"}

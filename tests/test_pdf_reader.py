@@ -17,7 +17,7 @@ from core.services.imports import import_read
 from documents.joint_opinion_content import joint_opinion_context
 from documents.joint_opinion_parser import parse
 from documents.joint_opinion_pdf import joint_opinion_pdf
-from documents.joint_opinion_reading import DocumentRefused, joint_opinion_read
+from documents.joint_opinion_reading import DOUBTFUL, DocumentRefused, joint_opinion_read
 from documents.pdf_reader import MAX_PAGES
 from tests.factories import IMPORTER, importer
 from tests.scans import scanned
@@ -127,7 +127,22 @@ def test_a_scan_gives_each_field_a_confidence(scan):
         assert all(0 < value <= 1 for value in project.confidence.values())
     assert any(value < 1 for p in scan.document.projects for value in p.confidence.values())
     assert set(scan.document.confidence) == {"call", "region", "dossiers_received", "instructed_on"}
-    assert all(value < 0.8 for _, _, value in scan.doubtful())
+
+
+def test_a_scans_smileys_are_read_sure(scan):
+    """A scanned smile or frown reads a bend of about 0.15 radius, a straight mouth 0: each is far from the boundary."""
+    assert [p.verdict for p in scan.document.projects] == [p["verdict"] for p in VARIED["projects"]]
+    assert all(p.confidence["verdict"] >= DOUBTFUL for p in scan.document.projects)
+    assert not [field for _, field, _ in scan.doubtful() if field == "verdict"]
+
+
+def test_a_smudged_word_flags_its_field_rather_than_vanish():
+    """OCR reads a smudged word unsure, often wrong: kept, it flags its field for a check; the other fields stand."""
+    reading = joint_opinion_read(scanned(joint_opinion_pdf(joint_opinion_context(VARIED)), smudged=("Trois",)))
+    [third] = [p for p in reading.document.projects if p.number == 3]
+    assert third.title  # read as something, not dropped
+    assert (3, "title") in [(number, field) for number, field, _ in reading.doubtful()]
+    assert [p.title for p in reading.document.projects[:2]] == [p["title"] for p in VARIED["projects"][:2]]
 
 
 def encrypted(pdf: bytes) -> bytes:
