@@ -198,6 +198,27 @@ def importer(access: Access, archive: ArchiveImport | None) -> bool:
     return archive is None or archive.pk is None or archive.uploaded_by_id == access.user.pk
 
 
+@who(
+    "réservé à qui l'a déposé et au secrétariat national ; une fois l'import confirmé, aussi aux lecteurs du comité : "
+    "ses membres et ses observateurs"
+)
+@as_filter(
+    # Q() | Q(x) is Q(x) in Django: the secretariat's "every row" is not OR-ed.
+    lambda access, prefix: (
+        Q()
+        if access.is_secretariat
+        else importer.where(access, prefix)
+        | Q(**{f"{prefix}committee__in": Committee.objects.filter(access.readable_committees())})
+    )
+)
+def archive_reader(access: Access, archive: ArchiveImport) -> bool:
+    """Who reads an import: who acts on it (importer); and once confirmed, the file being the committee's archive, the
+    readers of the committee it wrote (which only a confirmed import has)."""
+    if importer(access, archive):
+        return True
+    return archive.committee_id is not None and access.can_read_committee(archive.committee)
+
+
 # The roles an invitation may give: who comes to the committees, pre-instructs their dossiers, reads them, or carries
 # dossiers. The secretariat and the experts are set up by support (the admin).
 INVITED_ROLES = (
@@ -293,6 +314,7 @@ POLICIES = {
         departmental_instructor,
         committee_members,
         importer,
+        archive_reader,
         inviter,
         invitee,
         public_agent,

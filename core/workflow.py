@@ -874,6 +874,13 @@ def own_region(access: Access, archive: ArchiveImport) -> str | None:
     return None
 
 
+@as_filter(lambda access: ~Q(file=""))
+def file_kept(access: Access, archive: ArchiveImport) -> str | None:
+    if not archive.file:
+        return "Le fichier de cet import n'est plus conservé : il est supprimé quand l'import est annulé ou abandonné."
+    return None
+
+
 IMPORT.actions = [
     Action("upload", "Importer un avis conjoint", policies.importer, frozenset({"nouveau"}), Imported.PARSING,
            effects="A TXT, DOCX, ODT or PDF file, kept with its SHA-256; a task reads it (OCR for scans) and its "
@@ -886,6 +893,10 @@ IMPORT.actions = [
            "transaction (joint_opinion_import); records who, when, the file's SHA-256 and what changed."),
     Action("cancel", "Annuler l'import", policies.importer, frozenset({Imported.PARSING, Imported.READY}),
            Imported.CANCELLED, effects="Nothing is written; the file leaves the storage."),
+    Action("download", "Télécharger le fichier déposé", policies.archive_reader,
+           frozenset({Imported.PARSING, Imported.READY, Imported.CONFIRMED, Imported.REFUSED}), conditions=(file_kept,),
+           effects="The file as uploaded, from the storage. A confirmed import's is kept with its committee; a "
+           "refused or abandoned one's is deleted after KEPT_DAYS (7), a cancelled one's at once."),
 ]  # fmt: skip
 
 LIFECYCLES = [

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from core.models import Call, Dossier, Invitation, Membership, Organisation, Rank, Verdict
+from core.models import ArchiveImport, Call, Dossier, Invitation, Membership, Organisation, Rank, Verdict
 from core.paging import page_of
 from core.permissions import Access
 from core.reading import shown_opinion, with_shown
@@ -162,6 +162,11 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": committee.joint_opinions.select_related("published_by")
             .defer("content", "source_text")
             .order_by("-version"),
+            # The files of the past avis conjoints imported into it: the committee's archive.
+            "archives": ArchiveImport.objects.filter(where(access, "import.download"), committee=committee)
+            .select_related("uploaded_by")
+            .defer("document", "text")
+            .order_by("-finished_at"),
         },
     )
 

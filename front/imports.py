@@ -50,13 +50,13 @@ class UploadForm(DsfrForm):
 
 
 def _imports(access: Access):
-    return ArchiveImport.objects.filter(policies.importer.where(access, "")).select_related(
+    return ArchiveImport.objects.filter(policies.archive_reader.where(access, "")).select_related(
         "uploaded_by", "committee__call"
     )
 
 
 def _own(request: HttpRequest, uuid: UUID) -> ArchiveImport:
-    """The import, to whoever may act on it; no one else learns it exists."""
+    """The import, to whoever may read it (its actions are the workflow's to allow); no one else learns it exists."""
     archive = _imports(Access(request.user)).filter(uuid=uuid).first()
     if archive is None:
         raise Http404("Import introuvable.")
@@ -82,10 +82,9 @@ def import_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_file(request: HttpRequest, uuid: UUID) -> HttpResponse:
-    """The file as it was uploaded, to whoever may see its import, until it is deleted (cancelled, or pruned)."""
+    """The file as it was uploaded, while the workflow keeps it: a confirmed import's stays with its committee."""
     archive = _own(request, uuid)
-    if not archive.file:
-        raise Http404("Le fichier de cet import n'est plus conservé.")
+    guard(Access(request.user), "import.download", archive)
     kind = TYPES.get(archive.filename.rsplit(".", 1)[-1])
     return download(archive.file, filename=archive.filename,
                     content_type=kind.content_type if kind else "text/plain; charset=utf-8")  # fmt: skip

@@ -304,6 +304,7 @@ ACTION_URLS: dict[str, Post | Via | Outside] = {
     "import.correct": Post("import_review", lambda archive: [archive.uuid], form(**{"h-dossiers_received": "8"})),
     "import.confirm": Post("import_review", lambda archive: [archive.uuid], form(confirm="1")),
     "import.cancel": Post("import_cancel", lambda archive: [archive.uuid]),
+    "import.download": Outside("the file's link, a GET for whoever reads the import: tests/test_imports.py"),
 }
 POSTED = sorted(name for name, entry in ACTION_URLS.items() if isinstance(entry, Post))
 
@@ -835,6 +836,8 @@ ELSEWHERE = {
     "import.correct": "the import's page (import_detail), for its uploader and the secretariat: tests/test_imports.py",
     "import.confirm": "the import's page (import_detail), for its uploader and the secretariat: tests/test_imports.py",
     "import.cancel": "the import's page (import_detail), for its uploader and the secretariat: tests/test_imports.py",
+    "import.download": "the file's link on the import's page and, once confirmed, on its committee's page: "
+    "tests/test_imports.py",
     "committee.create_dossier": "the home page's « Nouveau dossier », before a committee is chosen: the role alone "
     "decides whether it shows (guard_who), the committee is checked when the form is posted",
 }

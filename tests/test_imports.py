@@ -112,8 +112,34 @@ def test_the_source_file_downloads_as_uploaded_until_it_is_deleted(
     client.force_login(secretariat)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("import_cancel", args=[archive.uuid]))
-    assert client.get(url).status_code == 404
+    response = client.get(url)
+    assert response.status_code == 403 and "Télécharger le fichier déposé" in text(response)
     assert f'href="{url}"' not in text(client.get(reverse("import_detail", args=[archive.uuid])))
+
+
+def test_a_confirmed_imports_file_is_the_committees_archive(client, secretariat, upload, seed_text):
+    """Once confirmed, the file stays with the committee it wrote: its members and observers read it from the
+    committee's page; the members of another committee and the landlords of its dossiers do not learn it exists."""
+    archive = upload(secretariat, seed_text.encode(), "avis PACA 2018.txt")
+    client.post(reverse("import_review", args=[archive.uuid]), {"confirm": "1"})
+    committee = Committee.objects.get()
+    url = reverse("import_file", args=[archive.uuid])
+    colleague = member(UserFactory(username="collegue"), committee.institutions[-1], Membership.Role.COMMITTEE_MEMBER,
+                       committee)  # fmt: skip
+    observer = member(UserFactory(username="observateur"), OrganisationFactory(), Membership.Role.OBSERVER, committee)
+    for reader in (colleague, observer):
+        client.force_login(reader)
+        page = text(client.get(reverse("committee_detail", args=[committee.pk])))
+        assert "Avis conjoints importés" in page and f'href="{url}"' in page
+        response = client.get(url)
+        assert response.status_code == 200 and b"".join(response.streaming_content) == seed_text.encode()
+        assert "Projet N°" not in text(client.get(reverse("import_detail", args=[archive.uuid])))  # no review
+    landlord = member(UserFactory(username="bailleur"), committee.dossiers.first().lead_landlord,
+                      Membership.Role.LANDLORD_STAFF)  # fmt: skip
+    for outsider in (regional_member("53", "membre_bretagne"), landlord):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+        assert client.get(reverse("import_detail", args=[archive.uuid])).status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -311,7 +311,8 @@ MATRIX = {
     # or cancelled by whoever uploaded it and the secretariat.
     "import_new": Url(None, RULES["IMPORT_PAGE"], RULES["IMPORT_POST"]),
     "import_detail": Url(on("import", "uuid"), RULES["IMPORT"]),
-    "import_file": Url(on("import", "uuid"), RULES["IMPORT"]),
+    # The file of an import confirmed into committee A or B: the committee's archive, read as its pages are.
+    "import_file": Url(on("confirmed_import", "uuid"), RULES["COMMITTEE"]),
     "import_review": Url(on("import", "uuid"), POST_ONLY, RULES["IMPORT_ACT"], {"confirm": "1"}, "done"),
     "import_cancel": Url(on("import", "uuid"), POST_ONLY, RULES["IMPORT_ACT"], through="done"),
     # The national secretariat
@@ -497,6 +498,12 @@ def world(cast, seed_text) -> World:
     world.objects["import", "A"] = archive_import(users["member"], "93", seed_text)
     bretagne = seed_text.replace("PACA & Corse", "Bretagne").replace("PROVENCE-ALPES-COTE D'AZUR", "BRETAGNE")
     world.objects["import", "B"] = archive_import(users["other_committee_member"], "53", bretagne)
+    # Imports confirmed into each committee: its archive, which the committee's readers read.
+    for side, uploader in (("A", "member"), ("B", "other_committee_member")):
+        confirmed = archive_import(users[uploader], "93" if side == "A" else "53", seed_text)
+        confirmed.committee, confirmed.state = world("committee", side), ArchiveImport.State.CONFIRMED
+        confirmed.save()
+        world.objects["confirmed_import", side] = confirmed
     for side, landlord in landlords.items():
         for kind, active in (("account", True), ("inactive_account", False)):
             colleague = UserFactory(username=f"{kind}_{side}", is_active=active)
