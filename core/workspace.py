@@ -14,6 +14,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     Expression,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -33,6 +34,7 @@ from core.models import (
     Call,
     ClearedSignature,
     Committee,
+    DepartmentalOpinion,
     Dossier,
     ExpertRequest,
     Message,
@@ -65,6 +67,26 @@ def _signature_cleared(access: Access) -> Case:
     )
 
 
+def _departmental_given(access: Access) -> Case:
+    """Whether the instructor's service has given its opinion on the dossier for one of the departments it covers."""
+    return Case(
+        *(
+            When(
+                Q(committee_id=committee_id)
+                & Exists(DepartmentalOpinion.objects.filter(dossier=OuterRef("pk"), department__in=departments)),
+                then=Value(True),
+            )
+            for committee_id, departments in sorted(access.instructed.items())
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def _opinion_given(access: Access) -> Q:
+    return Q(opinion__verdict__gt="")
+
+
 @dataclass(frozen=True)
 class Todo:
     action: str
@@ -76,6 +98,10 @@ class Todo:
     # Why the item is back, shown with it (given the user, an expression on the action's rows), and its title.
     reason: Callable[[Access], Expression] | None = None
     reason_title: str = ""
+    # Whether the row's act is already done and may still be revised (given the user, an expression on the rows):
+    # such rows come after those that await it, marked with `given_label`.
+    given: Callable[[Access], Expression | Q] | None = None
+    given_label: str = ""
     # Where the action is taken, from the row and its dossier: the dossier's page unless the action sits elsewhere.
     page: Callable[[object, Dossier], str] = lambda row, dossier: reverse("dossier_detail", args=[dossier.pk])
 
@@ -96,8 +122,20 @@ TODOS = [
     ),
     # Every dossier the instructor's departments cover while it may still change its opinion: those awaiting it, and
     # those it may revise until the committee signs, as the committee's own opinions are listed.
-    Todo("departmental.give", "Avis départementaux à donner ou à revoir", "call__instruction_deadline"),
-    Todo("opinion.write", "Avis à rédiger ou à revoir", "call__instruction_deadline"),
+    Todo(
+        "departmental.give",
+        "Avis départementaux à donner ou à revoir",
+        "call__instruction_deadline",
+        given=_departmental_given,
+        given_label="Avis donné : modifiable jusqu'à la signature du comité",
+    ),
+    Todo(
+        "opinion.write",
+        "Avis à rédiger ou à revoir",
+        "call__instruction_deadline",
+        given=_opinion_given,
+        given_label="Avis rédigé : modifiable jusqu'à sa signature",
+    ),
     Todo(
         "opinion.sign",
         "Avis à signer pour votre institution",
@@ -149,9 +187,10 @@ def todo_sections(access: Access) -> list[Section]:
             .select_related(f"{path}committee__call", f"{path}call", f"{path}lead_landlord")
             .annotate(
                 due=F(todo.due) if todo.due else Value(None, DateTimeField()),
+                given=ExpressionWrapper(todo.given(access), BooleanField()) if todo.given else Value(False),
                 total=Window(Count("pk")),
             )
-            .order_by(F("due").asc(nulls_last=True), f"{path}committee_id", f"{path}number", "pk")
+            .order_by("given", F("due").asc(nulls_last=True), f"{path}committee_id", f"{path}number", "pk")
         )
         if todo.reason:
             rows = rows.annotate(reason=todo.reason(access))

@@ -25,6 +25,7 @@ from core.permissions import Access
 from core.services.departmental import departmental_opinion_give
 from core.services.opinions import opinion_sign
 from core.workflow import ActionRefused, allows, refusal
+from core.workspace import todo_sections
 from search.engine import search
 from tests.access import A_DRAFT, A_TITLE, B_TITLE, text
 from tests.factories import DossierFactory, OrganisationFactory, UserFactory, member
@@ -309,3 +310,16 @@ def test_a_co_chair_invites_the_committees_instructors(pre, client, django_captu
             client.get(reverse("committee_detail", args=[pre.committee.pk]))
         )
     assert Invitation.objects.count() == 1
+
+
+def test_the_instructors_list_puts_the_opinions_given_after_those_awaited(pre, client):
+    """Both stay listed while they may change; the one given comes after, marked as such."""
+    awaited = DossierFactory(committee=pre.committee, title="Pension de famille", state=pre.dossier.state)
+    awaited.territories.create(department="13")
+    give(pre)
+    [section] = [s for s in todo_sections(Access(pre.instructor)) if s.todo.action == "departmental.give"]
+    assert [(row.pk, row.given) for row in section.items] == [(awaited.pk, False), (pre.dossier.pk, True)]
+    client.force_login(pre.instructor)
+    page = text(client.get(reverse("home")))
+    assert page.count("Avis donné : modifiable jusqu'à la signature du comité") == 1
+    assert page.index("Pension de famille") < page.index(A_TITLE)

@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from core.models import BudgetLine, Dossier, JointOpinion, Opinion, StateTransition
+from core.permissions import Access
 from core.services.dossiers import dossier_return_incomplete
 from core.services.joint_opinions import (
     PublicationRefused,
@@ -17,6 +18,7 @@ from core.services.joint_opinions import (
 )
 from core.services.opinions import OpinionConflict, opinion_save, opinion_sign
 from core.workflow import ActionRefused
+from core.workspace import todo_sections
 
 VALUES = {
     "verdict": "reserve",
@@ -216,3 +218,11 @@ def test_transitions_record_their_author(cast, signatories):
     transition = StateTransition.objects.get(dossier=cast.dossier, to_state=Dossier.State.OPINION_SIGNED)
     assert transition.by == signatories[cast.committee.institutions[0]]
     assert transition.from_state == Dossier.State.IN_INSTRUCTION
+
+
+def test_the_opinions_written_come_after_those_to_write(cast):
+    """A member's opinions to write or revise: one still blank first, one written after, marked."""
+    cast.other_dossier.opinion.verdict = ""
+    cast.other_dossier.opinion.save()
+    [section] = [s for s in todo_sections(Access(cast.users["member"])) if s.todo.action == "opinion.write"]
+    assert [(row.pk, row.given) for row in section.items] == [(cast.other_dossier.pk, False), (cast.dossier.pk, True)]
