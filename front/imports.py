@@ -129,6 +129,11 @@ def import_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
             "review": review,
             "region": region_label(review.region),
             "confirm_blocked": blocked(access, "import.confirm", archive),
+            # The same file confirmed before, as far as this user reads it: confirming again rewrites what it holds.
+            "earlier": _imports(access)
+            .filter(sha256=archive.sha256, state=State.CONFIRMED)
+            .order_by("-finished_at")
+            .first(),
             "organisations": Organisation.objects.filter(kind=Organisation.Kind.LANDLORD).only("pk", "name"),
         }
     return render(request, "front/import_detail.html", {**context, "title": f"Import — {archive.filename}"})

@@ -73,8 +73,11 @@ def test_upload_review_confirm(client, secretariat, upload, seed_text, django_ca
 
 def test_the_same_document_again_changes_nothing(client, secretariat, upload, seed_text):
     first = upload(secretariat, seed_text.encode())
+    assert "déjà été importé" not in text(client.get(reverse("import_detail", args=[first.uuid])))
     client.post(reverse("import_review", args=[first.uuid]), {"confirm": "1"})
     second = upload(secretariat, seed_text.encode())
+    page = text(client.get(reverse("import_detail", args=[second.uuid])))
+    assert "Ce fichier a déjà été importé" in page and reverse("import_detail", args=[first.uuid]) in page
     review = joint_opinion_review(document_from_json(second.document), {})
     assert review.counts["created"] == review.counts["updated"] == 0 and review.new_version is None
     client.post(reverse("import_review", args=[second.uuid]), {"confirm": "1"})
