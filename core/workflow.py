@@ -40,7 +40,7 @@ from core.models import (
     Territory,
 )
 from core.models.exports import KEPT_DAYS
-from core.permissions import NOTHING, Access, dossier_departments
+from core.permissions import NOTHING, Access, dossier_departments, selects_nothing
 from core.policies import as_filter
 from core.regions import Region
 
@@ -943,6 +943,9 @@ def where(access: Access, name: str) -> Q:
     action = ACTIONS[name]
     lifecycle = LIFECYCLE[action.lifecycle]
     condition = action.policy.where(access, lifecycle.to_dossier)
+    if selects_nothing(condition):
+        # Not this user's action anywhere: the conditions' subqueries need not be built.
+        return NOTHING
     condition &= reduce(operator.or_, (lifecycle.rows(state) for state in sorted(action.sources)))
     for rule in action.conditions:
         condition &= rule.where(access)

@@ -1,6 +1,6 @@
 """What awaits a user: each action available to it now, from the workflow (where()), with its dossier and the date it
 is due by; and the progress of the committees it reads. Each list costs one query whatever the number of dossiers,
-and none for a user who may not take its action (its policy's filter selects nothing)."""
+and nothing for a user who may not take its action: its policy's filter selects nothing, and the list is skipped."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +41,7 @@ from core.models import (
     Report,
     StateTransition,
 )
-from core.permissions import Access
+from core.permissions import Access, selects_nothing
 from core.services.dossiers import dossier_problems
 from core.services.schedule import REMIND_BEFORE, SENT, report_due_dates
 from core.workflow import ACTIONS, LIFECYCLE, RECEIVED, REPORTING, SELECTED, allows, permits, where
@@ -182,9 +182,12 @@ def todo_sections(access: Access) -> list[Section]:
         action = ACTIONS[todo.action]
         lifecycle = LIFECYCLE[action.lifecycle]
         path = lifecycle.to_dossier
+        condition = where(access, todo.action)
+        if selects_nothing(condition):
+            continue
         rows = (
-            lifecycle.kind.objects.filter(where(access, todo.action))
-            .select_related(f"{path}committee__call", f"{path}call", f"{path}lead_landlord")
+            lifecycle.kind.objects.filter(condition)
+            .select_related(f"{path}committee", f"{path}call")
             .annotate(
                 due=F(todo.due) if todo.due else Value(None, DateTimeField()),
                 given=ExpressionWrapper(todo.given(access), BooleanField()) if todo.given else Value(False),
@@ -242,8 +245,11 @@ def reports_due(access: Access, today: date) -> list[ReportDue]:
     (report.save's policy and condition, asked in their filter form): the drafts and the returned ones, and those
     not begun that are due within REMIND_BEFORE or overdue. One query."""
     states = [Report.State.DRAFT, Report.State.RETURNED, *SENT]
+    reporter = ACTIONS["report.save"].policy.where(access, "")
+    if selects_nothing(reporter):
+        return []
     dossiers = (
-        Dossier.objects.filter(ACTIONS["report.save"].policy.where(access, ""), state__in=REPORTING)
+        Dossier.objects.filter(reporter, state__in=REPORTING)
         .filter(agreement__isnull=False)
         .annotate(**{f"reports_{state}": _reports_in(state) for state in states})
         .select_related("agreement", "committee")

@@ -10,10 +10,11 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.urls import reverse
 
 from core.models import Dossier, ExpertRequest, PaymentTranche, Report
-from core.permissions import Access
+from core.permissions import NOTHING, Access, selects_nothing
 from core.services.schedule import REMIND_BEFORE, SENT, report_due_dates
 from core.workflow import ACTIONS, LIFECYCLE, REPORTING, allows, where
 from core.workspace import SHOWN, TODOS, reports_due
@@ -53,6 +54,19 @@ def test_where_selects_what_allows_lets_act_on(world, role, name):  # noqa: F811
     selected = set(kind.objects.filter(where(access, name)).values_list("pk", flat=True))
     expected = {label for label, obj in written.items() if allows(access, name, obj)}
     assert {label for label, obj in written.items() if obj.pk in selected} == expected
+
+
+def test_a_filter_that_selects_nothing_is_known_before_the_database():
+    # The workspace skips the lists whose filter has this shape, and where() their conditions.
+    assert selects_nothing(NOTHING)
+    assert selects_nothing(Q(state="depose") & NOTHING)
+    assert selects_nothing(Q(committee_id__in=[]) & (Q(number=1) | Q(number=2)))
+    assert selects_nothing(NOTHING | Q(lead_landlord_id__in=()))
+    assert not selects_nothing(Q())
+    assert not selects_nothing(Q(state="depose") | NOTHING)
+    assert not selects_nothing(~NOTHING)
+    # A subquery may select nothing too, but only the database knows.
+    assert not selects_nothing(Q(pk__in=Dossier.objects.none()))
 
 
 def _rows(kind):
