@@ -3,13 +3,11 @@ from django.db.models import (
     Case,
     Exists,
     FilteredRelation,
-    JSONField,
+    IntegerField,
     OuterRef,
-    PositiveIntegerField,
     Prefetch,
     Q,
     Subquery,
-    UUIDField,
     When,
     prefetch_related_objects,
 )
@@ -90,36 +88,33 @@ def _last_receipt(field: str) -> Subquery:
     return Subquery(Receipt.objects.filter(dossier=OuterRef("pk")).order_by("-submitted_at", "-id").values(field)[:1])
 
 
-def _published(access: Access, field: str, output_field) -> Case:
-    """A field of the committee's latest published avis conjoint, for whoever does not read the dossier's opinion as a
-    draft (Access.opinion_drafts): its content can be large, the others need not read it."""
-    newest = JointOpinion.objects.filter(committee=OuterRef("committee")).order_by("-version").values(field)[:1]
-    return Case(When(access.opinion_drafts(), then=None), default=Subquery(newest), output_field=output_field)
+def _published(access: Access) -> Case:
+    """The key of the committee's latest published avis conjoint, for whoever does not read the dossier's opinion as a
+    draft (Access.opinion_drafts): its content, read apart by that key, can be large; the others need not read it.
+    One expression, not one per field: each repeats the condition, and compiling it is most of the page's query."""
+    newest = JointOpinion.objects.filter(committee=OuterRef("committee")).order_by("-version").values("pk")[:1]
+    return Case(When(access.opinion_drafts(), then=None), default=Subquery(newest), output_field=IntegerField())
 
 
 def _published_projects(dossier: Dossier) -> dict:
-    """What published_projects() gives, from the version read with the dossier."""
-    if dossier.published_content is None:
+    """What published_projects() gives, from the version whose key was read with the dossier."""
+    if dossier.published_pk is None:
         return {}
-    return version_projects(
-        dossier.committee_id, dossier.published_content, dossier.published_version, dossier.published_uuid
-    )
+    content, version, uuid = JointOpinion.objects.values_list("content", "version", "uuid").get(pk=dossier.published_pk)
+    return version_projects(dossier.committee_id, content, version, uuid)
 
 
 def _page_dossier(access: Access, pk: int) -> Dossier:
-    """The dossier with what its page shows, in one query and seven prefetches whatever its size (its published
-    version is joined to the dossier's row; the signatures are _signatures()'); 404 as
-    Access.dossier_or_404 for whoever may not see it. Its history, exchanges and follow-up are pages of their own."""
+    """The dossier with what its page shows, in one query and seven prefetches whatever its size (the key of its
+    published version is read with the dossier's row, the version by that key; the signatures are _signatures()');
+    404 as Access.dossier_or_404 for whoever may not see it. Its history, exchanges and follow-up are pages of their
+    own."""
     dossier = (
         with_relations(Dossier.objects.filter(access.sees(), pk=pk))
         .annotate(receipt_uuid=_last_receipt("uuid"), receipt_at=_last_receipt("submitted_at"))
         # Most dossiers have none: their page reads no more.
         .annotate(advised=Exists(AdvisoryOpinion.objects.filter(dossier=OuterRef("pk"))))
-        .annotate(
-            published_content=_published(access, "content", JSONField()),
-            published_version=_published(access, "version", PositiveIntegerField()),
-            published_uuid=_published(access, "uuid", UUIDField()),
-        )
+        .annotate(published_pk=_published(access))
         .select_related(
             "call",
             "renews",
