@@ -266,6 +266,7 @@ def main() -> None:
                 "warm_up_s": 2 * args.step,
                 # Instance a: its process group, master and workers.
                 "kill_pgid": services["a"].pid,
+                "kill_port": ports["a"],
             }
             locust_env = {
                 **env,
@@ -295,7 +296,7 @@ def main() -> None:
                     stack.stop(services[name], signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
         for phase in ("steady", "kill"):
             if phase in results:
-                times = [results[phase][key] for key in ("started", "ended", "killed")]
+                times = [results[phase][key] for key in ("started", "ended", "killed", "dead")]
                 results[phase]["balancer"] = stack.balanced(folder, *times, instance=f"{HOST}:{ports['a']}")
         results["upstream_errors"] = stack.upstream_errors(folder)
         errors = {name: stack.server_errors(log) for name, log in logs.items() if name != "nginx"}

@@ -53,7 +53,12 @@ def summary(results: dict) -> dict:
     """The figures against the targets."""
     floor, saturation = results["floor"], results["saturation"]
     steady, kill = results.get("steady"), results.get("kill")
-    outside = [f for f in kill["failed_requests"] if not f["start"] <= kill["killed"] <= f["end"]] if kill else []
+    # In flight on the killed instance: under way at some moment between the signal and its port's refusal.
+    outside = (
+        [f for f in kill["failed_requests"] if not (f["start"] <= kill["dead"] and kill["killed"] <= f["end"])]
+        if kill
+        else []
+    )
     errors = sum(step["total"]["failures"] for ramp in (floor, saturation) for step in ramp["steps"])
     errors += (steady["total"]["failures"] if steady else 0) + len(outside)
     lost = sum(len(results["writes"][kind]["lost"]) for kind in ("message", "note", "export"))

@@ -9,20 +9,38 @@ the load balancer:
 - saturation: the same ramp with the users by role and their whole mix, writes and exports included;
 - steady: --users users by role, reading each page for --think seconds;
 - kill: the same users on, one gunicorn instance killed (SIGKILL to its process group, master and workers, as a
-  machine that dies) halfway through.
+  machine that dies) halfway through. Its processes take some milliseconds to die, and may accept a request
+  meanwhile: the kill lasts from the signal until the instance's port refuses connections, and a request on it
+  during that time was in flight on the killed instance.
 """
 
 import json
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
 import gevent
 from load_locustfile import CURRENT, FAILED, KINDS, PLAN, ROLES, STOP, THINK, WRITES, Floor
+from load_stack import HOST
 from locust import events
 from locust.env import Environment
 from locust.stats import StatsEntry
+
+
+def refused(port: int) -> float:
+    """The time at which the port refuses connections: no process of the killed instance holds it any more."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection((HOST, port), timeout=0.05).close()
+        except ConnectionRefusedError:
+            return time.time()
+        except OSError:
+            pass
+        gevent.sleep(0.001)
+    raise SystemExit(f"The killed instance still accepts connections on port {port} after 10 s.")
 
 
 def _figures(entry: StatsEntry, seconds: float | None = None) -> dict:
@@ -73,12 +91,13 @@ class Phases:
 
     def measure(self, seconds: float, kill_at: float | None = None, pgid: int | None = None) -> dict:
         started, cpu = time.time(), time.process_time()
-        killed = None
+        killed = dead = None
         if kill_at is not None:
             STOP.wait(kill_at)
             killed = time.time()
             os.killpg(pgid, signal.SIGKILL)
-            STOP.wait(seconds - kill_at)
+            dead = refused(PLAN["kill_port"])
+            STOP.wait(max(0.0, seconds - (dead - started)))
         else:
             STOP.wait(seconds)
         ended = time.time()
@@ -93,6 +112,7 @@ class Phases:
             "started": started,
             "ended": ended,
             "killed": killed,
+            "dead": dead,
             # The client's own share of a core: near 1.0, it and not the server sets the pace.
             "client_cpu": round((time.process_time() - cpu) / wall, 2),
             "pages": {f"{e.method} {e.name}": _figures(e, wall) for e in self.stats.entries.values() if e.num_requests},

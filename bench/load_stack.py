@@ -225,10 +225,12 @@ def balancer(folder: Path, port: int, upstreams: list[int]) -> subprocess.Popen:
     return spawn(command, prefix / "stdout.log", dict(os.environ))
 
 
-def balanced(folder: Path, since: float, until: float, killed: float | None = None, instance: str = "") -> dict:
+def balanced(
+    folder: Path, since: float, until: float, killed: float | None = None, dead: float | None = None, instance: str = ""
+) -> dict:
     """From nginx's access log, between two times: requests by the instance that answered them, those another
-    instance answered after a first failed (retried), and nginx's own error answers (502, 504). With the time an
-    instance was killed: the requests it had in flight then, and what became of them."""
+    instance answered after a first failed (retried), and nginx's own error answers (502, 504). With the times an
+    instance was killed and refused connections: the requests it had in flight meanwhile, and what became of them."""
     counts: dict[str, int] = {}
     retried = errors = 0
     in_flight: Counter = Counter()
@@ -242,7 +244,7 @@ def balanced(folder: Path, since: float, until: float, killed: float | None = No
         retried += len(tried) > 1
         errors += match[3] in {"502", "504"}
         end = float(match[1])
-        if killed is not None and tried[0] == instance and end - float(match[6]) <= killed <= end:
+        if killed is not None and tried[0] == instance and end - float(match[6]) <= dead and killed <= end:
             outcome = "answered by the other" if len(tried) > 1 else f"HTTP {match[3]}"
             in_flight[f"{match[2]} {outcome}"] += 1
     figures = {"by_instance": dict(sorted(counts.items())), "retried": retried, "balancer_errors": errors}
