@@ -175,6 +175,9 @@ def test_landlord_drafts_and_submits_with_the_keyboard(server, demo, page: Page)
     page.on("filechooser", lambda chooser: None)
     tab_to(page, f"a[href='/dossiers/{dossier.pk}/modifier/#pieces']")
     page.keyboard.press("Enter")
+    # Tabbing on before the form's page has loaded would start from the page being left.
+    expect(page).to_have_url(re.compile(rf"/dossiers/{dossier.pk}/modifier/#pieces$"))
+    expect(page.locator("#id_document_type")).to_be_visible()
     for number, document in enumerate(REQUIRED_DOCUMENTS, 1):
         assert page.locator("#id_document_type").input_value() == document  # the first still missing
         tab_to(page, "#id_file")
