@@ -15,8 +15,10 @@ loopback interface:
   SECRET_KEY, static files collected and served by WhiteNoise), behind nginx as the load balancer (its
   configuration is written by bench/load_stack.py), and one task worker (`manage.py db_worker`);
 - locust, as a library (bench/load_phases.py, the users in bench/load_locustfile.py), runs the phases: the floor
-  (the login page, anonymous) and the whole mix, each ramped without think time to saturation; --users users
-  with think time; the same with one instance killed (SIGKILL) halfway.
+  (the login page, anonymous), the signed-in floor (a landlord's lightest page) and the whole mix, each ramped
+  without think time to saturation; --users users with think time; the same with one instance killed (SIGKILL)
+  halfway. Each ramp's steps give the CPU each part of the stack used per request (gunicorn, PostgreSQL, nginx,
+  the worker, the S3 store, the client, the rest of the machine).
 Then every write the users were told succeeded is looked for in the database, once the worker has emptied the
 queue. It prints a table and writes bench/load.json; the run stops after its phases or --max-requests requests.
 
@@ -164,6 +166,7 @@ def prepare(folder: Path, count: int) -> dict:
         "accounts": accounts,
         "urls": {
             "login": reverse("login"),
+            "tokens": reverse("api_tokens"),
             "home": reverse("home"),
             "new_dossier": reverse("dossier_new"),
             "committee": reverse("committee_detail", args=[committee.pk]),
@@ -321,7 +324,7 @@ def main() -> None:
         **results,
         "server_errors": errors,
     }
-    for name in ("floor", "saturation"):
+    for name in ("floor", "signed_in_floor", "saturation"):
         steps = ", ".join(f"{s['users']} → {s['total']['requests_per_second']}" for s in results[name]["steps"])
         print(f"{name} ramp (users → req/s): {steps}")
     for phase, title in (("steady", f"{args.users} users"), ("kill", f"{args.users} users, instance a killed")):

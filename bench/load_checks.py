@@ -52,6 +52,8 @@ def verify(config: dict, writes: dict) -> dict:
 def summary(results: dict) -> dict:
     """The figures against the targets."""
     floor, saturation = results["floor"], results["saturation"]
+    signed_in = results.get("signed_in_floor")
+    ramps = [("floor", floor), *([("signed_in_floor", signed_in)] if signed_in else []), ("saturation", saturation)]
     steady, kill = results.get("steady"), results.get("kill")
     # In flight on the killed instance: under way at some moment between the signal and its port's refusal.
     outside = (
@@ -59,24 +61,35 @@ def summary(results: dict) -> dict:
         if kill
         else []
     )
-    errors = sum(step["total"]["failures"] for ramp in (floor, saturation) for step in ramp["steps"])
+    errors = sum(step["total"]["failures"] for _, ramp in ramps for step in ramp["steps"])
     errors += (steady["total"]["failures"] if steady else 0) + len(outside)
     lost = sum(len(results["writes"][kind]["lost"]) for kind in ("message", "note", "export"))
     ratio = round(saturation["saturation_rps"] / floor["saturation_rps"], 2) if floor["saturation_rps"] else 0
     page_p95 = steady["kinds"]["page"]["p95_ms"] if steady else None
     # Where the time went at --users: each kind's requests × their mean response time (queueing included).
     spent = {kind: f["requests"] * f["mean_ms"] for kind, f in steady["kinds"].items()} if steady else {}
-    phases = [*floor["steps"], *saturation["steps"], *(p for p in (steady, kill) if p)]
+    # Where the CPU went at each ramp's best step: what a request costs each part of the stack.
+    best = {name: max(ramp["steps"], key=lambda step: step["total"]["requests_per_second"]) for name, ramp in ramps}
+    phases = [*(step for _, ramp in ramps for step in ramp["steps"]), *(p for p in (steady, kill) if p)]
     return {
         "floor_rps": floor["saturation_rps"],
         "saturation_rps": saturation["saturation_rps"],
         "saturation_over_floor": ratio,
+        # For information: the target is against the floor above, which no signed-in page can reach.
+        "signed_in_floor_rps": signed_in["saturation_rps"] if signed_in else None,
+        "saturation_over_signed_in_floor": (
+            round(saturation["saturation_rps"] / signed_in["saturation_rps"], 2) if signed_in else None
+        ),
         "page_p50_p95_p99_ms": [steady["kinds"]["page"][f"p{p}_ms"] for p in (50, 95, 99)] if steady else None,
         "errors_outside_killed_in_flight": errors,
         "kill_failures_in_flight": len(kill["failed_requests"]) - len(outside) if kill else None,
         "warm_up_failures": sum(failure["count"] for phase in phases for failure in phase["warm_up_failures"]),
         "time_share_by_kind": {kind: round(t / sum(spent.values()), 2) for kind, t in spent.items()},
         "writes_lost": lost,
+        "cpu_ms_per_request": {
+            name: {program: used["ms_per_request"] for program, used in step.get("cpu", {}).items()}
+            for name, step in best.items()
+        },
         "met": {
             "errors": errors == 0,
             "page_p95": page_p95 is not None and page_p95 <= TARGETS["page_p95_ms"],

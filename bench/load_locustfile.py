@@ -295,4 +295,15 @@ class Secretariat(Role):
         self.export(URLS["call_export"], URLS["selection"])
 
 
+class SignedInFloor(Role):
+    """The floor of a signed-in user: the lightest page there is, its API tokens (one query of its own). The
+    session, the user, its memberships and the header's navigation are read as on every page."""
+
+    role = "landlord"
+
+    @task
+    def tokens(self):
+        self.get(URLS["tokens"], "API tokens (signed-in floor)")
+
+
 ROLES = [Landlord, CommitteeMember, Secretariat]

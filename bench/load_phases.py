@@ -6,6 +6,8 @@ the load balancer:
 - warm-up: the mix, uncounted, until every gunicorn worker has imported the views;
 - floor: anonymous users asking for the login page, no time between requests, ramped (2, 4, 8... users) until
   the throughput stops rising by 5 % a step; the best step is the stack's ceiling for a page that does nothing;
+- signed-in floor: the same ramp with landlords on their lightest page (their API tokens): what every signed-in
+  request pays (its session, its user and memberships, the navigation) on top of the floor;
 - saturation: the same ramp with the users by role and their whole mix, writes and exports included;
 - steady: --users users by role, reading each page for --think seconds;
 - kill: the same users on, one gunicorn instance killed (SIGKILL to its process group, master and workers, as a
@@ -22,7 +24,7 @@ import time
 from pathlib import Path
 
 import gevent
-from load_locustfile import CURRENT, FAILED, KINDS, PLAN, ROLES, STOP, THINK, WRITES, Floor
+from load_locustfile import CURRENT, FAILED, KINDS, PLAN, ROLES, STOP, THINK, WRITES, Floor, SignedInFloor
 from load_stack import HOST
 from locust import events
 from locust.env import Environment
@@ -41,6 +43,53 @@ def refused(port: int) -> float:
             pass
         gevent.sleep(0.001)
     raise SystemExit(f"The killed instance still accepts connections on port {port} after 10 s.")
+
+
+# What a process is, by its command line: the parts of the stack, and everything else the machine runs.
+PROGRAMS = (("gunicorn", "gunicorn"), ("db_worker", "worker"), ("moto", "s3"), ("nginx", "nginx"),
+            ("postgres", "postgresql"), ("redis", "redis"), ("load_phases", "client"))  # fmt: skip
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds() -> dict[int, tuple[str, float]]:
+    """Every process's CPU time so far (user and system), with its program."""
+    times = {}
+    for folder in Path("/proc").iterdir():
+        if not folder.name.isdigit():
+            continue
+        try:
+            command = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            # The process's name may hold spaces; the fields after its closing parenthesis do not.
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if not command:
+            # A kernel thread, or a process dead and not yet reaped (a killed instance's), which would be counted
+            # again, whole, as another program: its last reading stands.
+            continue
+        program = next((name for key, name in PROGRAMS if key in command), "other")
+        times[int(folder.name)] = (program, (int(fields[11]) + int(fields[12])) / TICK)
+    return times
+
+
+def sample_cpu(latest: dict, every: float = 0.5) -> None:
+    """Keeps, for every process seen, its last CPU time, until killed: a process that ends (a database connection
+    closed after CONN_MAX_AGE, a killed instance) loses at most `every` seconds of what it used."""
+    while True:
+        latest.update(cpu_seconds())
+        gevent.sleep(every)
+
+
+def cpu_by_program(before: dict, latest: dict, wall: float, requests: int) -> dict:
+    """Cores each program used between the first reading and the last, and its CPU per request."""
+    used: dict[str, float] = {}
+    for pid, (program, seconds) in latest.items():
+        earlier = before.get(pid)
+        used[program] = used.get(program, 0.0) + seconds - (earlier[1] if earlier and earlier[0] == program else 0)
+    return {
+        program: {"cores": round(seconds / wall, 2), "ms_per_request": round(1000 * seconds / max(requests, 1), 2)}
+        for program, seconds in sorted(used.items(), key=lambda item: -item[1])
+    }
 
 
 def _figures(entry: StatsEntry, seconds: float | None = None) -> dict:
@@ -90,7 +139,9 @@ class Phases:
         ]
 
     def measure(self, seconds: float, kill_at: float | None = None, pgid: int | None = None) -> dict:
-        started, cpu = time.time(), time.process_time()
+        started, cpu, processes = time.time(), time.process_time(), cpu_seconds()
+        latest = dict(processes)
+        sampler = gevent.spawn(sample_cpu, latest)
         killed = dead = None
         if kill_at is not None:
             STOP.wait(kill_at)
@@ -101,6 +152,8 @@ class Phases:
         else:
             STOP.wait(seconds)
         ended = time.time()
+        sampler.kill()
+        latest.update(cpu_seconds())
         wall = ended - started
         kinds: dict[str, StatsEntry] = {}
         for entry in self.stats.entries.values():
@@ -115,6 +168,7 @@ class Phases:
             "dead": dead,
             # The client's own share of a core: near 1.0, it and not the server sets the pace.
             "client_cpu": round((time.process_time() - cpu) / wall, 2),
+            "cpu": cpu_by_program(processes, latest, wall, self.stats.total.num_requests),
             "pages": {f"{e.method} {e.name}": _figures(e, wall) for e in self.stats.entries.values() if e.num_requests},
             "kinds": {kind: _figures(entry, wall) for kind, entry in sorted(kinds.items())},
             "total": _figures(self.stats.total, wall),
@@ -157,6 +211,8 @@ class Phases:
         results = {"warm_up": self.warm_up()}
         results["floor"] = self.ramp("floor", [Floor])
         self.runner.stop()
+        results["signed_in_floor"] = self.ramp("signed-in floor", [SignedInFloor])
+        self.runner.stop()
         results["saturation"] = self.ramp("saturation", ROLES)
         think = tuple(PLAN["think"])
         for phase, kill_at in (("steady", None), ("kill", PLAN["duration"] / 2)):
@@ -174,7 +230,7 @@ class Phases:
 
 
 def main():
-    environment = Environment(user_classes=[Floor, *ROLES], host=PLAN["host"], events=events)
+    environment = Environment(user_classes=[Floor, SignedInFloor, *ROLES], host=PLAN["host"], events=events)
     results = Phases(environment).run()
     Path(os.environ["AAP_LOAD_RESULTS"]).write_text(json.dumps(results, indent=2), encoding="utf-8")
 
