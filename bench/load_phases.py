@@ -1,7 +1,8 @@
 """The phases of bench/load.py, run by it as `python bench/load_phases.py`, with the users of load_locustfile.py.
 
 AAP_LOAD_PLAN gives the phases' lengths and users, AAP_LOAD_RESULTS where the figures go. Every user logs in through
-the login form before a phase measures anything: logins are a warm-up, not counted. One after the other, against
+the login form before a phase measures anything: logins are a warm-up, not counted, and a phase measures from
+SETTLE_S seconds after the last login, once what queued behind the logins is answered. One after the other, against
 the load balancer:
 - warm-up: the mix, uncounted, until every gunicorn worker has imported the views;
 - floor: anonymous users asking for the login page, no time between requests, ramped (2, 4, 8... users) until
@@ -49,6 +50,8 @@ def refused(port: int) -> float:
 PROGRAMS = (("gunicorn", "gunicorn"), ("db_worker", "worker"), ("moto", "s3"), ("nginx", "nginx"),
             ("postgres", "postgresql"), ("redis", "redis"), ("load_phases", "client"))  # fmt: skip
 TICK = os.sysconf("SC_CLK_TCK")
+# Seconds between the last user's login and the measures: longer than a user's longest think time.
+SETTLE_S = 5
 
 
 def cpu_seconds() -> dict[int, tuple[str, float]]:
@@ -127,6 +130,8 @@ class Phases:
         else:
             if not STOP.is_set():
                 raise SystemExit(f"{count} users were not logged in after 300 s.")
+        # Requests queued behind the logins (a password hash each) would open the measured window with their wait.
+        STOP.wait(SETTLE_S)
         warm_up = self.failures()
         self.stats.reset_all()
         FAILED.clear()
