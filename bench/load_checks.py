@@ -51,9 +51,8 @@ def verify(config: dict, writes: dict) -> dict:
 
 def summary(results: dict) -> dict:
     """The figures against the targets."""
-    floor, saturation = results["floor"], results["saturation"]
-    signed_in = results.get("signed_in_floor")
-    ramps = [("floor", floor), *([("signed_in_floor", signed_in)] if signed_in else []), ("saturation", saturation)]
+    floor, signed_in, saturation = results["floor"], results["signed_in_floor"], results["saturation"]
+    ramps = [("floor", floor), ("signed_in_floor", signed_in), ("saturation", saturation)]
     steady, kill = results.get("steady"), results.get("kill")
     # In flight on the killed instance: under way at some moment between the signal and its port's refusal.
     outside = (
@@ -76,9 +75,9 @@ def summary(results: dict) -> dict:
         "saturation_rps": saturation["saturation_rps"],
         "saturation_over_floor": ratio,
         # For information: the target is against the floor above, which no signed-in page can reach.
-        "signed_in_floor_rps": signed_in["saturation_rps"] if signed_in else None,
+        "signed_in_floor_rps": signed_in["saturation_rps"],
         "saturation_over_signed_in_floor": (
-            round(saturation["saturation_rps"] / signed_in["saturation_rps"], 2) if signed_in else None
+            round(saturation["saturation_rps"] / signed_in["saturation_rps"], 2) if signed_in["saturation_rps"] else 0
         ),
         "page_p50_p95_p99_ms": [steady["kinds"]["page"][f"p{p}_ms"] for p in (50, 95, 99)] if steady else None,
         "errors_outside_killed_in_flight": errors,
@@ -87,7 +86,7 @@ def summary(results: dict) -> dict:
         "time_share_by_kind": {kind: round(t / sum(spent.values()), 2) for kind, t in spent.items()},
         "writes_lost": lost,
         "cpu_ms_per_request": {
-            name: {program: used["ms_per_request"] for program, used in step.get("cpu", {}).items()}
+            name: {program: used["ms_per_request"] for program, used in step["cpu"].items()}
             for name, step in best.items()
         },
         "met": {

@@ -144,7 +144,7 @@ class Phases:
         ]
 
     def measure(self, seconds: float, kill_at: float | None = None, pgid: int | None = None) -> dict:
-        started, cpu, processes = time.time(), time.process_time(), cpu_seconds()
+        started, processes = time.time(), cpu_seconds()
         latest = dict(processes)
         sampler = gevent.spawn(sample_cpu, latest)
         killed = dead = None
@@ -171,8 +171,7 @@ class Phases:
             "ended": ended,
             "killed": killed,
             "dead": dead,
-            # The client's own share of a core: near 1.0, it and not the server sets the pace.
-            "client_cpu": round((time.process_time() - cpu) / wall, 2),
+            # The client's among them: near 1.0 core, it and not the server sets the pace.
             "cpu": cpu_by_program(processes, latest, wall, self.stats.total.num_requests),
             "pages": {f"{e.method} {e.name}": _figures(e, wall) for e in self.stats.entries.values() if e.num_requests},
             "kinds": {kind: _figures(entry, wall) for kind, entry in sorted(kinds.items())},
